@@ -1,0 +1,11 @@
+// What the API needs from the outside world; buildApp receives it, tests pass real instances.
+import type { Config } from '../config.ts';
+import type { Sql } from '../db/sql.ts';
+import type { TemporalClient } from '../temporal/client.ts';
+
+export interface AppDeps {
+  config: Config;
+  sql: Sql;
+  temporal: TemporalClient;
+  version: string;
+}

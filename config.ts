@@ -1,0 +1,140 @@
+// The only reader of process.env: parses, validates and defaults every setting (see docs/configuration.md).
+import { resolve } from 'node:path';
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Folder for everything the embedded defaults persist (PGlite data, Temporal's SQLite file, logs). */
+  readonly dataDir: string;
+  /** Folder for tools installed on first use (the Temporal CLI). */
+  readonly toolsDir: string;
+  readonly database: {
+    /** Unset: `npm start` serves an embedded PGlite over the wire protocol and fills this in for its children. */
+    readonly url: string | undefined;
+    readonly embeddedPort: number;
+    readonly maxConnections: number;
+  };
+  readonly temporal: {
+    /** Unset: `npm start` runs `temporal server start-dev` and fills this in for its children. */
+    readonly address: string | undefined;
+    readonly namespace: string;
+    readonly cliPath: string | undefined;
+    readonly devServerPort: number;
+    readonly uiPort: number;
+    /** Where a browser reaches the Temporal Web UI; links in the product point there. */
+    readonly uiUrl: string | undefined;
+    /** The main task queue; several deployments (or test runs) can share one Temporal namespace with their own. */
+    readonly taskQueue: string;
+  };
+  readonly api: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  readonly web: { readonly host: string; readonly port: number; readonly origin: string };
+  readonly worker: { readonly healthPort: number };
+  readonly secrets: { readonly masterKey: string | undefined; readonly jwtSecret: string | undefined };
+  readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined };
+  readonly pinecone: { readonly apiKey: string | undefined; readonly index: string | undefined };
+  readonly aws: { readonly region: string | undefined };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(name, `must be a port number (0-65535), got "${raw}"`);
+  return n;
+}
+
+function int(env: Env, name: string, fallback: number, min: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(name, `must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const dataDir = resolve(str(env, 'DATA_DIR') ?? '.data');
+  const apiHost = str(env, 'API_HOST') ?? '127.0.0.1';
+  const apiPort = port(env, 'API_PORT', 3001);
+  const webHost = str(env, 'WEB_HOST') ?? '127.0.0.1';
+  const webPort = port(env, 'WEB_PORT', 3000);
+  const uiPort = port(env, 'TEMPORAL_UI_PORT', 8233);
+  const temporalAddress = str(env, 'TEMPORAL_ADDRESS');
+  const config: Config = {
+    env: nodeEnv,
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    dataDir,
+    toolsDir: resolve(str(env, 'TOOLS_DIR') ?? '.tools'),
+    database: {
+      url: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+      embeddedPort: port(env, 'PGLITE_PORT', 5433),
+      maxConnections: int(env, 'DATABASE_MAX_CONNECTIONS', 10, 1),
+    },
+    temporal: {
+      address: temporalAddress,
+      namespace: str(env, 'TEMPORAL_NAMESPACE') ?? 'default',
+      cliPath: str(env, 'TEMPORAL_CLI_PATH'),
+      devServerPort: port(env, 'TEMPORAL_PORT', 7233),
+      uiPort,
+      uiUrl: url(env, 'TEMPORAL_UI_URL', ['http:', 'https:']) ?? (temporalAddress ? undefined : `http://127.0.0.1:${uiPort}`),
+      taskQueue: str(env, 'TEMPORAL_TASK_QUEUE') ?? 'incident-insights',
+    },
+    api: {
+      host: apiHost,
+      port: apiPort,
+      publicUrl: url(env, 'API_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${apiPort}`,
+    },
+    web: {
+      host: webHost,
+      port: webPort,
+      origin: url(env, 'ORIGIN', ['http:', 'https:']) ?? `http://127.0.0.1:${webPort}`,
+    },
+    worker: { healthPort: port(env, 'WORKER_HEALTH_PORT', 3002) },
+    secrets: { masterKey: str(env, 'INSIGHTS_MASTER_KEY'), jwtSecret: str(env, 'JWT_SECRET') },
+    openai: { baseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:']), apiKey: str(env, 'OPENAI_API_KEY'), model: str(env, 'OPENAI_MODEL') },
+    pinecone: { apiKey: str(env, 'PINECONE_API_KEY'), index: str(env, 'PINECONE_INDEX') },
+    aws: { region: str(env, 'AWS_REGION') },
+  };
+  return Object.freeze(config);
+}
+
+/** The environment a child process of `npm start` receives: ours, plus the addresses resolved at start-up. */
+export function childEnv(overrides: Record<string, string>): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) merged[k] = v;
+  return { ...merged, ...overrides };
+}

@@ -1,0 +1,231 @@
+// `npm start`: brings up PostgreSQL (or PGlite), Temporal, the worker, the API and the web server, one line each.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childEnv, loadConfig, type Config } from '../config.ts';
+import { migrate } from '../db/migrate.ts';
+import { createSql, pingDatabase } from '../db/sql.ts';
+import { resolveTemporalCli, startDevServer, waitForTemporal } from '../temporal/dev-server.ts';
+import { mainTaskQueue } from '../temporal/task-queues.ts';
+import { spawnChild, stopChild, waitFor, type Child } from './lib/processes.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const config = loadConfig();
+const logDir = join(config.dataDir, 'logs');
+const children: Child[] = [];
+let stopping = false;
+
+const color = process.stdout.isTTY ? (code: number, s: string) => `\x1b[${code}m${s}\x1b[0m` : (_: number, s: string) => s;
+const ok = (part: string, text: string) => console.log(`${color(32, '✔')} ${part.padEnd(9)} ${text}`);
+const info = (text: string) => console.log(color(2, `  ${text}`));
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function assertPortFree(port: number, variable: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', () => reject(new Error(`port ${port} is in use: stop what uses it or set ${variable} to another port`)));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
+function nodeChild(name: string, script: string, env: Record<string, string>): Child {
+  const child = spawnChild({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(ROOT, script)],
+    env,
+    cwd: ROOT,
+    logFile: join(logDir, `${name}.log`),
+    detached: true,
+  });
+  children.push(child);
+  watch(child);
+  return child;
+}
+
+/** A part that dies while we are running takes the platform down, with its log's last lines on screen. */
+function watch(child: Child): void {
+  void child.exited.then((code) => {
+    if (stopping) return;
+    console.error(`\n${color(31, '✘')} ${child.name} exited (${code}); last lines of ${join(logDir, `${child.name}.log`)}:\n${tail(join(logDir, `${child.name}.log`))}`);
+    void shutdown(1);
+  });
+}
+
+const exitedEarly = (child: Child) => () => (child.hasExited() ? `${child.name} exited; see ${join(logDir, `${child.name}.log`)}` : undefined);
+
+async function httpOk(url: string): Promise<true | undefined> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  return res.ok ? true : undefined;
+}
+
+function newestMtime(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+async function buildWebIfStale(): Promise<void> {
+  const web = join(ROOT, 'web');
+  const output = join(web, 'build', 'index.js');
+  const sources = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json'].map((p) => join(web, p)).filter(existsSync);
+  if (existsSync(output) && Math.max(...sources.map(newestMtime)) <= statSync(output).mtimeMs) return;
+  info('building the web app (first start or changed sources) ...');
+  const build = spawnChild({ name: 'web-build', command: 'npm', args: ['run', 'build', '--workspace', 'web'], cwd: ROOT, logFile: join(logDir, 'web-build.log'), env: childEnv({}) });
+  const code = await build.exited;
+  if (code !== 0) throw new Error(`the web build failed (${code}):\n${tail(join(logDir, 'web-build.log'))}`);
+}
+
+async function startDatabase(): Promise<string> {
+  if (config.database.url) {
+    const sql = createSql(config.database.url, { max: 1 });
+    try {
+      const version = await waitFor('PostgreSQL at DATABASE_URL', () => pingDatabase(sql), { timeoutMs: 30_000, intervalMs: 500 });
+      ok('postgres', `${redactUrl(config.database.url)} (PostgreSQL ${version}, from DATABASE_URL)`);
+    } finally {
+      await sql.end();
+    }
+    return config.database.url;
+  }
+  await assertPortFree(config.database.embeddedPort, 'PGLITE_PORT');
+  const child = nodeChild('postgres', 'db/embedded.ts', childEnv({}));
+  const url = `postgres://postgres:postgres@127.0.0.1:${config.database.embeddedPort}/postgres`;
+  const sql = createSql(url, { max: 1 });
+  try {
+    await waitFor('the embedded database', () => pingDatabase(sql), { timeoutMs: 60_000, intervalMs: 300, abortIf: exitedEarly(child) });
+  } finally {
+    await sql.end();
+  }
+  ok('postgres', `${url}  (embedded PGlite + pgvector, data in ${join(config.dataDir, 'pglite')})`);
+  return url;
+}
+
+async function startTemporal(): Promise<{ address: string; uiUrl: string | undefined }> {
+  if (config.temporal.address) {
+    await waitForTemporal(config.temporal.address, 30_000);
+    ok('temporal', `${config.temporal.address}  namespace ${config.temporal.namespace} (from TEMPORAL_ADDRESS)${config.temporal.uiUrl ? `  Web UI ${config.temporal.uiUrl}` : ''}`);
+    return { address: config.temporal.address, uiUrl: config.temporal.uiUrl };
+  }
+  await assertPortFree(config.temporal.devServerPort, 'TEMPORAL_PORT');
+  await assertPortFree(config.temporal.uiPort, 'TEMPORAL_UI_PORT');
+  const cliPath = resolveTemporalCli({ explicitPath: config.temporal.cliPath, searchPath: process.env.PATH, toolsDir: config.toolsDir, install: true, log: info });
+  const server = await startDevServer({
+    cliPath,
+    port: config.temporal.devServerPort,
+    uiPort: config.temporal.uiPort,
+    dbFile: join(config.dataDir, 'temporal', 'temporal.db'),
+    namespace: config.temporal.namespace,
+    logFile: join(logDir, 'temporal.log'),
+    detached: true,
+  });
+  children.push(server.child);
+  watch(server.child);
+  ok('temporal', `${server.address}  Web UI ${server.uiUrl}  (temporal server start-dev, data in ${join(config.dataDir, 'temporal')})`);
+  return { address: server.address, uiUrl: server.uiUrl };
+}
+
+function redactUrl(raw: string): string {
+  const url = new URL(raw);
+  if (url.password) url.password = '***';
+  return url.toString();
+}
+
+async function shutdown(code: number): Promise<never> {
+  if (stopping) return new Promise<never>(() => {});
+  stopping = true;
+  console.log('\nstopping ...');
+  // Reverse order: the web and the API first, the databases last, so nothing loses its backend mid-request.
+  for (const child of [...children].reverse()) {
+    await stopChild(child, 15_000);
+    info(`${child.name} stopped`);
+  }
+  process.exit(code);
+}
+
+async function main(config: Config): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+  // Last resort if this process dies of an error: leave no child behind.
+  process.on('exit', () => {
+    for (const child of children) if (!child.hasExited()) child.process.kill('SIGKILL');
+  });
+  console.log(`Incident Insights, data in ${config.dataDir}, logs in ${logDir}`);
+
+  for (const [port, variable] of [[config.worker.healthPort, 'WORKER_HEALTH_PORT'], [config.api.port, 'API_PORT'], [config.web.port, 'WEB_PORT']] as const) {
+    await assertPortFree(port, variable);
+  }
+  const [databaseUrl, temporal] = await Promise.all([startDatabase(), startTemporal()]);
+  const sql = createSql(databaseUrl, { max: 1, applicationName: 'incident-insights-start' });
+  try {
+    const result = await migrate(sql);
+    info(`database schema at version ${result.current}${result.applied.length ? ` (applied ${result.applied.join(', ')})` : ''}`);
+  } finally {
+    await sql.end();
+  }
+
+  const env = childEnv({
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
+  });
+  const webBuild = buildWebIfStale();
+
+  const worker = nodeChild('worker', 'temporal/worker.ts', env);
+  const workerHealth = `http://127.0.0.1:${config.worker.healthPort}/healthz`;
+  await waitFor('the worker', () => httpOk(workerHealth), { timeoutMs: 120_000, intervalMs: 300, abortIf: exitedEarly(worker) });
+  ok('worker', `task queue ${mainTaskQueue(config)}  health ${workerHealth}`);
+
+  const api = nodeChild('api', 'api/server.ts', env);
+  const apiUrl = `http://127.0.0.1:${config.api.port}`;
+  await waitFor('the API', () => httpOk(`${apiUrl}/api/livez`), { timeoutMs: 60_000, intervalMs: 300, abortIf: exitedEarly(api) });
+  ok('api', `${apiUrl}  OpenAPI ${apiUrl}/docs  health ${apiUrl}/api/health`);
+
+  await webBuild;
+  const web = spawnChild({
+    name: 'web',
+    command: process.execPath,
+    args: [join(ROOT, 'web', 'build', 'index.js')],
+    cwd: ROOT,
+    logFile: join(logDir, 'web.log'),
+    detached: true,
+    env: childEnv({ ...env, HOST: config.web.host, PORT: String(config.web.port), ORIGIN: config.web.origin, API_URL: apiUrl }),
+  });
+  children.push(web);
+  watch(web);
+  const webUrl = `http://127.0.0.1:${config.web.port}`;
+  await waitFor('the web server', () => httpOk(webUrl), { timeoutMs: 60_000, intervalMs: 300, abortIf: exitedEarly(web) });
+  ok('web', webUrl);
+
+  await seedDemo(apiUrl);
+  await waitFor('all parts healthy', () => httpOk(`${apiUrl}/api/health`), { timeoutMs: 90_000, intervalMs: 500 });
+  console.log(`\n${color(1, 'Ready')}: open ${webUrl}  (Ctrl-C stops everything)`);
+}
+
+/** Demo data on a fresh platform: one echo job, so the first page shows a job and the Temporal UI a workflow. */
+async function seedDemo(apiUrl: string): Promise<void> {
+  const list = await fetch(`${apiUrl}/api/jobs?limit=1`);
+  const { jobs } = (await list.json()) as { jobs: unknown[] };
+  if (jobs.length > 0) return;
+  const res = await fetch(`${apiUrl}/api/jobs/echo`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ message: 'Hello from Incident Insights', steps: 10, stepMs: 300 }),
+  });
+  if (!res.ok) throw new Error(`seeding the demo job failed: ${res.status} ${await res.text()}`);
+  info('demo data: started an echo job');
+}
+
+main(config).catch((err: unknown) => {
+  if (stopping) return; // a part died and was already reported
+  console.error(`\n${color(31, '✘')} ${err instanceof Error ? err.message : String(err)}`);
+  void shutdown(1);
+});

@@ -1,0 +1,59 @@
+// Registers the namespace and the custom search attributes on start, so `temporal workflow list --query` works.
+import type { NativeConnection } from '@temporalio/worker';
+import type { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import proto from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.ts';
+
+type AnyConnection = Pick<Connection | NativeConnection, 'workflowService' | 'operatorService'>;
+
+const NOT_FOUND = 5;
+const ALREADY_EXISTS = 6;
+
+function grpcCode(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? Number((err as { code: unknown }).code) : undefined;
+}
+
+/** Creates the namespace if it does not exist (a dev server has only `default`). */
+export async function ensureNamespace(connection: AnyConnection, namespace: string): Promise<'exists' | 'created'> {
+  try {
+    await connection.workflowService.describeNamespace({ namespace });
+    return 'exists';
+  } catch (err) {
+    if (grpcCode(err) !== NOT_FOUND) throw err;
+  }
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('7 days'),
+    });
+  } catch (err) {
+    if (grpcCode(err) !== ALREADY_EXISTS) throw err;
+  }
+  // A new namespace takes a moment to become usable: wait until it can be described.
+  for (let i = 0; i < 50; i++) {
+    try {
+      await connection.workflowService.describeNamespace({ namespace });
+      return 'created';
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`namespace ${namespace} was registered but never became available`);
+}
+
+/** Adds AccountId, IntegrationId and Kind (keyword) where missing; returns the names it added. */
+export async function ensureSearchAttributes(connection: AnyConnection, namespace: string): Promise<string[]> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const custom = existing.customAttributes ?? {};
+  const missing = SEARCH_ATTRIBUTE_KEYS.filter((key) => !(key.name in custom));
+  if (missing.length === 0) return [];
+  const searchAttributes: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {};
+  for (const key of missing) searchAttributes[key.name] = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  try {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+  } catch (err) {
+    if (grpcCode(err) !== ALREADY_EXISTS) throw err;
+  }
+  return missing.map((key) => key.name);
+}

@@ -1,0 +1,78 @@
+// The worker: hosts every workflow and activity on the main task queue; `npm run worker` runs it standalone.
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../activities/index.ts';
+import type { Config } from '../config.ts';
+import { createSql, type Sql } from '../db/sql.ts';
+import { ensureNamespace, ensureSearchAttributes } from './search-attributes.ts';
+import { mainTaskQueue } from './task-queues.ts';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface CreateWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  sql: Sql;
+  identity?: string;
+  /** A pre-built bundle (tests bundle once); otherwise the worker bundles `workflows/` itself. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}
+
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  const identity = options.identity ?? `worker-${process.pid}@${hostname()}`;
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    identity,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ sql: options.sql, workerIdentity: identity }),
+    // After a crash, the next workflow task leaves the dead worker's sticky queue after this long.
+    stickyQueueScheduleToStartTimeout: '5 seconds',
+  });
+}
+
+function startHealthServer(worker: Worker, port: number, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.url !== '/healthz' && req.url !== '/readyz') {
+      res.writeHead(404).end();
+      return;
+    }
+    const state = worker.getState();
+    res.writeHead(state === 'RUNNING' ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: state === 'RUNNING' ? 'ok' : 'unavailable', state, taskQueue: worker.options.taskQueue }));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+export async function runWorker(config: Config): Promise<void> {
+  if (!config.database.url || !config.temporal.address) {
+    throw new Error('the worker needs DATABASE_URL and TEMPORAL_ADDRESS (`npm start` sets both)');
+  }
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const sql = createSql(config.database.url, { max: config.database.maxConnections, applicationName: 'incident-insights-worker' });
+  let health: Server | undefined;
+  try {
+    await ensureNamespace(connection, config.temporal.namespace);
+    await ensureSearchAttributes(connection, config.temporal.namespace);
+    const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: mainTaskQueue(config), sql });
+    if (config.worker.healthPort) health = await startHealthServer(worker, config.worker.healthPort, '127.0.0.1');
+    // Worker.create installs SIGINT/SIGTERM handlers that shut it down gracefully; run() resolves once drained.
+    await worker.run();
+  } finally {
+    health?.close();
+    await sql.end({ timeout: 5 });
+    await connection.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { loadConfig } = await import('../config.ts');
+  await runWorker(loadConfig());
+}

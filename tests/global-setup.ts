@@ -1,0 +1,51 @@
+// Starts a real PostgreSQL and a real Temporal dev server once per test run (unless TEST_DATABASE_URL /
+// TEST_TEMPORAL_ADDRESS point at running ones) and stops them afterwards.
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { resolveTemporalCli, startDevServer, type DevServer } from '../temporal/dev-server.ts';
+import { startPostgres, type PostgresServer } from './postgres-server.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    temporalAddress: string;
+    temporalCliPath: string;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let postgres: PostgresServer | undefined;
+  let temporal: DevServer | undefined;
+  const databaseUrl = process.env.TEST_DATABASE_URL ?? (postgres = startPostgres(await freePort())).url;
+  const cliPath = resolveTemporalCli({
+    explicitPath: process.env.TEMPORAL_CLI_PATH,
+    searchPath: process.env.PATH,
+    toolsDir: resolve('.tools'),
+    install: true,
+  });
+  let temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
+  if (!temporalAddress) {
+    temporal = await startDevServer({ cliPath, port: await freePort(), namespace: 'default', logFile: resolve('test-results', 'temporal-dev-server.log') });
+    temporalAddress = temporal.address;
+  }
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('temporalAddress', temporalAddress);
+  project.provide('temporalCliPath', cliPath);
+  return async () => {
+    await temporal?.stop();
+    postgres?.stop();
+  };
+}

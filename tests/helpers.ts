@@ -1,0 +1,100 @@
+// Shared test plumbing: a fresh database per file, a config pointing at the test servers, a worker, polling.
+import { randomBytes } from 'node:crypto';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../config.ts';
+import { migrate } from '../db/migrate.ts';
+import { createSql, type Sql } from '../db/sql.ts';
+import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
+import { WORKFLOWS_PATH, createWorker } from '../temporal/worker.ts';
+
+export { waitFor } from '../scripts/lib/processes.ts';
+
+// Workers in tests log warnings and errors only (state changes at INFO drown the test output).
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export interface TestDatabase {
+  url: string;
+  sql: Sql;
+  drop(): Promise<void>;
+}
+
+/** A new, migrated database on the test server, so test files never see each other's rows. */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const adminUrl = inject('databaseUrl');
+  const name = `insights_test_${randomBytes(6).toString('hex')}`;
+  const admin = createSql(adminUrl, { max: 1 });
+  await admin`create database ${admin(name)}`;
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const sql = createSql(url.toString(), { max: 10, applicationName: 'insights-test' });
+  if (options.migrate ?? true) await migrate(sql);
+  return {
+    url: url.toString(),
+    sql,
+    async drop() {
+      await sql.end({ timeout: 5 });
+      await admin`drop database if exists ${admin(name)} with (force)`;
+      await admin.end();
+    },
+  };
+}
+
+/** A config for the test servers, with a task queue of its own so parallel files never steal each other's tasks. */
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
+    WORKER_HEALTH_PORT: '0',
+    ...env,
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundles workflows/ once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** The real worker (real activities, real database) running in this process on the config's task queue. */
+export async function startWorker(config: Config, sql: Sql, identity?: string): Promise<RunningWorker> {
+  const connection = await NativeConnection.connect({ address: config.temporal.address! });
+  await ensureSearchAttributes(connection, config.temporal.namespace);
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    sql,
+    workflowBundle: await workflowBundle(),
+    ...(identity ? { identity } : {}),
+  });
+  const running = worker.run();
+  await waitForState(worker, 'RUNNING');
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+async function waitForState(worker: Worker, state: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (worker.getState() !== state) {
+    if (Date.now() > deadline) throw new Error(`worker never reached ${state} (is ${worker.getState()})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

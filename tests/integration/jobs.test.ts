@@ -1,0 +1,201 @@
+// The echo job across every layer: API -> Temporal -> real worker -> PostgreSQL, plus the API's error contract.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app.ts';
+import type { Config } from '../../config.ts';
+import { listEchoMessages } from '../../db/jobs.ts';
+import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
+import { createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
+
+let db: TestDatabase;
+let config: Config;
+let temporal: TemporalClient;
+let worker: RunningWorker;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  config = testConfig(db.url);
+  temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
+  worker = await startWorker(config, db.sql);
+  app = await buildApp({ config, sql: db.sql, temporal, version: 'test' });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await worker?.stop();
+  await temporal?.close();
+  await db?.drop();
+});
+
+async function countJobs(): Promise<number> {
+  const [row] = await db.sql<[{ n: number }]>`select count(*)::int as n from jobs`;
+  return row.n;
+}
+
+async function jobWhen(id: string, done: (job: { status: string }) => boolean) {
+  return waitFor(`job ${id}`, async () => {
+    const res = await app.inject({ method: 'GET', url: `/api/jobs/${id}` });
+    const body = res.json();
+    return done(body.job) ? body : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 200 });
+}
+
+describe('POST /api/jobs/echo', () => {
+  it('starts a workflow whose activity writes one row to PostgreSQL, and reports the job completed', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'hello, world', steps: 3, stepMs: 50 } });
+    expect(res.statusCode).toBe(202);
+    const { job } = res.json();
+    expect(job).toMatchObject({ kind: 'echo', status: 'queued', workflowId: `echo/demo/${job.id}`, input: { message: 'hello, world', steps: 3, stepMs: 50 } });
+    expect(res.headers.location).toBe(`/api/jobs/${job.id}`);
+    expect(job.temporalUiUrl).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(job.workflowId)}`);
+
+    const detail = await jobWhen(job.id, (j) => j.status === 'completed');
+    expect(detail.job).toMatchObject({ progress: { done: 3, total: 3 }, attempts: 1, error: null });
+    expect(detail.job.result).toMatchObject({ message: 'hello, world', attempt: 1, inserted: true });
+    expect(detail.workflow).toMatchObject({ status: 'COMPLETED' });
+    const rows = await listEchoMessages(db.sql, job.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ message: 'hello, world', accountId: 'demo', attempt: 1 });
+
+    const listed = await app.inject({ method: 'GET', url: '/api/jobs?kind=echo&limit=5' });
+    expect(listed.json().jobs[0].id).toBe(job.id);
+  });
+
+  it('tags the workflow with search attributes, so operators can find it by account and kind', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'findable', steps: 0 } });
+    const { job } = res.json();
+    await jobWhen(job.id, (j) => j.status === 'completed');
+    const found = await waitFor('the workflow in visibility', async () => {
+      for await (const wf of temporal.client.workflow.list({ query: `AccountId = "demo" AND Kind = "echo" AND WorkflowId = "${job.workflowId}"` })) return wf;
+      return undefined;
+    }, { timeoutMs: 20_000, intervalMs: 300 });
+    expect(found.type).toBe('echoWorkflow');
+    expect(found.taskQueue).toBe(config.temporal.taskQueue);
+  });
+
+  it('rejects a missing message with 400 in the common error format, naming the field, and writes nothing', async () => {
+    const before = await countJobs();
+    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { steps: 2 } });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.error).toMatchObject({ code: 'invalid_body', details: [{ field: 'message', in: 'body' }] });
+    expect(body.error.message).toContain('body.message is required');
+    expect(body.error.requestId).toBe(res.headers['x-request-id']);
+    expect(await countJobs()).toBe(before);
+  });
+
+  it('does not coerce types in a body: a number for the message is refused, naming the field', async () => {
+    const before = await countJobs();
+    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 5, steps: 'many' } });
+    expect(res.statusCode).toBe(400);
+    const fields = res.json().error.details.map((d: { field: string }) => d.field).sort();
+    expect(fields).toEqual(['message', 'steps']);
+    expect(await countJobs()).toBe(before);
+  });
+
+  it('refuses unknown fields, out-of-range numbers and an empty message', async () => {
+    const cases = [
+      [{ message: 'x', extra: true }, 'extra', 'is not a known field'],
+      [{ message: 'x', steps: 5000 }, 'steps', 'must be <= 1000'],
+      [{ message: '' }, 'message', 'must NOT have fewer than 1 characters'],
+    ] as const;
+    for (const [payload, field, text] of cases) {
+      const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.details).toEqual([{ field, in: 'body', message: `body.${field} ${text}` }]);
+    }
+  });
+
+  it('answers malformed JSON with invalid_json', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', headers: { 'content-type': 'application/json' }, payload: '{"message": ' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_json');
+  });
+});
+
+describe('jobs API', () => {
+  it('answers 404 for an unknown job and 400 naming the parameter for a malformed id', async () => {
+    const missing = await app.inject({ method: 'GET', url: '/api/jobs/7b0fbc64-5b43-4a5f-9d1c-1d3e0f6d2a11' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('not_found');
+    const malformed = await app.inject({ method: 'GET', url: '/api/jobs/not-a-uuid' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error).toMatchObject({ code: 'invalid_params', details: [{ field: 'id', in: 'params' }] });
+  });
+
+  it('rejects a bad query parameter by name', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/jobs?limit=0' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'invalid_query', details: [{ field: 'limit', in: 'query' }] });
+  });
+
+  it('cancels a running job: the activity stops and the job ends cancelled', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'long', steps: 200, stepMs: 100 } });
+    const { job } = res.json();
+    await jobWhen(job.id, (j) => j.status === 'running');
+    const cancel = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
+    expect(cancel.statusCode).toBe(202);
+    const detail = await jobWhen(job.id, (j) => j.status === 'cancelled');
+    expect(detail.workflow.status).toBe('CANCELLED');
+    expect(await listEchoMessages(db.sql, job.id)).toHaveLength(0);
+    const again = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('job_finished');
+  });
+
+  it('answers an unknown route with 404 in the common error format', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toMatchObject({ code: 'route_not_found', message: 'No route GET /api/nope' });
+  });
+
+  it('keeps a sane caller request id and echoes it back', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/jobs', headers: { 'x-request-id': 'trace-abc.123' } });
+    expect(res.headers['x-request-id']).toBe('trace-abc.123');
+    const odd = await app.inject({ method: 'GET', url: '/api/jobs', headers: { 'x-request-id': 'bad id with spaces\n' } });
+    expect(odd.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('GET /api/health', () => {
+  it('reports PostgreSQL, Temporal and the worker healthy', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/health' });
+    const body = res.json();
+    expect(res.statusCode, JSON.stringify(body)).toBe(200);
+    expect(body.status).toBe('ok');
+    expect(body.checks.postgres).toMatchObject({ status: 'ok' });
+    expect(body.checks.temporal).toMatchObject({ status: 'ok' });
+    expect(body.checks.worker).toMatchObject({ status: 'ok', detail: `1 worker polling ${config.temporal.taskQueue}` });
+    expect(body.temporal).toMatchObject({ namespace: 'default', taskQueue: config.temporal.taskQueue });
+  });
+
+  it('reports 503 and names the missing worker when no worker polls the task queue', async () => {
+    const lonely = await buildApp({ config: testConfig(db.url), sql: db.sql, temporal, version: 'test' });
+    try {
+      const res = await lonely.inject({ method: 'GET', url: '/api/health' });
+      expect(res.statusCode).toBe(503);
+      const body = res.json();
+      expect(body.status).toBe('degraded');
+      expect(body.checks.worker.status).toBe('down');
+      expect(body.checks.worker.error).toMatch(/no worker is polling task queue test-/);
+      expect(body.checks.postgres.status).toBe('ok');
+    } finally {
+      await lonely.close();
+    }
+  });
+});
+
+describe('OpenAPI', () => {
+  it('serves the document at /docs/json with every route and a browsable page at /docs', async () => {
+    const doc = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(doc.statusCode).toBe(200);
+    const spec = doc.json();
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/health', '/api/jobs/echo', '/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/cancel']));
+    expect(spec.paths['/api/jobs/echo'].post.requestBody.content['application/json'].schema.required).toEqual(['message']);
+    const page = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+  });
+});

@@ -1,0 +1,29 @@
+// Two projects: `unit` (pure logic beside its code) and `integration` (real PostgreSQL, Temporal, Chromium), the
+// latter with a global set-up that starts PostgreSQL and the Temporal dev server when none is configured.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{config,api,db,workflows,activities,connectors,analysis,temporal,scripts}/**/*.test.ts', '*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['tests/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // Files share one PostgreSQL server and one Temporal server; each file gets its own database and task queue.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});

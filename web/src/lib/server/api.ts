@@ -1,0 +1,64 @@
+// The web server's only way to the API: one fetch wrapper that forwards the request id and maps failures.
+import { env } from '$env/dynamic/private';
+import { error } from '@sveltejs/kit';
+
+export interface ApiFailure {
+  error: { code: string; message: string; details: { field?: string; in?: string; message: string }[]; requestId?: string };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiFailure['error'],
+  ) {
+    super(body.message);
+  }
+}
+
+function apiBase(): string {
+  return (env.API_URL ?? 'http://127.0.0.1:3001').replace(/\/$/, '');
+}
+
+export interface ApiCall {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body?: unknown;
+  /** Statuses whose JSON body is data, not a failure (e.g. 503 from /api/health). */
+  acceptStatuses?: number[];
+}
+
+/** Calls the API; throws ApiError with the API's own error body on a failed status. */
+export async function api<T>(fetchFn: typeof fetch, path: string, call: ApiCall = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetchFn(`${apiBase()}${path}`, {
+      method: call.method ?? 'GET',
+      headers: call.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: call.body === undefined ? null : JSON.stringify(call.body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (err) {
+    throw new ApiError(503, { code: 'api_unreachable', message: `The API at ${apiBase()} did not answer (${err instanceof Error ? err.message : String(err)})`, details: [] });
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new ApiError(502, { code: 'bad_gateway', message: `The API answered ${res.status} with a body that is not JSON`, details: [] });
+  }
+  if (res.ok || call.acceptStatuses?.includes(res.status)) return json as T;
+  const body = (json as ApiFailure | undefined)?.error ?? { code: 'http_' + res.status, message: res.statusText, details: [] };
+  throw new ApiError(res.status, body);
+}
+
+/** For load functions: an API failure becomes SvelteKit's error page with the API's message and code. */
+export async function load<T>(fetchFn: typeof fetch, path: string, call: ApiCall = {}): Promise<T> {
+  try {
+    return await api<T>(fetchFn, path, call);
+  } catch (err) {
+    if (err instanceof ApiError) {
+      error(err.status, { message: err.body.message, code: err.body.code, ...(err.body.requestId ? { requestId: err.body.requestId } : {}) });
+    }
+    throw err;
+  }
+}

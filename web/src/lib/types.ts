@@ -1,0 +1,44 @@
+// Shapes of the API's responses that pages use (the API's OpenAPI document at /docs/json is the reference).
+
+export type CheckStatus = 'ok' | 'down';
+
+export interface Check {
+  status: CheckStatus;
+  latencyMs?: number;
+  version?: string;
+  detail?: string;
+  error?: string;
+}
+
+export interface Health {
+  status: 'ok' | 'degraded';
+  checkedAt: string;
+  checks: { api: Check; postgres: Check; temporal: Check; worker: Check };
+  temporal: { namespace: string; taskQueue: string; uiUrl?: string };
+}
+
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface Job {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  workflowId: string;
+  input: Record<string, unknown>;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  progress: { done: number; total: number };
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  temporalUiUrl?: string;
+}
+
+export interface JobDetail {
+  job: Job;
+  workflow: { status: string; runId: string; historyLength: number } | null;
+}
+
+export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+export const isFinal = (status: JobStatus) => FINAL_STATUSES.includes(status);

@@ -1,0 +1,22 @@
+// One job: its row, its workflow's status in Temporal, and a cancel action.
+import { fail } from '@sveltejs/kit';
+import { api, ApiError, load as loadApi } from '$lib/server/api';
+import type { JobDetail } from '$lib/types';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ fetch, params, depends }) => {
+  depends('data:job');
+  return loadApi<JobDetail>(fetch, `/api/jobs/${encodeURIComponent(params.id)}`);
+};
+
+export const actions: Actions = {
+  cancel: async ({ fetch, params }) => {
+    try {
+      await api(fetch, `/api/jobs/${encodeURIComponent(params.id)}/cancel`, { method: 'POST' });
+      return { cancelRequested: true };
+    } catch (err) {
+      if (err instanceof ApiError) return fail(err.status, { error: err.body.message });
+      throw err;
+    }
+  },
+};

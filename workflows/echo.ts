@@ -1,0 +1,59 @@
+// The echo job: the skeleton's vertical slice, API -> Temporal -> activity -> PostgreSQL, with progress and cancel.
+import { CancellationScope, defineQuery, isCancellation, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities, WriteEchoResult } from './activity-contract.ts';
+import { databaseActivity, longRunningActivity } from './retry.ts';
+
+export interface EchoInput {
+  accountId: string;
+  jobId: string;
+  message: string;
+  steps: number;
+  stepMs: number;
+}
+
+export interface EchoResult extends WriteEchoResult {
+  jobId: string;
+  message: string;
+}
+
+export type EchoPhase = 'starting' | 'writing' | 'completed' | 'failed' | 'cancelled';
+export const echoPhaseQuery = defineQuery<EchoPhase>('phase');
+
+export const echoWorkflowId = (accountId: string, jobId: string): string => `echo/${accountId}/${jobId}`;
+
+const db = proxyActivities<Activities>(databaseActivity);
+const long = proxyActivities<Activities>(longRunningActivity);
+
+export async function echoWorkflow(input: EchoInput): Promise<EchoResult> {
+  let phase: EchoPhase = 'starting';
+  setHandler(echoPhaseQuery, () => phase);
+  try {
+    await db.markJobRunning({ jobId: input.jobId });
+    phase = 'writing';
+    const written = await long.writeEcho({
+      accountId: input.accountId,
+      jobId: input.jobId,
+      message: input.message,
+      steps: input.steps,
+      stepMs: input.stepMs,
+    });
+    const result: EchoResult = { jobId: input.jobId, message: input.message, ...written };
+    await db.finishJob({ jobId: input.jobId, status: 'completed', result: { ...result } });
+    phase = 'completed';
+    return result;
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    phase = cancelled ? 'cancelled' : 'failed';
+    log.warn('echo job did not complete', { jobId: input.jobId, phase });
+    // Record the outcome even when the workflow itself is being cancelled.
+    await CancellationScope.nonCancellable(() =>
+      db.finishJob({ jobId: input.jobId, status: cancelled ? 'cancelled' : 'failed', error: errorMessage(err) }),
+    );
+    throw err;
+  }
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
+  return String(err);
+}

@@ -1,0 +1,2 @@
+// Every workflow, re-exported: this file is the worker's workflowsPath and what the API imports to start them.
+export * from './echo.ts';

@@ -1,0 +1,83 @@
+// `npm run record-histories`: runs each workflow scenario on a throwaway Temporal dev server with the real worker and
+// an in-memory PGlite, and saves the histories that tests/replay/replay.test.ts replays on every test run.
+// Re-record after adding a workflow or a scenario; keep old files, since running executions still have those shapes.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { buildApp } from '../api/app.ts';
+import { loadConfig } from '../config.ts';
+import { startEmbeddedDatabase } from '../db/embedded.ts';
+import { migrate } from '../db/migrate.ts';
+import { createSql } from '../db/sql.ts';
+import { connectTemporal } from '../temporal/client.ts';
+import { resolveTemporalCli, startDevServer } from '../temporal/dev-server.ts';
+import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
+import { createWorker } from '../temporal/worker.ts';
+import { echoWorkflow } from '../workflows/index.ts';
+import { waitFor } from './lib/processes.ts';
+
+const OUT = fileURLToPath(new URL('../tests/replay/histories/', import.meta.url));
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const config0 = loadConfig();
+const cliPath = resolveTemporalCli({ explicitPath: config0.temporal.cliPath, searchPath: process.env.PATH, toolsDir: config0.toolsDir, install: true });
+const server = await startDevServer({ cliPath, port: 17_999, namespace: 'default', logFile: join(tmpdir(), 'record-histories-temporal.log') });
+const database = await startEmbeddedDatabase({ dataDir: undefined, port: 0 });
+const config = loadConfig({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: 'record-histories', NODE_ENV: 'test' });
+const sql = createSql(database.url, { max: 4 });
+await migrate(sql);
+const connection = await NativeConnection.connect({ address: server.address });
+await ensureSearchAttributes(connection, 'default');
+const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record-histories', sql, identity: 'record-histories' });
+const temporal = await connectTemporal({ address: server.address, namespace: 'default' });
+const app = await buildApp({ config, sql, temporal, version: 'record' });
+
+async function save(name: string, workflowId: string): Promise<void> {
+  const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, `${name}.json`), `${historyToJSON(history)}\n`);
+  console.log(`recorded ${name} (${history.events?.length ?? 0} events)`);
+}
+
+async function startEcho(payload: Record<string, unknown>): Promise<{ id: string; workflowId: string }> {
+  const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload });
+  if (res.statusCode !== 202) throw new Error(`echo job refused: ${res.body}`);
+  return res.json().job;
+}
+
+await worker.runUntil(async () => {
+  // 1. The happy path.
+  const completed = await startEcho({ message: 'recorded: completed', steps: 2, stepMs: 10 });
+  await temporal.client.workflow.getHandle(completed.workflowId).result();
+  await save('echoWorkflow-completed', completed.workflowId);
+
+  // 2. Cancelled while the activity runs.
+  const cancelled = await startEcho({ message: 'recorded: cancelled', steps: 500, stepMs: 100 });
+  await waitFor('the job to run', async () => {
+    const [row] = await sql<[{ progress_done: number }]>`select progress_done from jobs where id = ${cancelled.id}`;
+    return row.progress_done > 0 ? true : undefined;
+  }, { timeoutMs: 30_000 });
+  await temporal.client.workflow.getHandle(cancelled.workflowId).cancel();
+  await temporal.client.workflow.getHandle(cancelled.workflowId).result().catch(() => undefined);
+  await save('echoWorkflow-cancelled', cancelled.workflowId);
+
+  // 3. Failed: the job's row is gone, a non-retryable NotFound.
+  const workflowId = 'echo/demo/00000000-0000-4000-8000-000000000000';
+  const handle = await temporal.client.workflow.start(echoWorkflow, {
+    workflowId,
+    taskQueue: 'record-histories',
+    args: [{ accountId: 'demo', jobId: '00000000-0000-4000-8000-000000000000', message: 'recorded: failed', steps: 1, stepMs: 1 }],
+  });
+  await handle.result().catch(() => undefined);
+  await save('echoWorkflow-failed', workflowId);
+});
+
+await app.close();
+await temporal.close();
+await connection.close();
+await sql.end();
+await database.stop();
+await server.stop();

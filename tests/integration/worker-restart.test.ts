@@ -1,0 +1,96 @@
+// Killing the worker process mid-job and starting another completes the job exactly once, resuming from its checkpoint.
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../../api/app.ts';
+import { childEnv, type Config } from '../../config.ts';
+import { getJob, listEchoMessages } from '../../db/jobs.ts';
+import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { connectTemporal, listWorkflowPollers, type TemporalClient } from '../../temporal/client.ts';
+import { createTestDatabase, testConfig, waitFor, type TestDatabase } from '../helpers.ts';
+
+let db: TestDatabase;
+let config: Config;
+let temporal: TemporalClient;
+let app: FastifyInstance;
+const workers: Child[] = [];
+
+function spawnWorker(name: string): Child {
+  const child = spawnChild({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(import.meta.dirname, '../../temporal/worker.ts')],
+    env: childEnv({
+      NODE_ENV: 'test',
+      DATABASE_URL: config.database.url!,
+      TEMPORAL_ADDRESS: config.temporal.address!,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      WORKER_HEALTH_PORT: '0',
+    }),
+    logFile: join(import.meta.dirname, '../../test-results', `${name}.log`),
+  });
+  workers.push(child);
+  return child;
+}
+
+async function waitForPoller(identityPrefix: string): Promise<void> {
+  await waitFor(`a poller from ${identityPrefix}`, async () => {
+    const pollers = await listWorkflowPollers(temporal, config.temporal.taskQueue);
+    return pollers.some((p) => p.identity.startsWith(identityPrefix)) ? true : undefined;
+  }, { timeoutMs: 90_000, intervalMs: 300 });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  config = testConfig(db.url);
+  temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
+  app = await buildApp({ config, sql: db.sql, temporal, version: 'test' });
+});
+
+afterAll(async () => {
+  for (const w of workers) await stopChild(w, 5_000);
+  await app?.close();
+  await temporal?.close();
+  await db?.drop();
+});
+
+it('completes a job exactly once when its worker is killed mid-activity and a new worker starts', async () => {
+  const first = spawnWorker('worker-restart-first');
+  await waitForPoller(`worker-${first.process.pid}@`);
+
+  const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'survives a crash', steps: 20, stepMs: 250 } });
+  expect(res.statusCode).toBe(202);
+  const { job } = res.json();
+
+  // Let the activity checkpoint a few steps, then kill its worker without any chance to clean up.
+  await waitFor('progress', async () => ((await getJob(db.sql, 'demo', job.id))!.progressDone >= 4 ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
+  first.process.kill('SIGKILL');
+  await first.exited;
+  const atKill = (await getJob(db.sql, 'demo', job.id))!;
+  expect(atKill.status).toBe('running');
+  expect(await listEchoMessages(db.sql, job.id)).toHaveLength(0);
+
+  const second = spawnWorker('worker-restart-second');
+  const finished = await waitFor('the job to complete on the new worker', async () => {
+    const row = (await getJob(db.sql, 'demo', job.id))!;
+    return row.status === 'completed' || row.status === 'failed' ? row : undefined;
+  }, { timeoutMs: 90_000, intervalMs: 200 });
+
+  expect(finished.status).toBe('completed');
+  expect(finished.attempts).toBe(2);
+  const result = finished.result as { attempt: number; resumedFrom: number; inserted: boolean };
+  expect(result.attempt).toBe(2);
+  // The second attempt resumed from the first one's last heartbeat, not from zero.
+  expect(result.resumedFrom).toBeGreaterThan(0);
+  expect(result.resumedFrom).toBeLessThanOrEqual(atKill.progressDone);
+  const rows = await listEchoMessages(db.sql, job.id);
+  expect(rows).toHaveLength(1);
+  expect(rows[0]!.writtenBy).toMatch(new RegExp(`^worker-${second.process.pid}@`));
+
+  const description = await temporal.client.workflow.getHandle(job.workflowId).describe();
+  expect(description.status.name).toBe('COMPLETED');
+  // One workflow run, one activity completion: nothing ran twice.
+  const history = await temporal.client.workflow.getHandle(job.workflowId).fetchHistory();
+  const completedActivities = (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length;
+  expect(completedActivities).toBe(3); // markJobRunning, writeEcho, finishJob
+});

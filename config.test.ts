@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has working defaults for a local run', () => {
+    const config = loadConfig({});
+    expect(config.database.url).toBeUndefined();
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.temporal.namespace).toBe('default');
+    expect(config.temporal.taskQueue).toBe('incident-insights');
+    expect(config.temporal.uiUrl).toBe('http://127.0.0.1:8233');
+    expect(config.api.port).toBe(3001);
+    expect(config.web.port).toBe(3000);
+    expect(config.dataDir).toMatch(/\.data$/);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('does not invent a Web UI address for an external Temporal', () => {
+    expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).temporal.uiUrl).toBeUndefined();
+    expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_UI_URL: 'https://ui.example' }).temporal.uiUrl).toBe('https://ui.example');
+  });
+
+  it('names the variable when a value is wrong', () => {
+    expect(() => loadConfig({ API_PORT: 'eighty' })).toThrow(new ConfigError('API_PORT', 'must be a port number (0-65535), got "eighty"'));
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/^DATABASE_URL: must use postgres: or postgresql:/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/^LOG_LEVEL: must be one of/);
+    expect(() => loadConfig({ DATABASE_MAX_CONNECTIONS: '0' })).toThrow(/^DATABASE_MAX_CONNECTIONS: must be an integer >= 1/);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '  ', TEMPORAL_ADDRESS: '' }).database.url).toBeUndefined();
+  });
+});

@@ -1,0 +1,123 @@
+// The layout is the architecture: each folder may import only what shared/conventions.md allows, and workflows
+// bundle for Temporal's sandbox. A broken boundary fails here instead of waiting for a reviewer.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { builtinModules } from 'node:module';
+import { join, relative, resolve, dirname } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { WORKFLOWS_PATH } from '../temporal/worker.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SERVER_FOLDERS = ['workflows', 'activities', 'connectors', 'analysis', 'db', 'api', 'temporal'] as const;
+
+/** Which top-level folders (or root files) each folder may import from; its own folder is always allowed. */
+const ALLOWED: Record<string, string[]> = {
+  workflows: ['analysis'],
+  analysis: [],
+  connectors: [],
+  activities: ['db', 'connectors', 'analysis', 'config.ts', 'workflows/activity-contract.ts', 'workflows/retry.ts'],
+  db: ['config.ts'],
+  api: ['db', 'temporal/client.ts', 'temporal/task-queues.ts', 'analysis', 'config.ts', 'workflows', 'connectors/types.ts'],
+  temporal: ['workflows', 'activities', 'db', 'config.ts', 'scripts/lib/processes.ts'],
+};
+
+/** npm packages a folder must not use: workflows run in a sandbox, analysis and connectors stay pure. */
+const FORBIDDEN_PACKAGES: Record<string, RegExp> = {
+  workflows: /^(?!@temporalio\/(workflow|common)$).*/,
+  analysis: /^(postgres|@temporalio\/|fastify|@fastify\/)/,
+  connectors: /^(postgres|@temporalio\/|fastify|@fastify\/)/,
+};
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry);
+    if (entry === 'node_modules' || entry === 'fixtures') continue;
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
+    else if (/\.(ts|svelte)$/.test(entry) && !entry.endsWith('.test.ts') && !entry.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
+}
+
+function importsOf(file: string): { specifier: string; typeOnly: boolean }[] {
+  const text = readFileSync(file, 'utf8');
+  const found: { specifier: string; typeOnly: boolean }[] = [];
+  const pattern = /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  for (const m of text.matchAll(pattern)) found.push({ specifier: (m[3] ?? m[4])!, typeOnly: Boolean(m[2]) });
+  return found;
+}
+
+function violations(folder: string, root: string = ROOT): string[] {
+  const bad: string[] = [];
+  for (const file of sourceFiles(join(root, folder))) {
+    const rel = relative(root, file);
+    for (const { specifier } of importsOf(file)) {
+      if (specifier.startsWith('.')) {
+        const target = relative(root, resolve(dirname(file), specifier));
+        if (target.startsWith(`${folder}/`)) continue;
+        const ok = ALLOWED[folder]!.some((allowed) => target === allowed || target.startsWith(`${allowed}/`));
+        if (!ok) bad.push(`${rel} imports ${target}`);
+      } else {
+        const bare = specifier.replace(/^node:/, '');
+        const isBuiltin = specifier.startsWith('node:') || builtinModules.includes(bare.split('/')[0]!);
+        if (folder === 'workflows' && isBuiltin) bad.push(`${rel} imports the Node builtin ${specifier}`);
+        const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+        const forbidden = FORBIDDEN_PACKAGES[folder];
+        if (forbidden && !isBuiltin && forbidden.test(pkg)) bad.push(`${rel} imports the package ${pkg}`);
+      }
+    }
+  }
+  return bad;
+}
+
+describe('architecture', () => {
+  it.each(SERVER_FOLDERS)('%s/ imports only what its layer may', (folder) => {
+    expect(violations(folder)).toEqual([]);
+  });
+
+  it('web/ reaches the server only over HTTP (no imports of server folders)', () => {
+    const bad = sourceFiles(join(ROOT, 'web/src')).flatMap((file) =>
+      importsOf(file)
+        .filter(({ specifier }) => specifier.startsWith('.') && relative(join(ROOT, 'web'), resolve(dirname(file), specifier)).startsWith('..'))
+        .map(({ specifier }) => `${relative(ROOT, file)} imports ${specifier}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('reads process.env only in config.ts', () => {
+    const offenders = SERVER_FOLDERS.flatMap((folder) => sourceFiles(join(ROOT, folder)))
+      .filter((file) => /process\.env/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(ROOT, file));
+    expect(offenders).toEqual([]);
+  });
+
+  it('catches forbidden imports (the checker itself works)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'arch-'));
+    try {
+      mkdirSync(join(root, 'workflows'));
+      writeFileSync(
+        join(root, 'workflows', 'bad.ts'),
+        "import { readFile } from 'node:fs';\nimport type { Sql } from '../db/sql.ts';\nimport postgres from 'postgres';\nimport { log } from '@temporalio/workflow';\n",
+      );
+      expect(violations('workflows', root)).toEqual([
+        'workflows/bad.ts imports the Node builtin node:fs',
+        'workflows/bad.ts imports db/sql.ts',
+        'workflows/bad.ts imports the package postgres',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('bundles workflows/ for the Temporal sandbox', async () => {
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+    expect(bundle.code).toContain('echoWorkflow');
+  });
+});

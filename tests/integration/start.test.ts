@@ -1,0 +1,137 @@
+// `npm start` on a machine with no Temporal and no PostgreSQL running: every part comes up healthy, the demo job
+// completes, Ctrl-C leaves no child behind, and a second start reuses the first one's data.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { childEnv } from '../../config.ts';
+import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { freePort } from '../global-setup.ts';
+import { waitFor } from '../helpers.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+const dataDir = mkdtempSync(join(tmpdir(), 'insights-start-'));
+const running: Child[] = [];
+
+afterAll(async () => {
+  for (const child of running) await stopChild(child, 20_000, 'SIGINT');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const ports = {
+  API_PORT: await freePort(),
+  WEB_PORT: await freePort(),
+  WORKER_HEALTH_PORT: await freePort(),
+  PGLITE_PORT: await freePort(),
+  TEMPORAL_PORT: await freePort(),
+  TEMPORAL_UI_PORT: await freePort(),
+};
+const api = `http://127.0.0.1:${ports.API_PORT}`;
+
+function start(run: number): { child: Child; output: () => string } {
+  const logFile = join(dataDir, `start-${run}.out`);
+  const child = spawnChild({
+    name: `npm-start-${run}`,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(ROOT, 'scripts/start.ts')],
+    cwd: ROOT,
+    logFile,
+    env: childEnv({
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+      TEMPORAL_UI_URL: '',
+      TEMPORAL_TASK_QUEUE: '',
+      TEMPORAL_CLI_PATH: inject('temporalCliPath'),
+      NODE_ENV: 'development',
+    }),
+  });
+  running.push(child);
+  return { child, output: () => readFileSync(logFile, 'utf8') };
+}
+
+function descendants(pid: number): number[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+  const rows = out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const [p, pp] of rows) if (pp === parent) (found.push(p), queue.push(p));
+  }
+  return found;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function ready(run: { child: Child; output: () => string }): Promise<void> {
+  await waitFor('npm start to be ready', () => (run.output().includes('Ready') ? true : undefined), {
+    timeoutMs: 150_000,
+    intervalMs: 500,
+    abortIf: () => (run.child.hasExited() ? `npm start exited:\n${run.output()}` : undefined),
+  });
+}
+
+async function ctrlC(run: { child: Child; output: () => string }, children: number[]): Promise<void> {
+  run.child.process.kill('SIGINT');
+  const code = await run.child.exited;
+  expect(code, run.output()).toBe(0);
+  expect(children.filter(alive), 'children still running after Ctrl-C').toEqual([]);
+}
+
+it('brings every part up healthy, completes the demo job, and stops every child on Ctrl-C', async () => {
+  const run = start(1);
+  await ready(run);
+  const out = run.output();
+  for (const part of ['postgres', 'temporal', 'worker', 'api', 'web']) expect(out).toMatch(new RegExp(`✔ ${part}\\s`));
+  expect(out).toContain(`Web UI http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
+
+  const health = await fetch(`${api}/api/health`);
+  const body = await health.json();
+  expect(health.status, JSON.stringify(body)).toBe(200);
+  expect(body.status).toBe('ok');
+
+  const demo = await waitFor('the demo job to complete', async () => {
+    const { jobs } = await (await fetch(`${api}/api/jobs`)).json();
+    return jobs[0]?.status === 'completed' ? jobs[0] : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 300 });
+  expect(demo.input.message).toBe('Hello from Incident Insights');
+
+  // The Temporal Web UI's own API lists the demo workflow.
+  const ui = await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/api/v1/namespaces/default/workflows?query=${encodeURIComponent(`WorkflowId="${demo.workflowId}"`)}`);
+  expect(ui.status).toBe(200);
+  const listed = await ui.json();
+  expect(listed.executions?.[0]?.execution?.workflowId).toBe(demo.workflowId);
+
+  const page = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/`);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('Platform health');
+
+  const children = descendants(run.child.process.pid!);
+  expect(children.length).toBeGreaterThanOrEqual(5);
+  await ctrlC(run, children);
+  expect(run.output()).toContain('postgres stopped');
+});
+
+it('reuses the data of the first start on the second', async () => {
+  const run = start(2);
+  await ready(run);
+  const { jobs } = await (await fetch(`${api}/api/jobs`)).json();
+  expect(jobs).toHaveLength(1); // the first run's demo job, and no second seed
+  expect(jobs[0].status).toBe('completed');
+  const detail = await (await fetch(`${api}/api/jobs/${jobs[0].id}`)).json();
+  expect(detail.workflow?.status).toBe('COMPLETED'); // Temporal kept its history in .data/temporal
+  expect(run.output()).toContain('database schema at version');
+  expect(run.output()).not.toContain('applied 0001');
+  await ctrlC(run, descendants(run.child.process.pid!));
+});

@@ -4,10 +4,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
     projects: [
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['{config,api,db,workflows,activities,connectors,analysis,temporal,scripts}/**/*.test.ts', '*.test.ts'],
           environment: 'node',
         },
@@ -15,6 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['tests/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['tests/global-setup.ts'],

@@ -43,13 +43,17 @@ export interface MigrateResult {
 
 export async function migrate(sql: Sql, dir: string = MIGRATIONS_DIR): Promise<MigrateResult> {
   const migrations = await readMigrations(dir);
-  await sql`
-    create table if not exists schema_migrations (
-      version integer primary key,
-      name text not null,
-      checksum text not null,
-      applied_at timestamptz not null default now()
-    )`;
+  // Under the lock too: two processes creating the table at once would collide in the catalog.
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
+    await tx`
+      create table if not exists schema_migrations (
+        version integer primary key,
+        name text not null,
+        checksum text not null,
+        applied_at timestamptz not null default now()
+      )`;
+  });
   const applied: string[] = [];
   for (const migration of migrations) {
     const didApply = await sql.begin(async (tx) => {

@@ -26,9 +26,12 @@ export interface Config {
     /** The main task queue; several deployments (or test runs) can share one Temporal namespace with their own. */
     readonly taskQueue: string;
   };
-  readonly api: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  readonly api: { readonly host: string; readonly port: number };
   readonly web: { readonly host: string; readonly port: number; readonly origin: string };
-  readonly worker: { readonly healthPort: number };
+  /** `healthPort` 0 turns the worker's health endpoint off (a standalone worker; `npm start` needs it). */
+  readonly worker: { readonly healthHost: string; readonly healthPort: number };
+  /** The PATH searched for the `temporal` CLI. */
+  readonly searchPath: string;
   readonly secrets: { readonly masterKey: string | undefined; readonly jwtSecret: string | undefined };
   readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined };
   readonly pinecone: { readonly apiKey: string | undefined; readonly index: string | undefined };
@@ -113,17 +116,14 @@ export function loadConfig(env: Env = process.env): Config {
       uiUrl: url(env, 'TEMPORAL_UI_URL', ['http:', 'https:']) ?? (temporalAddress ? undefined : `http://127.0.0.1:${uiPort}`),
       taskQueue: str(env, 'TEMPORAL_TASK_QUEUE') ?? 'incident-insights',
     },
-    api: {
-      host: apiHost,
-      port: apiPort,
-      publicUrl: url(env, 'API_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${apiPort}`,
-    },
+    api: { host: apiHost, port: apiPort },
     web: {
       host: webHost,
       port: webPort,
       origin: url(env, 'ORIGIN', ['http:', 'https:']) ?? `http://127.0.0.1:${webPort}`,
     },
-    worker: { healthPort: port(env, 'WORKER_HEALTH_PORT', 3002) },
+    worker: { healthHost: str(env, 'WORKER_HEALTH_HOST') ?? '127.0.0.1', healthPort: port(env, 'WORKER_HEALTH_PORT', 3002) },
+    searchPath: env.PATH ?? '',
     secrets: { masterKey: str(env, 'INSIGHTS_MASTER_KEY'), jwtSecret: str(env, 'JWT_SECRET') },
     openai: { baseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:']), apiKey: str(env, 'OPENAI_API_KEY'), model: str(env, 'OPENAI_MODEL') },
     pinecone: { apiKey: str(env, 'PINECONE_API_KEY'), index: str(env, 'PINECONE_INDEX') },

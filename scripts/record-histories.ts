@@ -23,7 +23,7 @@ const OUT = fileURLToPath(new URL('../tests/replay/histories/', import.meta.url)
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const config0 = loadConfig();
-const cliPath = resolveTemporalCli({ explicitPath: config0.temporal.cliPath, searchPath: process.env.PATH, toolsDir: config0.toolsDir, install: true });
+const cliPath = resolveTemporalCli({ explicitPath: config0.temporal.cliPath, searchPath: config0.searchPath, toolsDir: config0.toolsDir, install: true });
 const server = await startDevServer({ cliPath, port: 17_999, namespace: 'default', logFile: join(tmpdir(), 'record-histories-temporal.log') });
 const database = await startEmbeddedDatabase({ dataDir: undefined, port: 0 });
 const config = loadConfig({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: 'record-histories', NODE_ENV: 'test' });

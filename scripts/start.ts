@@ -118,7 +118,7 @@ async function startTemporal(): Promise<{ address: string; uiUrl: string | undef
   }
   await assertPortFree(config.temporal.devServerPort, 'TEMPORAL_PORT');
   await assertPortFree(config.temporal.uiPort, 'TEMPORAL_UI_PORT');
-  const cliPath = resolveTemporalCli({ explicitPath: config.temporal.cliPath, searchPath: process.env.PATH, toolsDir: config.toolsDir, install: true, log: info });
+  const cliPath = resolveTemporalCli({ explicitPath: config.temporal.cliPath, searchPath: config.searchPath, toolsDir: config.toolsDir, install: true, log: info });
   const server = await startDevServer({
     cliPath,
     port: config.temporal.devServerPort,
@@ -131,7 +131,8 @@ async function startTemporal(): Promise<{ address: string; uiUrl: string | undef
   children.push(server.child);
   watch(server.child);
   ok('temporal', `${server.address}  Web UI ${server.uiUrl}  (temporal server start-dev, data in ${join(config.dataDir, 'temporal')})`);
-  return { address: server.address, uiUrl: server.uiUrl };
+  // An explicit TEMPORAL_UI_URL (say, behind a proxy) wins over the local address for links in the product.
+  return { address: server.address, uiUrl: config.temporal.uiUrl ?? server.uiUrl };
 }
 
 function redactUrl(raw: string): string {
@@ -160,6 +161,7 @@ async function main(config: Config): Promise<void> {
   });
   console.log(`Incident Insights, data in ${config.dataDir}, logs in ${logDir}`);
 
+  if (config.worker.healthPort === 0) throw new Error('WORKER_HEALTH_PORT=0 turns off the health endpoint that `npm start` waits on; pick a port');
   for (const [port, variable] of [[config.worker.healthPort, 'WORKER_HEALTH_PORT'], [config.api.port, 'API_PORT'], [config.web.port, 'WEB_PORT']] as const) {
     await assertPortFree(port, variable);
   }

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import type { Config } from '../config.ts';
 import { createSql, type Sql } from '../db/sql.ts';
@@ -51,10 +51,13 @@ function startHealthServer(worker: Worker, port: number, host: string): Promise<
   });
 }
 
+const SDK_LOG_LEVELS = { fatal: 'ERROR', error: 'ERROR', warn: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE', silent: 'ERROR' } as const;
+
 export async function runWorker(config: Config): Promise<void> {
   if (!config.database.url || !config.temporal.address) {
     throw new Error('the worker needs DATABASE_URL and TEMPORAL_ADDRESS (`npm start` sets both)');
   }
+  Runtime.install({ logger: new DefaultLogger(SDK_LOG_LEVELS[config.logLevel]) });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const sql = createSql(config.database.url, { max: config.database.maxConnections, applicationName: 'incident-insights-worker' });
   let health: Server | undefined;
@@ -62,7 +65,7 @@ export async function runWorker(config: Config): Promise<void> {
     await ensureNamespace(connection, config.temporal.namespace);
     await ensureSearchAttributes(connection, config.temporal.namespace);
     const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: mainTaskQueue(config), sql });
-    if (config.worker.healthPort) health = await startHealthServer(worker, config.worker.healthPort, '127.0.0.1');
+    if (config.worker.healthPort) health = await startHealthServer(worker, config.worker.healthPort, config.worker.healthHost);
     // Worker.create installs SIGINT/SIGTERM handlers that shut it down gracefully; run() resolves once drained.
     await worker.run();
   } finally {

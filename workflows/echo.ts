@@ -47,13 +47,13 @@ export async function echoWorkflow(input: EchoInput): Promise<EchoResult> {
     log.warn('echo job did not complete', { jobId: input.jobId, phase });
     // Record the outcome even when the workflow itself is being cancelled.
     await CancellationScope.nonCancellable(() =>
-      db.finishJob({ jobId: input.jobId, status: cancelled ? 'cancelled' : 'failed', error: errorMessage(err) }),
+      db.finishJob({ jobId: input.jobId, status: cancelled ? 'cancelled' : 'failed', error: cancelled ? 'cancelled on request' : errorMessage(err) }),
     );
     throw err;
   }
 }
 
 function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
+  if (err instanceof Error) return err.cause instanceof Error && err.cause.message ? `${err.message}: ${err.cause.message}` : err.message;
   return String(err);
 }

@@ -12,6 +12,12 @@ import { commonErrors, ErrorResponse } from '../schemas/common.ts';
 import { EchoJobBody, Job, JobDetail, JobEnvelope, JobList, JobListQuery, JobParams } from '../schemas/jobs.ts';
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
+const CLOSED_WITHOUT_BOOKKEEPING: Record<string, 'failed' | 'cancelled'> = {
+  TERMINATED: 'failed',
+  TIMED_OUT: 'failed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+};
 
 export function workflowUiUrl(uiUrl: string | undefined, namespace: string, workflowId: string): string | undefined {
   return uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
@@ -37,6 +43,18 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
       completedAt: row.completedAt ? row.completedAt.toISOString() : null,
       ...(temporalUiUrl ? { temporalUiUrl } : {}),
     };
+  };
+
+  /**
+   * A workflow that closed without its own bookkeeping (terminated by an operator, timed out) leaves its job row
+   * non-final; Temporal's word is final then, so the row follows it.
+   */
+  const reconcile = async (row: JobRow, workflowStatus: string): Promise<JobRow> => {
+    if (FINAL.has(row.status)) return row;
+    const status = CLOSED_WITHOUT_BOOKKEEPING[workflowStatus];
+    if (!status) return row;
+    await finishJob(sql, row.id, { status, error: `the workflow was ${workflowStatus.toLowerCase().replace('_', ' ')} in Temporal` });
+    return (await getJob(sql, row.accountId, row.id)) ?? row;
   };
 
   app.post(
@@ -118,12 +136,13 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
       },
     },
     async (request) => {
-      const row = await getJob(sql, request.accountId, request.params.id);
+      let row = await getJob(sql, request.accountId, request.params.id);
       if (!row) throw notFound('job', request.params.id);
       let workflow: { status: string; runId: string; historyLength: number } | null = null;
       try {
         const description = await temporal.client.workflow.getHandle(row.workflowId).describe();
         workflow = { status: description.status.name, runId: description.runId, historyLength: description.historyLength };
+        row = await reconcile(row, description.status.name);
       } catch (err) {
         // The job's row is the source of truth for the UI; Temporal's view is extra detail when it answers.
         if (!(err instanceof WorkflowNotFoundError)) request.log.warn({ err, jobId: row.id }, 'could not describe the job’s workflow');
@@ -144,12 +163,20 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      const row = await getJob(sql, request.accountId, request.params.id);
+      let row = await getJob(sql, request.accountId, request.params.id);
       if (!row) throw notFound('job', request.params.id);
       if (FINAL.has(row.status)) throw new AppError(409, 'job_finished', `job ${row.id} is already ${row.status}`);
+      const handle = temporal.client.workflow.getHandle(row.workflowId);
       try {
-        await temporal.client.workflow.getHandle(row.workflowId).cancel();
+        // Temporal accepts a cancel request for a closed workflow too, so look first.
+        const { status } = await handle.describe();
+        if (status.name !== 'RUNNING') {
+          row = await reconcile(row, status.name);
+          throw new AppError(409, 'job_finished', `job ${row.id} is already ${row.status} (workflow ${status.name.toLowerCase()})`);
+        }
+        await handle.cancel();
       } catch (err) {
+        if (err instanceof AppError) throw err;
         if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'job_finished', `job ${row.id} has no running workflow`);
         throw serviceUnavailable('temporal', err);
       }

@@ -73,7 +73,7 @@ it('shows every part healthy and the latest job completed, and saves screenshots
 
   await page.setViewportSize({ width: 360, height: 800 });
   await page.screenshot({ path: join(SHOTS, 'health-page-360.png'), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
   expect(overflow, 'no horizontal scroll at 360 px').toBeLessThanOrEqual(0);
   await page.close();
 });

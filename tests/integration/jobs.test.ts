@@ -138,10 +138,24 @@ describe('jobs API', () => {
     expect(cancel.statusCode).toBe(202);
     const detail = await jobWhen(job.id, (j) => j.status === 'cancelled');
     expect(detail.workflow.status).toBe('CANCELLED');
+    expect(detail.job.error).toBe('cancelled on request');
     expect(await listEchoMessages(db.sql, job.id)).toHaveLength(0);
     const again = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('job_finished');
+  });
+
+  it('marks a job failed when an operator terminates its workflow, and refuses to cancel it afterwards', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'terminated', steps: 200, stepMs: 100 } });
+    const { job } = res.json();
+    await jobWhen(job.id, (j) => j.status === 'running');
+    await temporal.client.workflow.getHandle(job.workflowId).terminate('operator drill');
+    const detail = await jobWhen(job.id, (j) => j.status === 'failed');
+    expect(detail.workflow.status).toBe('TERMINATED');
+    expect(detail.job.error).toBe('the workflow was terminated in Temporal');
+    const cancel = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
+    expect(cancel.statusCode).toBe(409);
+    expect(cancel.json().error.code).toBe('job_finished');
   });
 
   it('answers an unknown route with 404 in the common error format', async () => {

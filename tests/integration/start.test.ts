@@ -29,6 +29,8 @@ const ports = {
   TEMPORAL_UI_PORT: await freePort(),
 };
 const api = `http://127.0.0.1:${ports.API_PORT}`;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
+const json = async (res: Response): Promise<any> => res.json();
 
 function start(run: number): { child: Child; output: () => string } {
   const logFile = join(dataDir, `start-${run}.out`);
@@ -65,14 +67,24 @@ function descendants(pid: number): number[] {
   return found;
 }
 
+/** Running (a zombie, already exited but not yet reaped by a non-reaping init, does not count). */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
 };
+
+const describeProcesses = (pids: number[]) =>
+  pids.map((pid) => {
+    try {
+      return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`;
+    } catch {
+      return `${pid}: gone`;
+    }
+  });
 
 async function ready(run: { child: Child; output: () => string }): Promise<void> {
   await waitFor('npm start to be ready', () => (run.output().includes('Ready') ? true : undefined), {
@@ -86,7 +98,7 @@ async function ctrlC(run: { child: Child; output: () => string }, children: numb
   run.child.process.kill('SIGINT');
   const code = await run.child.exited;
   expect(code, run.output()).toBe(0);
-  expect(children.filter(alive), 'children still running after Ctrl-C').toEqual([]);
+  expect(describeProcesses(children.filter(alive)), 'children still running after Ctrl-C').toEqual([]);
 }
 
 it('brings every part up healthy, completes the demo job, and stops every child on Ctrl-C', async () => {
@@ -97,12 +109,12 @@ it('brings every part up healthy, completes the demo job, and stops every child 
   expect(out).toContain(`Web UI http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
 
   const health = await fetch(`${api}/api/health`);
-  const body = await health.json();
+  const body = await json(health);
   expect(health.status, JSON.stringify(body)).toBe(200);
   expect(body.status).toBe('ok');
 
   const demo = await waitFor('the demo job to complete', async () => {
-    const { jobs } = await (await fetch(`${api}/api/jobs`)).json();
+    const { jobs } = await json(await fetch(`${api}/api/jobs`));
     return jobs[0]?.status === 'completed' ? jobs[0] : undefined;
   }, { timeoutMs: 60_000, intervalMs: 300 });
   expect(demo.input.message).toBe('Hello from Incident Insights');
@@ -110,7 +122,7 @@ it('brings every part up healthy, completes the demo job, and stops every child 
   // The Temporal Web UI's own API lists the demo workflow.
   const ui = await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/api/v1/namespaces/default/workflows?query=${encodeURIComponent(`WorkflowId="${demo.workflowId}"`)}`);
   expect(ui.status).toBe(200);
-  const listed = await ui.json();
+  const listed = await json(ui);
   expect(listed.executions?.[0]?.execution?.workflowId).toBe(demo.workflowId);
 
   const page = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/`);
@@ -126,10 +138,10 @@ it('brings every part up healthy, completes the demo job, and stops every child 
 it('reuses the data of the first start on the second', async () => {
   const run = start(2);
   await ready(run);
-  const { jobs } = await (await fetch(`${api}/api/jobs`)).json();
+  const { jobs } = await json(await fetch(`${api}/api/jobs`));
   expect(jobs).toHaveLength(1); // the first run's demo job, and no second seed
   expect(jobs[0].status).toBe('completed');
-  const detail = await (await fetch(`${api}/api/jobs/${jobs[0].id}`)).json();
+  const detail = await json(await fetch(`${api}/api/jobs/${jobs[0].id}`));
   expect(detail.workflow?.status).toBe('COMPLETED'); // Temporal kept its history in .data/temporal
   expect(run.output()).toContain('database schema at version');
   expect(run.output()).not.toContain('applied 0001');

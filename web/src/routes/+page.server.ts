@@ -37,7 +37,7 @@ export const actions: Actions = {
         for (const d of err.body.details) if (d.field) fields[d.field] = d.message;
         return fail(err.status, { message, steps: stepsRaw, error: err.body.message, fields });
       }
-      return fail(503, { message, steps: stepsRaw, error: err instanceof Error ? err.message : String(err), fields: {} });
+      return fail(503, { message, steps: stepsRaw, error: err instanceof Error ? err.message : String(err), fields: {} as Record<string, string> });
     }
   },
 };

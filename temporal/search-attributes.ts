@@ -30,16 +30,18 @@ export async function ensureNamespace(connection: AnyConnection, namespace: stri
   } catch (err) {
     if (grpcCode(err) !== ALREADY_EXISTS) throw err;
   }
-  // A new namespace takes a moment to become usable: wait until it can be described.
-  for (let i = 0; i < 50; i++) {
+  // A new namespace is describable at once, but other services learn of it only when the server refreshes its
+  // namespace cache (about 10 s on a dev server): wait until the operator service knows it too.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     try {
-      await connection.workflowService.describeNamespace({ namespace });
+      await connection.operatorService.listSearchAttributes({ namespace });
       return 'created';
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
+    } catch (err) {
+      if (grpcCode(err) !== NOT_FOUND || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
-  throw new Error(`namespace ${namespace} was registered but never became available`);
 }
 
 /** Adds AccountId, IntegrationId and Kind (keyword) where missing; returns the names it added. */

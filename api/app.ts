@@ -38,6 +38,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     reply.header('x-request-id', request.id);
   });
   app.addSchema(ErrorResponse);
+  // The API speaks JSON: other bodies get 415 instead of a confusing schema error. Routes that take raw bodies
+  // (webhooks) add their own parser inside their plugin.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(errorHandler);
   await app.register(validation);

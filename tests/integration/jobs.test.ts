@@ -107,6 +107,15 @@ describe('POST /api/jobs/echo', () => {
     }
   });
 
+  it('answers a body that is not JSON with 415 and one over 1 MiB with 413, in the common format', async () => {
+    const text = await app.inject({ method: 'POST', url: '/api/jobs/echo', headers: { 'content-type': 'text/plain' }, payload: 'hello' });
+    expect(text.statusCode).toBe(415);
+    expect(text.json().error.code).toBe('unsupported_media_type');
+    const huge = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'x'.repeat(1024 * 1024 + 10) } });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().error.code).toBe('body_too_large');
+  });
+
   it('answers malformed JSON with invalid_json', async () => {
     const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', headers: { 'content-type': 'application/json' }, payload: '{"message": ' });
     expect(res.statusCode).toBe(400);
@@ -169,6 +178,25 @@ describe('jobs API', () => {
     expect(res.headers['x-request-id']).toBe('trace-abc.123');
     const odd = await app.inject({ method: 'GET', url: '/api/jobs', headers: { 'x-request-id': 'bad id with spaces\n' } });
     expect(odd.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('failures on our side', () => {
+  it('answer 500 with a generic message and a request id, never the internal cause', async () => {
+    const { createSql } = await import('../../db/sql.ts');
+    const deadSql = createSql('postgres://nobody:secret-password@127.0.0.1:1/none', { max: 1 });
+    const broken = await buildApp({ config, sql: deadSql, temporal, version: 'test' });
+    try {
+      const res = await broken.inject({ method: 'GET', url: '/api/jobs' });
+      expect(res.statusCode).toBe(500);
+      const { error } = res.json();
+      expect(error.code).toBe('internal');
+      expect(error.requestId).toBe(res.headers['x-request-id']);
+      expect(res.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|secret-password|nobody/);
+    } finally {
+      await broken.close();
+      await deadSql.end({ timeout: 1 });
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { finishJob, insertEchoMessage, markJobRunning, recordJobAttempt, recordJobProgress } from '../db/jobs.ts';
 import type { Sql } from '../db/sql.ts';
 import type { FinishJobInput, MarkJobRunningInput, WriteEchoInput, WriteEchoResult } from '../workflows/activity-contract.ts';
-import { invalid, notFound } from './failures.ts';
+import { invalid, jobClosed, notFound } from './failures.ts';
 
 export interface EchoActivityDeps {
   sql: Sql;
@@ -15,11 +15,16 @@ interface EchoCheckpoint {
   done: number;
 }
 
+/** Heartbeat at least this often, well inside the heartbeat timeout, however long a step is. */
+const HEARTBEAT_SLICE_MS = 1_000;
+
 export function createEchoActivities(deps: EchoActivityDeps) {
   const { sql } = deps;
   return {
-    async markJobRunning({ jobId }: MarkJobRunningInput): Promise<void> {
-      if (!(await markJobRunning(sql, jobId))) throw notFound(`job ${jobId} no longer exists`);
+    async markJobRunning({ accountId, jobId }: MarkJobRunningInput): Promise<void> {
+      const status = await markJobRunning(sql, accountId, jobId);
+      if (status === 'missing') throw notFound(`job ${jobId} no longer exists`);
+      if (status !== 'running') throw jobClosed(`job ${jobId} is already ${status}`);
     },
 
     async writeEcho(input: WriteEchoInput): Promise<WriteEchoResult> {
@@ -27,25 +32,31 @@ export function createEchoActivities(deps: EchoActivityDeps) {
       const ctx = Context.current();
       const { attempt, heartbeatDetails } = ctx.info;
       const resumedFrom = (heartbeatDetails as EchoCheckpoint | undefined)?.done ?? 0;
-      await recordJobAttempt(sql, input.jobId, attempt, input.steps);
+      await recordJobAttempt(sql, input.accountId, input.jobId, attempt, input.steps);
       for (let done = resumedFrom; done < input.steps; ) {
-        await ctx.sleep(input.stepMs); // rejects when the workflow is cancelled
+        for (let left = input.stepMs; left > 0; left -= HEARTBEAT_SLICE_MS) {
+          await ctx.sleep(Math.min(left, HEARTBEAT_SLICE_MS)); // rejects once the workflow asked to cancel
+          ctx.heartbeat({ done } satisfies EchoCheckpoint);
+        }
         done += 1;
         ctx.heartbeat({ done } satisfies EchoCheckpoint);
-        await recordJobProgress(sql, input.jobId, done);
+        await recordJobProgress(sql, input.accountId, input.jobId, done);
       }
-      const inserted = await insertEchoMessage(sql, {
+      // A cancel may have been delivered with the last heartbeat: stop rather than write.
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+      const outcome = await insertEchoMessage(sql, {
         jobId: input.jobId,
         accountId: input.accountId,
         message: input.message,
         writtenBy: deps.workerIdentity,
         attempt,
       });
-      return { attempt, resumedFrom, inserted };
+      if (outcome === 'closed') throw jobClosed(`job ${input.jobId} is no longer running; nothing was written`);
+      return { attempt, resumedFrom, inserted: outcome === 'inserted' };
     },
 
     async finishJob(input: FinishJobInput): Promise<void> {
-      await finishJob(sql, input.jobId, { status: input.status, result: input.result, error: input.error });
+      await finishJob(sql, input.accountId, input.jobId, { status: input.status, result: input.result, error: input.error });
     },
   };
 }

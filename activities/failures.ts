@@ -10,6 +10,10 @@ export function notFound(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.notFound, message, nonRetryable: true });
 }
 
+export function jobClosed(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.jobClosed, message, nonRetryable: true });
+}
+
 export function unavailable(message: string, cause?: Error): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.unavailable, message, ...(cause ? { cause } : {}) });
 }

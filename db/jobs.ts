@@ -55,29 +55,39 @@ export async function listJobs(sql: Sql, accountId: string, options: { kind?: st
     limit ${options.limit}`;
 }
 
-/** Returns false when the job does not exist (deleted while its workflow ran). */
-export async function markJobRunning(sql: Sql, id: string): Promise<boolean> {
-  const rows = await sql`
-    update jobs set status = 'running', updated_at = now()
-    where id = ${id} and status in ('queued', 'running')`;
-  if (rows.count > 0) return true;
-  const [exists] = await sql`select 1 from jobs where id = ${id}`;
-  return exists !== undefined;
+/**
+ * Moves a queued job to running. Answers what stands in the way otherwise: the job is gone (`missing`) or already
+ * final (its status), in which case its work must not start.
+ */
+export async function markJobRunning(sql: Sql, accountId: string, id: string): Promise<'running' | 'missing' | JobStatus> {
+  const [row] = await sql<[{ status: JobStatus }?]>`
+    with moved as (
+      update jobs set status = 'running', updated_at = now()
+      where account_id = ${accountId} and id = ${id} and status in ('queued', 'running')
+      returning status
+    )
+    select status from moved
+    union all
+    select status from jobs where account_id = ${accountId} and id = ${id} and not exists (select 1 from moved)`;
+  return row ? row.status : 'missing';
 }
 
-export async function recordJobAttempt(sql: Sql, id: string, attempt: number, total: number): Promise<void> {
+export async function recordJobAttempt(sql: Sql, accountId: string, id: string, attempt: number, total: number): Promise<void> {
   await sql`
     update jobs set attempts = greatest(attempts, ${attempt}), progress_total = ${total}, updated_at = now()
-    where id = ${id}`;
+    where account_id = ${accountId} and id = ${id}`;
 }
 
-export async function recordJobProgress(sql: Sql, id: string, done: number): Promise<void> {
-  await sql`update jobs set progress_done = greatest(progress_done, ${done}), updated_at = now() where id = ${id}`;
+export async function recordJobProgress(sql: Sql, accountId: string, id: string, done: number): Promise<void> {
+  await sql`
+    update jobs set progress_done = greatest(progress_done, ${done}), updated_at = now()
+    where account_id = ${accountId} and id = ${id}`;
 }
 
 /** Idempotent: a job already in a final status keeps it (a retried activity cannot flip completed to failed). */
 export async function finishJob(
   sql: Sql,
+  accountId: string,
   id: string,
   outcome: { status: 'completed' | 'failed' | 'cancelled'; result?: Record<string, unknown> | undefined; error?: string | undefined },
 ): Promise<void> {
@@ -88,7 +98,7 @@ export async function finishJob(
       error = ${outcome.error ?? null},
       completed_at = now(),
       updated_at = now()
-    where id = ${id} and status in ('queued', 'running')`;
+    where account_id = ${accountId} and id = ${id} and status in ('queued', 'running')`;
 }
 
 export interface EchoMessage {
@@ -99,17 +109,23 @@ export interface EchoMessage {
   attempt: number;
 }
 
-/** Inserts the job's one echo row; returns false if it was already written (by an earlier attempt). */
-export async function insertEchoMessage(sql: Sql, echo: EchoMessage): Promise<boolean> {
+/**
+ * Writes the job's one echo row while the job is running. `inserted`: written now; `exists`: an earlier attempt
+ * wrote it (a retry after a crash); `closed`: the job is no longer running, so nothing was written.
+ */
+export async function insertEchoMessage(sql: Sql, echo: EchoMessage): Promise<'inserted' | 'exists' | 'closed'> {
   const rows = await sql`
     insert into echo_messages (job_id, account_id, message, written_by, attempt)
-    values (${echo.jobId}, ${echo.accountId}, ${echo.message}, ${echo.writtenBy}, ${echo.attempt})
+    select ${echo.jobId}, ${echo.accountId}, ${echo.message}, ${echo.writtenBy}, ${echo.attempt}
+    where exists (select 1 from jobs where account_id = ${echo.accountId} and id = ${echo.jobId} and status = 'running')
     on conflict (job_id) do nothing`;
-  return rows.count === 1;
+  if (rows.count === 1) return 'inserted';
+  const [existing] = await sql`select 1 from echo_messages where account_id = ${echo.accountId} and job_id = ${echo.jobId}`;
+  return existing ? 'exists' : 'closed';
 }
 
-export async function listEchoMessages(sql: Sql, jobId: string): Promise<EchoMessage[]> {
+export async function listEchoMessages(sql: Sql, accountId: string, jobId: string): Promise<EchoMessage[]> {
   return sql<EchoMessage[]>`
     select job_id as "jobId", account_id as "accountId", message, written_by as "writtenBy", attempt
-    from echo_messages where job_id = ${jobId}`;
+    from echo_messages where account_id = ${accountId} and job_id = ${jobId}`;
 }

@@ -4,6 +4,7 @@ export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancell
 export type FinalJobStatus = Extract<JobStatus, 'completed' | 'failed' | 'cancelled'>;
 
 export interface MarkJobRunningInput {
+  accountId: string;
   jobId: string;
 }
 
@@ -26,6 +27,7 @@ export interface WriteEchoResult {
 }
 
 export interface FinishJobInput {
+  accountId: string;
   jobId: string;
   status: FinalJobStatus;
   result?: Record<string, unknown>;

@@ -1,5 +1,5 @@
 // The echo job: the skeleton's vertical slice, API -> Temporal -> activity -> PostgreSQL, with progress and cancel.
-import { CancellationScope, defineQuery, isCancellation, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, defineQuery, isCancellation, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities, WriteEchoResult } from './activity-contract.ts';
 import { databaseActivity, longRunningActivity } from './retry.ts';
 
@@ -23,31 +23,31 @@ export const echoWorkflowId = (accountId: string, jobId: string): string => `ech
 
 const db = proxyActivities<Activities>(databaseActivity);
 const long = proxyActivities<Activities>(longRunningActivity);
+/** Histories from before ECHO_CANCEL_WAITS replay with the old cancellation type (the activity was not awaited). */
+const longTryCancel = proxyActivities<Activities>({ ...longRunningActivity, cancellationType: ActivityCancellationType.TRY_CANCEL });
+const ECHO_CANCEL_WAITS = 'echo-cancel-waits-for-activity';
 
 export async function echoWorkflow(input: EchoInput): Promise<EchoResult> {
   let phase: EchoPhase = 'starting';
   setHandler(echoPhaseQuery, () => phase);
+  const { accountId, jobId } = input;
+  const writer = patched(ECHO_CANCEL_WAITS) ? long : longTryCancel;
   try {
-    await db.markJobRunning({ jobId: input.jobId });
+    await db.markJobRunning({ accountId, jobId });
     phase = 'writing';
-    const written = await long.writeEcho({
-      accountId: input.accountId,
-      jobId: input.jobId,
-      message: input.message,
-      steps: input.steps,
-      stepMs: input.stepMs,
-    });
-    const result: EchoResult = { jobId: input.jobId, message: input.message, ...written };
-    await db.finishJob({ jobId: input.jobId, status: 'completed', result: { ...result } });
+    const written = await writer.writeEcho({ accountId, jobId, message: input.message, steps: input.steps, stepMs: input.stepMs });
+    const result: EchoResult = { jobId, message: input.message, ...written };
+    // The work is done: a cancel that arrives now must not turn a written job into a cancelled one.
+    await CancellationScope.nonCancellable(() => db.finishJob({ accountId, jobId, status: 'completed', result: { ...result } }));
     phase = 'completed';
     return result;
   } catch (err) {
     const cancelled = isCancellation(err);
     phase = cancelled ? 'cancelled' : 'failed';
-    log.warn('echo job did not complete', { jobId: input.jobId, phase });
+    log.warn('echo job did not complete', { jobId, phase });
     // Record the outcome even when the workflow itself is being cancelled.
     await CancellationScope.nonCancellable(() =>
-      db.finishJob({ jobId: input.jobId, status: cancelled ? 'cancelled' : 'failed', error: cancelled ? 'cancelled on request' : errorMessage(err) }),
+      db.finishJob({ accountId, jobId, status: cancelled ? 'cancelled' : 'failed', error: cancelled ? 'cancelled on request' : errorMessage(err) }),
     );
     throw err;
   }

@@ -1,5 +1,5 @@
 // Named timeouts and retry policies per kind of activity, with the failure types that are never retried.
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 
 /** ApplicationFailure types thrown by activities/failures.ts. */
 export const FailureType = {
@@ -9,6 +9,8 @@ export const FailureType = {
   auth: 'AuthFailed',
   /** The thing the activity works on is gone (deleted job, integration, ...). */
   notFound: 'NotFound',
+  /** The job already reached a final status (cancelled, failed by an operator): its work must not happen. */
+  jobClosed: 'JobClosed',
   /** A vendor asked us to slow down; retried with backoff. */
   rateLimited: 'RateLimited',
   /** A dependency is down or timed out; retried with backoff. */
@@ -16,7 +18,7 @@ export const FailureType = {
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
-export const NON_RETRYABLE_FAILURE_TYPES: string[] = [FailureType.invalid, FailureType.auth, FailureType.notFound];
+export const NON_RETRYABLE_FAILURE_TYPES: string[] = [FailureType.invalid, FailureType.auth, FailureType.notFound, FailureType.jobClosed];
 
 /** Short database writes: bookkeeping of jobs. */
 export const databaseActivity: ActivityOptions = {
@@ -29,10 +31,15 @@ export const databaseActivity: ActivityOptions = {
   },
 };
 
-/** Long activities that loop: they heartbeat their checkpoint, so a crashed worker is noticed within seconds. */
+/**
+ * Long activities that loop: they heartbeat at least every second with their checkpoint, so a crashed worker is
+ * noticed within seconds. A cancel waits until the activity has really stopped, so nothing it does can land after
+ * the workflow recorded the cancellation.
+ */
 export const longRunningActivity: ActivityOptions = {
-  startToCloseTimeout: '30 minutes',
+  startToCloseTimeout: '3 hours',
   heartbeatTimeout: '4 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,

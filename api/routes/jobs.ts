@@ -1,7 +1,7 @@
 // Jobs: start the echo job (a workflow whose activity writes to PostgreSQL), list jobs, show one, cancel one.
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { finishJob, getJob, insertJob, listJobs, type JobRow } from '../../db/jobs.ts';
 import { mainTaskQueue } from '../../temporal/task-queues.ts';
 import { echoWorkflow, echoWorkflowId, type EchoInput } from '../../workflows/index.ts';
@@ -18,6 +18,27 @@ const CLOSED_WITHOUT_BOOKKEEPING: Record<string, 'failed' | 'cancelled'> = {
   FAILED: 'failed',
   CANCELLED: 'cancelled',
 };
+/** Temporal calls from a request get this long, so a Temporal outage degrades a page instead of hanging it. */
+const TEMPORAL_DEADLINE_MS = 3_000;
+/** A queued job whose workflow Temporal has never heard of after this long will never start. */
+const NEVER_STARTED_AFTER_MS = 60_000;
+/** gRPC codes that mean "Temporal cannot answer right now" (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED). */
+const TRANSIENT_GRPC_CODES = new Set([14, 4, 8]);
+
+function grpcCode(err: unknown): number | undefined {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number') return code;
+  }
+  return undefined;
+}
+
+/** Temporal refused or failed: 503 when it is unreachable or overloaded, 500 (cause logged) for anything else. */
+function temporalFailure(err: unknown): AppError {
+  const code = grpcCode(err);
+  if (code === undefined || TRANSIENT_GRPC_CODES.has(code)) return serviceUnavailable('temporal', err);
+  return new AppError(500, 'internal', 'Temporal refused the request', [], { cause: err });
+}
 
 export function workflowUiUrl(uiUrl: string | undefined, namespace: string, workflowId: string): string | undefined {
   return uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
@@ -25,6 +46,7 @@ export function workflowUiUrl(uiUrl: string | undefined, namespace: string, work
 
 export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql, temporal, config } = deps;
+  const withDeadline = <T>(fn: () => Promise<T>) => temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, fn);
 
   const toJob = (row: JobRow): Job => {
     const temporalUiUrl = workflowUiUrl(config.temporal.uiUrl, temporal.namespace, row.workflowId);
@@ -45,16 +67,42 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
     };
   };
 
-  /**
-   * A workflow that closed without its own bookkeeping (terminated by an operator, timed out) leaves its job row
-   * non-final; Temporal's word is final then, so the row follows it.
-   */
-  const reconcile = async (row: JobRow, workflowStatus: string): Promise<JobRow> => {
-    if (FINAL.has(row.status)) return row;
-    const status = CLOSED_WITHOUT_BOOKKEEPING[workflowStatus];
-    if (!status) return row;
-    await finishJob(sql, row.id, { status, error: `the workflow was ${workflowStatus.toLowerCase().replace('_', ' ')} in Temporal` });
+  const settle = async (row: JobRow, outcome: { status: 'failed' | 'cancelled'; error: string }): Promise<JobRow> => {
+    await finishJob(sql, row.accountId, row.id, outcome);
     return (await getJob(sql, row.accountId, row.id)) ?? row;
+  };
+
+  /**
+   * The job as Temporal sees it. A workflow that closed without its own bookkeeping (terminated by an operator,
+   * timed out) or never started (the API died between the row and the start) leaves its row non-final; Temporal's
+   * word is final then, so the row follows it. When Temporal does not answer, the row is shown as it is.
+   */
+  const inspect = async (row: JobRow): Promise<{ row: JobRow; workflow: WorkflowExecutionDescription | null }> => {
+    let workflow: WorkflowExecutionDescription;
+    try {
+      workflow = await withDeadline(() => temporal.client.workflow.getHandle(row.workflowId).describe());
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) {
+        app.log.warn({ err, jobId: row.id }, 'could not describe the job’s workflow');
+        return { row, workflow: null };
+      }
+      const stale = !FINAL.has(row.status) && Date.now() - row.createdAt.getTime() > NEVER_STARTED_AFTER_MS;
+      return { row: stale ? await settle(row, { status: 'failed', error: 'the workflow never started' }) : row, workflow: null };
+    }
+    const status = CLOSED_WITHOUT_BOOKKEEPING[workflow.status.name];
+    if (FINAL.has(row.status) || !status) return { row, workflow };
+    const error = `the workflow was ${workflow.status.name.toLowerCase().replace('_', ' ')} in Temporal`;
+    return { row: await settle(row, { status, error }), workflow };
+  };
+
+  /** After a failed start: did the workflow start anyway (only the answer was lost)? undefined: cannot tell. */
+  const workflowExists = async (workflowId: string): Promise<boolean | undefined> => {
+    try {
+      await withDeadline(() => temporal.client.workflow.getHandle(workflowId).describe());
+      return true;
+    } catch (err) {
+      return err instanceof WorkflowNotFoundError ? false : undefined;
+    }
   };
 
   app.post(
@@ -88,18 +136,26 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
         input: { message: input.message, steps: input.steps, stepMs: input.stepMs },
       });
       try {
-        await temporal.client.workflow.start(echoWorkflow, {
-          workflowId,
-          taskQueue: mainTaskQueue(config),
-          args: [input],
-          typedSearchAttributes: [
-            { key: AccountIdKey, value: accountId },
-            { key: KindKey, value: 'echo' },
-          ],
-        });
+        await withDeadline(() =>
+          temporal.client.workflow.start(echoWorkflow, {
+            workflowId,
+            taskQueue: mainTaskQueue(config),
+            args: [input],
+            typedSearchAttributes: [
+              { key: AccountIdKey, value: accountId },
+              { key: KindKey, value: 'echo' },
+            ],
+          }),
+        );
       } catch (err) {
-        await finishJob(sql, id, { status: 'failed', error: 'could not start the workflow: Temporal is unavailable' });
-        throw serviceUnavailable('temporal', err);
+        const started = await workflowExists(workflowId);
+        if (started !== true) {
+          // Not started (or cannot tell: then the job page settles it once Temporal answers again).
+          const failure = temporalFailure(err);
+          if (started === false) await finishJob(sql, accountId, id, { status: 'failed', error: `could not start the workflow: ${failure.message}` });
+          throw failure;
+        }
+        request.log.warn({ err, jobId: id }, 'the start answer was lost, but the workflow runs');
       }
       request.log.info({ jobId: id, workflowId }, 'echo job started');
       return reply.status(202).header('location', `/api/jobs/${id}`).send({ job: toJob(row) });
@@ -121,7 +177,9 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
         ...(request.query.kind ? { kind: request.query.kind } : {}),
         limit: request.query.limit ?? 20,
       });
-      return { jobs: rows.map(toJob) };
+      // Unfinished jobs are few; checking them against Temporal keeps a terminated job from showing as running.
+      const settled = await Promise.all(rows.map(async (row) => (FINAL.has(row.status) ? row : (await inspect(row)).row)));
+      return { jobs: settled.map(toJob) };
     },
   );
 
@@ -136,18 +194,13 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
       },
     },
     async (request) => {
-      let row = await getJob(sql, request.accountId, request.params.id);
-      if (!row) throw notFound('job', request.params.id);
-      let workflow: { status: string; runId: string; historyLength: number } | null = null;
-      try {
-        const description = await temporal.client.workflow.getHandle(row.workflowId).describe();
-        workflow = { status: description.status.name, runId: description.runId, historyLength: description.historyLength };
-        row = await reconcile(row, description.status.name);
-      } catch (err) {
-        // The job's row is the source of truth for the UI; Temporal's view is extra detail when it answers.
-        if (!(err instanceof WorkflowNotFoundError)) request.log.warn({ err, jobId: row.id }, 'could not describe the job’s workflow');
-      }
-      return { job: toJob(row), workflow };
+      const found = await getJob(sql, request.accountId, request.params.id);
+      if (!found) throw notFound('job', request.params.id);
+      const { row, workflow } = await inspect(found);
+      return {
+        job: toJob(row),
+        workflow: workflow ? { status: workflow.status.name, runId: workflow.runId, historyLength: workflow.historyLength } : null,
+      };
     },
   );
 
@@ -157,28 +210,23 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
       schema: {
         tags: ['jobs'],
         summary: 'Ask a running job to stop',
-        description: 'Requests cancellation of the workflow; the job turns `cancelled` once its activity notices.',
+        description: 'Requests cancellation of the workflow. The running step stops within a second and the job turns `cancelled`; nothing is written after that. A job that already ended answers 409.',
         params: JobParams,
         response: { 202: JobEnvelope, 404: ErrorResponse, 409: ErrorResponse, ...commonErrors, 503: ErrorResponse },
       },
     },
     async (request, reply) => {
-      let row = await getJob(sql, request.accountId, request.params.id);
-      if (!row) throw notFound('job', request.params.id);
+      const found = await getJob(sql, request.accountId, request.params.id);
+      if (!found) throw notFound('job', request.params.id);
+      if (FINAL.has(found.status)) throw new AppError(409, 'job_finished', `job ${found.id} is already ${found.status}`);
+      // Temporal accepts a cancel request for a closed workflow too, so look first.
+      const { row, workflow } = await inspect(found);
       if (FINAL.has(row.status)) throw new AppError(409, 'job_finished', `job ${row.id} is already ${row.status}`);
-      const handle = temporal.client.workflow.getHandle(row.workflowId);
+      if (!workflow) throw serviceUnavailable('temporal', new Error(`no workflow ${row.workflowId} to cancel yet`));
       try {
-        // Temporal accepts a cancel request for a closed workflow too, so look first.
-        const { status } = await handle.describe();
-        if (status.name !== 'RUNNING') {
-          row = await reconcile(row, status.name);
-          throw new AppError(409, 'job_finished', `job ${row.id} is already ${row.status} (workflow ${status.name.toLowerCase()})`);
-        }
-        await handle.cancel();
+        await withDeadline(() => temporal.client.workflow.getHandle(row.workflowId).cancel());
       } catch (err) {
-        if (err instanceof AppError) throw err;
-        if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'job_finished', `job ${row.id} has no running workflow`);
-        throw serviceUnavailable('temporal', err);
+        throw temporalFailure(err);
       }
       return reply.status(202).send({ job: toJob(row) });
     },

@@ -43,7 +43,7 @@ export const EchoJobBody = Type.Object(
   {
     message: Type.String({ minLength: 1, maxLength: 500, description: 'What the job writes to PostgreSQL' }),
     steps: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: 5, description: 'Heartbeated steps before the write' })),
-    stepMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000, default: 400, description: 'Milliseconds per step' })),
+    stepMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 400, description: 'Milliseconds per step (steps × stepMs stays within the activity’s 3-hour limit)' })),
   },
   { additionalProperties: false },
 );

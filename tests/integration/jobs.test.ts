@@ -33,7 +33,7 @@ async function countJobs(): Promise<number> {
   return row.n;
 }
 
-async function jobWhen(id: string, done: (job: { status: string }) => boolean) {
+async function jobWhen(id: string, done: (job: { status: string; progress: { done: number } }) => boolean) {
   return waitFor(`job ${id}`, async () => {
     const res = await app.inject({ method: 'GET', url: `/api/jobs/${id}` });
     const body = res.json();
@@ -54,7 +54,7 @@ describe('POST /api/jobs/echo', () => {
     expect(detail.job).toMatchObject({ progress: { done: 3, total: 3 }, attempts: 1, error: null });
     expect(detail.job.result).toMatchObject({ message: 'hello, world', attempt: 1, inserted: true });
     expect(detail.workflow).toMatchObject({ status: 'COMPLETED' });
-    const rows = await listEchoMessages(db.sql, job.id);
+    const rows = await listEchoMessages(db.sql, 'demo', job.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ message: 'hello, world', accountId: 'demo', attempt: 1 });
 
@@ -139,19 +139,52 @@ describe('jobs API', () => {
     expect(res.json().error).toMatchObject({ code: 'invalid_query', details: [{ field: 'limit', in: 'query' }] });
   });
 
-  it('cancels a running job: the activity stops and the job ends cancelled', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'long', steps: 200, stepMs: 100 } });
+  it('cancels a running job: the activity stops before writing, and nothing lands after the job says cancelled', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'cancelled', steps: 12, stepMs: 500 } });
     const { job } = res.json();
-    await jobWhen(job.id, (j) => j.status === 'running');
+    await jobWhen(job.id, (j) => j.progress.done >= 3);
     const cancel = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
     expect(cancel.statusCode).toBe(202);
     const detail = await jobWhen(job.id, (j) => j.status === 'cancelled');
     expect(detail.workflow.status).toBe('CANCELLED');
     expect(detail.job.error).toBe('cancelled on request');
-    expect(await listEchoMessages(db.sql, job.id)).toHaveLength(0);
+    expect(detail.job.progress.done).toBeLessThan(12);
+
+    // The workflow waited for the activity to stop before it recorded the cancellation, so nothing can land later.
+    const history = await temporal.client.workflow.getHandle(job.workflowId).fetchHistory();
+    const events = history.events ?? [];
+    const activityCancelled = events.findIndex((e) => e.activityTaskCanceledEventAttributes);
+    const lastScheduled = events.findLastIndex((e) => e.activityTaskScheduledEventAttributes);
+    expect(activityCancelled).toBeGreaterThan(-1);
+    expect(activityCancelled).toBeLessThan(lastScheduled); // finishJob(cancelled) was scheduled after the activity stopped
+    expect(await listEchoMessages(db.sql, 'demo', job.id)).toHaveLength(0);
+
     const again = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('job_finished');
+  });
+
+  it('keeps a job consistent when a cancel arrives as it finishes: written and completed, or neither', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'late cancel', steps: 6, stepMs: 150 } });
+    const { job } = res.json();
+    await jobWhen(job.id, (j) => j.progress.done >= 5);
+    await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
+    const detail = await jobWhen(job.id, (j) => j.status === 'completed' || j.status === 'cancelled');
+    const rows = await listEchoMessages(db.sql, 'demo', job.id);
+    const workflowStatus = await temporal.client.workflow.getHandle(job.workflowId).result().then(() => 'COMPLETED', () => 'CANCELLED');
+    if (detail.job.status === 'completed') {
+      expect([rows.length, workflowStatus]).toEqual([1, 'COMPLETED']);
+    } else {
+      expect([rows.length, workflowStatus]).toEqual([0, 'CANCELLED']);
+    }
+  });
+
+  it('completes a job whose steps are longer than the heartbeat timeout (it heartbeats within each step)', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'slow steps', steps: 1, stepMs: 5_500 } });
+    const { job } = res.json();
+    const detail = await jobWhen(job.id, (j) => j.status === 'completed' || j.status === 'failed');
+    expect(detail.job.status).toBe('completed');
+    expect(detail.job.attempts).toBe(1); // no heartbeat timeout, no retry
   });
 
   it('marks a job failed when an operator terminates its workflow, and refuses to cancel it afterwards', async () => {

@@ -58,17 +58,18 @@ it('completes a job exactly once when its worker is killed mid-activity and a ne
   const first = spawnWorker('worker-restart-first');
   await waitForPoller(`worker-${first.process.pid}@`);
 
-  const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'survives a crash', steps: 20, stepMs: 250 } });
+  const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'survives a crash', steps: 24, stepMs: 250 } });
   expect(res.statusCode).toBe(202);
   const { job } = res.json();
 
-  // Let the activity checkpoint a few steps, then kill its worker without any chance to clean up.
-  await waitFor('progress', async () => ((await getJob(db.sql, 'demo', job.id))!.progressDone >= 4 ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
+  // Let the activity checkpoint a few steps (heartbeats go out at most every second), then kill its worker
+  // without any chance to clean up.
+  await waitFor('progress', async () => ((await getJob(db.sql, 'demo', job.id))!.progressDone >= 8 ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
   first.process.kill('SIGKILL');
   await first.exited;
   const atKill = (await getJob(db.sql, 'demo', job.id))!;
   expect(atKill.status).toBe('running');
-  expect(await listEchoMessages(db.sql, job.id)).toHaveLength(0);
+  expect(await listEchoMessages(db.sql, 'demo', job.id)).toHaveLength(0);
 
   const second = spawnWorker('worker-restart-second');
   const finished = await waitFor('the job to complete on the new worker', async () => {
@@ -83,7 +84,7 @@ it('completes a job exactly once when its worker is killed mid-activity and a ne
   // The second attempt resumed from the first one's last heartbeat, not from zero.
   expect(result.resumedFrom).toBeGreaterThan(0);
   expect(result.resumedFrom).toBeLessThanOrEqual(atKill.progressDone);
-  const rows = await listEchoMessages(db.sql, job.id);
+  const rows = await listEchoMessages(db.sql, 'demo', job.id);
   expect(rows).toHaveLength(1);
   expect(rows[0]!.writtenBy).toMatch(new RegExp(`^worker-${second.process.pid}@`));
 

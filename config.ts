@@ -132,9 +132,26 @@ export function loadConfig(env: Env = process.env): Config {
   return Object.freeze(config);
 }
 
-/** The environment a child process of `npm start` receives: ours, plus the addresses resolved at start-up. */
-export function childEnv(overrides: Record<string, string>): Record<string, string> {
+/** Variables that carry secrets: only the processes that use them receive them. */
+export const SECRET_VARIABLES = [
+  'DATABASE_URL',
+  'INSIGHTS_MASTER_KEY',
+  'JWT_SECRET',
+  'OPENAI_API_KEY',
+  'PINECONE_API_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'SMTP_URL',
+] as const;
+
+/**
+ * The environment a child process receives: ours, plus the addresses resolved at start-up. `withoutSecrets` for a
+ * child that needs none (the web server, the embedded database, the Temporal dev server).
+ */
+export function childEnv(overrides: Record<string, string>, options: { withoutSecrets?: boolean } = {}): Record<string, string> {
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) merged[k] = v;
+  if (options.withoutSecrets) for (const name of SECRET_VARIABLES) delete merged[name];
   return { ...merged, ...overrides };
 }

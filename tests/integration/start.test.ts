@@ -32,8 +32,8 @@ const api = `http://127.0.0.1:${ports.API_PORT}`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
 const json = async (res: Response): Promise<any> => res.json();
 
-function start(run: number): { child: Child; output: () => string } {
-  const logFile = join(dataDir, `start-${run}.out`);
+function start(run: number, dir: string = dataDir): { child: Child; output: () => string } {
+  const logFile = join(dir, `start-${run}.out`);
   const child = spawnChild({
     name: `npm-start-${run}`,
     command: process.execPath,
@@ -42,7 +42,7 @@ function start(run: number): { child: Child; output: () => string } {
     logFile,
     env: childEnv({
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      DATA_DIR: dataDir,
+      DATA_DIR: dir,
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
       TEMPORAL_UI_URL: '',
@@ -133,7 +133,7 @@ it('brings every part up healthy, completes the demo job, and stops every child 
   expect(children.length).toBeGreaterThanOrEqual(5);
   await ctrlC(run, children);
   expect(run.output()).toContain('postgres stopped');
-});
+}, 240_000);
 
 it('reuses the data of the first start on the second', async () => {
   const run = start(2);
@@ -146,4 +146,21 @@ it('reuses the data of the first start on the second', async () => {
   expect(run.output()).toContain('database schema at version');
   expect(run.output()).not.toContain('applied 0001');
   await ctrlC(run, descendants(run.child.process.pid!));
+}, 240_000);
+
+it('stops what it already started when Ctrl-C comes during start-up', async () => {
+  const fresh = mkdtempSync(join(tmpdir(), 'insights-start-early-'));
+  try {
+    const run = start(3, fresh);
+    // Wait until the Temporal dev server process exists (it is not healthy yet on a fresh data folder) ...
+    const seen = await waitFor('the Temporal dev server to be spawned', () => {
+      const pids = descendants(run.child.process.pid!);
+      return describeProcesses(pids).some((p) => p.includes('start-dev')) ? pids : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 50, abortIf: () => (run.child.hasExited() ? `npm start exited:\n${run.output()}` : undefined) });
+    // ... then press Ctrl-C.
+    await ctrlC(run, seen);
+    expect(run.output()).toContain('temporal stopped');
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+  }
 });

@@ -1,4 +1,4 @@
-// The web server's only way to the API: one fetch wrapper that forwards the request id and maps failures.
+// The web server's only way to the API: one fetch wrapper with a deadline that maps failures to the API's error body.
 import { env } from '$env/dynamic/private';
 import { error } from '@sveltejs/kit';
 

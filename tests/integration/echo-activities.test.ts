@@ -4,6 +4,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createEchoActivities } from '../../activities/echo.ts';
 import { getJob, insertJob, listEchoMessages } from '../../db/jobs.ts';
+import type { WriteEchoResult } from '../../workflows/activity-contract.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
@@ -42,8 +43,9 @@ it('resumes from the heartbeat checkpoint of a previous attempt and heartbeats e
 it('writes the row once: a retry after the write reports it as already there', async () => {
   const jobId = await newJob();
   const input = { accountId: 'demo', jobId, message: 'once', steps: 1, stepMs: 1 };
-  expect((await new MockActivityEnvironment({ attempt: 1 }).run(activities.writeEcho, input)).inserted).toBe(true);
-  expect((await new MockActivityEnvironment({ attempt: 2 }).run(activities.writeEcho, input)).inserted).toBe(false);
+  const write = (attempt: number) => new MockActivityEnvironment({ attempt }).run(activities.writeEcho, input) as Promise<WriteEchoResult>;
+  expect((await write(1)).inserted).toBe(true);
+  expect((await write(2)).inserted).toBe(false);
   expect(await listEchoMessages(db.sql, 'demo', jobId)).toHaveLength(1);
 });
 

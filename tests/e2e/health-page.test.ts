@@ -23,6 +23,7 @@ let app: FastifyInstance;
 let web: Child;
 let webUrl: string;
 let browser: Browser;
+const seenRequestIds: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -30,6 +31,9 @@ beforeAll(async () => {
   temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
   worker = await startWorker(config, db.sql);
   app = await buildApp({ config, sql: db.sql, temporal, version: 'e2e' });
+  app.addHook('onRequest', async (request) => {
+    seenRequestIds.push(String(request.id));
+  });
   const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const port = await freePort();
   webUrl = `http://127.0.0.1:${port}`;
@@ -98,5 +102,46 @@ it('names the bad field when the form is submitted empty, and starts a job that 
   await page.getByTestId('latest-job').getByRole('link').click();
   await expect.poll(() => page.getByTestId('job').getAttribute('data-status'), { timeout: 15_000 }).toBe('completed');
   await page.screenshot({ path: join(SHOTS, 'job-page.png'), fullPage: true });
+  await page.close();
+});
+
+it('carries one request id from the page request into every API call it makes', async () => {
+  const res = await fetch(webUrl, { headers: { 'x-request-id': 'e2e-trace-42' } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('x-request-id')).toBe('e2e-trace-42');
+  expect(seenRequestIds.filter((id) => id === 'e2e-trace-42')).toHaveLength(2); // /api/health and /api/jobs
+});
+
+it('shows the API as down, with the reason, when the API does not answer; and a clear page for an unknown job', async () => {
+  const port = await freePort();
+  const lonelyUrl = `http://127.0.0.1:${port}`;
+  const lonely = spawnChild({
+    name: 'web-without-api',
+    command: process.execPath,
+    args: [join(ROOT, 'web/build/index.js')],
+    env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ORIGIN: lonelyUrl, API_URL: `http://127.0.0.1:${await freePort()}` }),
+    logFile: join(SHOTS, 'e2e-web-without-api.log'),
+  });
+  try {
+    await waitFor('the second web server', async () => ((await fetch(lonelyUrl)).ok ? true : undefined), { timeoutMs: 30_000 });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    await page.goto(lonelyUrl);
+    expect(await page.getByTestId('overall-status').textContent()).toBe('Degraded');
+    expect(await page.getByTestId('part-api').locator('.badge').textContent()).toBe('down');
+    expect(await page.getByTestId('part-api').textContent()).toContain('did not answer');
+    expect(await page.getByTestId('part-web').locator('.badge').textContent()).toBe('ok');
+    expect(await page.getByRole('alert').first().textContent()).toContain('Could not load jobs');
+    await page.screenshot({ path: join(SHOTS, 'health-page-api-down.png'), fullPage: true });
+    await page.close();
+  } finally {
+    await stopChild(lonely, 5_000);
+  }
+
+  const page = await browser.newPage({ viewport: { width: 360, height: 800 } });
+  const res = await page.goto(`${webUrl}/jobs/7b0fbc64-5b43-4a5f-9d1c-1d3e0f6d2a11`);
+  expect(res?.status()).toBe(404);
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not found');
+  expect(await page.getByRole('alert').textContent()).toContain('job 7b0fbc64-5b43-4a5f-9d1c-1d3e0f6d2a11 was not found');
+  await page.screenshot({ path: join(SHOTS, 'job-not-found-360.png'), fullPage: true });
   await page.close();
 });

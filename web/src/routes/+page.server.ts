@@ -4,14 +4,14 @@ import { api, ApiError } from '$lib/server/api';
 import type { Health, Job } from '$lib/types';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ fetch, depends }) => {
-  depends('data:health');
+export const load: PageServerLoad = async (event) => {
+  event.depends('data:health');
   const [health, jobs] = await Promise.all([
-    api<Health>(fetch, '/api/health', { acceptStatuses: [503] }).then(
+    api<Health>(event, '/api/health', { acceptStatuses: [503] }).then(
       (value) => ({ value, error: null }),
       (err: unknown) => ({ value: null, error: err instanceof Error ? err.message : String(err) }),
     ),
-    api<{ jobs: Job[] }>(fetch, '/api/jobs?kind=echo&limit=10').then(
+    api<{ jobs: Job[] }>(event, '/api/jobs?kind=echo&limit=10').then(
       (value) => ({ value: value.jobs, error: null }),
       (err: unknown) => ({ value: null, error: err instanceof Error ? err.message : String(err) }),
     ),
@@ -20,13 +20,13 @@ export const load: PageServerLoad = async ({ fetch, depends }) => {
 };
 
 export const actions: Actions = {
-  echo: async ({ request, fetch }) => {
-    const form = await request.formData();
+  echo: async (event) => {
+    const form = await event.request.formData();
     const message = String(form.get('message') ?? '');
     const stepsRaw = String(form.get('steps') ?? '').trim();
     const steps = stepsRaw === '' ? undefined : Number(stepsRaw);
     try {
-      const { job } = await api<{ job: Job }>(fetch, '/api/jobs/echo', {
+      const { job } = await api<{ job: Job }>(event, '/api/jobs/echo', {
         method: 'POST',
         body: { message, ...(steps === undefined ? {} : { steps: Number.isFinite(steps) ? steps : stepsRaw }) },
       });

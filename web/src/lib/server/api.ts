@@ -1,4 +1,5 @@
-// The web server's only way to the API: one fetch wrapper with a deadline that maps failures to the API's error body.
+// The web server's only way to the API: one fetch wrapper that forwards the request id, has a deadline, and maps
+// failures to the API's error body.
 import { env } from '$env/dynamic/private';
 import { error } from '@sveltejs/kit';
 
@@ -26,13 +27,22 @@ export interface ApiCall {
   acceptStatuses?: number[];
 }
 
+/** What a load function or action passes: SvelteKit's fetch and the request's locals. */
+export interface ApiEvent {
+  fetch: typeof fetch;
+  locals: App.Locals;
+}
+
 /** Calls the API; throws ApiError with the API's own error body on a failed status. */
-export async function api<T>(fetchFn: typeof fetch, path: string, call: ApiCall = {}): Promise<T> {
+export async function api<T>(event: ApiEvent, path: string, call: ApiCall = {}): Promise<T> {
   let res: Response;
   try {
-    res = await fetchFn(`${apiBase()}${path}`, {
+    res = await event.fetch(`${apiBase()}${path}`, {
       method: call.method ?? 'GET',
-      headers: call.body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        'x-request-id': event.locals.requestId,
+        ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: call.body === undefined ? null : JSON.stringify(call.body),
       signal: AbortSignal.timeout(10_000),
     });
@@ -52,9 +62,9 @@ export async function api<T>(fetchFn: typeof fetch, path: string, call: ApiCall 
 }
 
 /** For load functions: an API failure becomes SvelteKit's error page with the API's message and code. */
-export async function load<T>(fetchFn: typeof fetch, path: string, call: ApiCall = {}): Promise<T> {
+export async function load<T>(event: ApiEvent, path: string, call: ApiCall = {}): Promise<T> {
   try {
-    return await api<T>(fetchFn, path, call);
+    return await api<T>(event, path, call);
   } catch (err) {
     if (err instanceof ApiError) {
       error(err.status, { message: err.body.message, code: err.body.code, ...(err.body.requestId ? { requestId: err.body.requestId } : {}) });

@@ -4,15 +4,15 @@ import { api, ApiError, load as loadApi } from '$lib/server/api';
 import type { JobDetail } from '$lib/types';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ fetch, params, depends }) => {
-  depends('data:job');
-  return loadApi<JobDetail>(fetch, `/api/jobs/${encodeURIComponent(params.id)}`);
+export const load: PageServerLoad = async (event) => {
+  event.depends('data:job');
+  return loadApi<JobDetail>(event, `/api/jobs/${encodeURIComponent(event.params.id)}`);
 };
 
 export const actions: Actions = {
-  cancel: async ({ fetch, params }) => {
+  cancel: async (event) => {
     try {
-      await api(fetch, `/api/jobs/${encodeURIComponent(params.id)}/cancel`, { method: 'POST' });
+      await api(event, `/api/jobs/${encodeURIComponent(event.params.id)}/cancel`, { method: 'POST' });
       return { cancelRequested: true };
     } catch (err) {
       if (err instanceof ApiError) return fail(err.status, { error: err.body.message });

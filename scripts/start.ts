@@ -11,7 +11,15 @@ import { mainTaskQueue } from '../temporal/task-queues.ts';
 import { spawnChild, stopChild, waitFor, type Child } from './lib/processes.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const config = loadConfig();
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (err) {
+    // A wrong setting names its variable; a stack trace would only hide that.
+    console.error(`✘ ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  }
+})();
 const logDir = join(config.dataDir, 'logs');
 const children: Child[] = [];
 /** The web build is not a part of the platform (its end is no failure), but Ctrl-C must stop it too. */

@@ -102,6 +102,8 @@ it('names the bad field when the form is submitted empty, and starts a job that 
   await page.getByTestId('latest-job').getByRole('link').click();
   await expect.poll(() => page.getByTestId('job').getAttribute('data-status'), { timeout: 15_000 }).toBe('completed');
   await page.screenshot({ path: join(SHOTS, 'job-page.png'), fullPage: true });
+  await page.setViewportSize({ width: 360, height: 800 });
+  await page.screenshot({ path: join(SHOTS, 'job-page-360.png'), fullPage: true });
   await page.close();
 });
 

@@ -2,6 +2,7 @@
 import { Context } from '@temporalio/activity';
 import { finishJob, insertEchoMessage, markJobRunning, recordJobAttempt, recordJobProgress } from '../db/jobs.ts';
 import type { Sql } from '../db/sql.ts';
+import { withAccount } from '../db/tenancy.ts';
 import type { FinishJobInput, MarkJobRunningInput, WriteEchoInput, WriteEchoResult } from '../workflows/activity-contract.ts';
 import { invalid, jobClosed, notFound } from './failures.ts';
 
@@ -22,7 +23,7 @@ export function createEchoActivities(deps: EchoActivityDeps) {
   const { sql } = deps;
   return {
     async markJobRunning({ accountId, jobId }: MarkJobRunningInput): Promise<void> {
-      const status = await markJobRunning(sql, accountId, jobId);
+      const status = await withAccount(sql, accountId, (tx) => markJobRunning(tx, accountId, jobId));
       if (status === 'missing') throw notFound(`job ${jobId} no longer exists`);
       if (status !== 'running') throw jobClosed(`job ${jobId} is already ${status}`);
     },
@@ -32,7 +33,8 @@ export function createEchoActivities(deps: EchoActivityDeps) {
       const ctx = Context.current();
       const { attempt, heartbeatDetails } = ctx.info;
       const resumedFrom = (heartbeatDetails as EchoCheckpoint | undefined)?.done ?? 0;
-      await recordJobAttempt(sql, input.accountId, input.jobId, attempt, input.steps);
+      const { accountId, jobId } = input;
+      await withAccount(sql, accountId, (tx) => recordJobAttempt(tx, accountId, jobId, attempt, input.steps));
       for (let done = resumedFrom; done < input.steps; ) {
         for (let left = input.stepMs; left > 0; left -= HEARTBEAT_SLICE_MS) {
           await ctx.sleep(Math.min(left, HEARTBEAT_SLICE_MS)); // rejects once the workflow asked to cancel
@@ -40,23 +42,22 @@ export function createEchoActivities(deps: EchoActivityDeps) {
         }
         done += 1;
         ctx.heartbeat({ done } satisfies EchoCheckpoint);
-        await recordJobProgress(sql, input.accountId, input.jobId, done);
+        const reached = done;
+        await withAccount(sql, accountId, (tx) => recordJobProgress(tx, accountId, jobId, reached));
       }
       // A cancel may have been delivered with the last heartbeat: stop rather than write.
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-      const outcome = await insertEchoMessage(sql, {
-        jobId: input.jobId,
-        accountId: input.accountId,
-        message: input.message,
-        writtenBy: deps.workerIdentity,
-        attempt,
-      });
-      if (outcome === 'closed') throw jobClosed(`job ${input.jobId} is no longer running; nothing was written`);
+      const outcome = await withAccount(sql, accountId, (tx) =>
+        insertEchoMessage(tx, { jobId, accountId, message: input.message, writtenBy: deps.workerIdentity, attempt }),
+      );
+      if (outcome === 'closed') throw jobClosed(`job ${jobId} is no longer running; nothing was written`);
       return { attempt, resumedFrom, inserted: outcome === 'inserted' };
     },
 
     async finishJob(input: FinishJobInput): Promise<void> {
-      await finishJob(sql, input.accountId, input.jobId, { status: input.status, result: input.result, error: input.error });
+      await withAccount(sql, input.accountId, (tx) =>
+        finishJob(tx, input.accountId, input.jobId, { status: input.status, result: input.result, error: input.error }),
+      );
     },
   };
 }

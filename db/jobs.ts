@@ -1,5 +1,6 @@
 // Jobs and what the echo job writes: the rows behind the API's job list and the UI's progress bars.
-import type { Sql } from './sql.ts';
+// Every function takes a tenant transaction (db/tenancy.ts withAccount), never the pool: row-level security applies.
+import type { TransactionSql } from './sql.ts';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -20,7 +21,7 @@ export interface JobRow {
   completedAt: Date | null;
 }
 
-const jobColumns = (sql: Sql) => sql`
+const jobColumns = (sql: TransactionSql) => sql`
   id, account_id as "accountId", kind, workflow_id as "workflowId", status, input, result, error,
   progress_done as "progressDone", progress_total as "progressTotal", attempts,
   created_at as "createdAt", updated_at as "updatedAt", completed_at as "completedAt"`;
@@ -33,7 +34,7 @@ export interface NewJob {
   input: Record<string, unknown>;
 }
 
-export async function insertJob(sql: Sql, job: NewJob): Promise<JobRow> {
+export async function insertJob(sql: TransactionSql, job: NewJob): Promise<JobRow> {
   const [row] = await sql<[JobRow]>`
     insert into jobs (id, account_id, kind, workflow_id, input)
     values (${job.id}, ${job.accountId}, ${job.kind}, ${job.workflowId}, ${sql.json(job.input as never)})
@@ -41,13 +42,13 @@ export async function insertJob(sql: Sql, job: NewJob): Promise<JobRow> {
   return row;
 }
 
-export async function getJob(sql: Sql, accountId: string, id: string): Promise<JobRow | undefined> {
+export async function getJob(sql: TransactionSql, accountId: string, id: string): Promise<JobRow | undefined> {
   const [row] = await sql<[JobRow?]>`
     select ${jobColumns(sql)} from jobs where account_id = ${accountId} and id = ${id}`;
   return row;
 }
 
-export async function listJobs(sql: Sql, accountId: string, options: { kind?: string; limit: number }): Promise<JobRow[]> {
+export async function listJobs(sql: TransactionSql, accountId: string, options: { kind?: string; limit: number }): Promise<JobRow[]> {
   return sql<JobRow[]>`
     select ${jobColumns(sql)} from jobs
     where account_id = ${accountId} ${options.kind ? sql`and kind = ${options.kind}` : sql``}
@@ -59,7 +60,7 @@ export async function listJobs(sql: Sql, accountId: string, options: { kind?: st
  * Moves a queued job to running. Answers what stands in the way otherwise: the job is gone (`missing`) or already
  * final (its status), in which case its work must not start.
  */
-export async function markJobRunning(sql: Sql, accountId: string, id: string): Promise<'running' | 'missing' | JobStatus> {
+export async function markJobRunning(sql: TransactionSql, accountId: string, id: string): Promise<'running' | 'missing' | JobStatus> {
   const [row] = await sql<[{ status: JobStatus }?]>`
     with moved as (
       update jobs set status = 'running', updated_at = now()
@@ -72,13 +73,13 @@ export async function markJobRunning(sql: Sql, accountId: string, id: string): P
   return row ? row.status : 'missing';
 }
 
-export async function recordJobAttempt(sql: Sql, accountId: string, id: string, attempt: number, total: number): Promise<void> {
+export async function recordJobAttempt(sql: TransactionSql, accountId: string, id: string, attempt: number, total: number): Promise<void> {
   await sql`
     update jobs set attempts = greatest(attempts, ${attempt}), progress_total = ${total}, updated_at = now()
     where account_id = ${accountId} and id = ${id}`;
 }
 
-export async function recordJobProgress(sql: Sql, accountId: string, id: string, done: number): Promise<void> {
+export async function recordJobProgress(sql: TransactionSql, accountId: string, id: string, done: number): Promise<void> {
   await sql`
     update jobs set progress_done = greatest(progress_done, ${done}), updated_at = now()
     where account_id = ${accountId} and id = ${id}`;
@@ -86,7 +87,7 @@ export async function recordJobProgress(sql: Sql, accountId: string, id: string,
 
 /** Idempotent: a job already in a final status keeps it (a retried activity cannot flip completed to failed). */
 export async function finishJob(
-  sql: Sql,
+  sql: TransactionSql,
   accountId: string,
   id: string,
   outcome: { status: 'completed' | 'failed' | 'cancelled'; result?: Record<string, unknown> | undefined; error?: string | undefined },
@@ -113,7 +114,7 @@ export interface EchoMessage {
  * Writes the job's one echo row while the job is running. `inserted`: written now; `exists`: an earlier attempt
  * wrote it (a retry after a crash); `closed`: the job is no longer running, so nothing was written.
  */
-export async function insertEchoMessage(sql: Sql, echo: EchoMessage): Promise<'inserted' | 'exists' | 'closed'> {
+export async function insertEchoMessage(sql: TransactionSql, echo: EchoMessage): Promise<'inserted' | 'exists' | 'closed'> {
   const rows = await sql`
     insert into echo_messages (job_id, account_id, message, written_by, attempt)
     select ${echo.jobId}, ${echo.accountId}, ${echo.message}, ${echo.writtenBy}, ${echo.attempt}
@@ -124,7 +125,7 @@ export async function insertEchoMessage(sql: Sql, echo: EchoMessage): Promise<'i
   return existing ? 'exists' : 'closed';
 }
 
-export async function listEchoMessages(sql: Sql, accountId: string, jobId: string): Promise<EchoMessage[]> {
+export async function listEchoMessages(sql: TransactionSql, accountId: string, jobId: string): Promise<EchoMessage[]> {
   return sql<EchoMessage[]>`
     select job_id as "jobId", account_id as "accountId", message, written_by as "writtenBy", attempt
     from echo_messages where account_id = ${accountId} and job_id = ${jobId}`;

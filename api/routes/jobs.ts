@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { finishJob, getJob, insertJob, listJobs, type JobRow } from '../../db/jobs.ts';
+import { withAccount } from '../../db/tenancy.ts';
 import { mainTaskQueue } from '../../temporal/task-queues.ts';
 import { echoWorkflow, echoWorkflowId, type EchoInput } from '../../workflows/index.ts';
 import { AccountIdKey, KindKey } from '../../workflows/search-attributes.ts';
@@ -68,8 +69,10 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
   };
 
   const settle = async (row: JobRow, outcome: { status: 'failed' | 'cancelled'; error: string }): Promise<JobRow> => {
-    await finishJob(sql, row.accountId, row.id, outcome);
-    return (await getJob(sql, row.accountId, row.id)) ?? row;
+    return withAccount(sql, row.accountId, async (tx) => {
+      await finishJob(tx, row.accountId, row.id, outcome);
+      return (await getJob(tx, row.accountId, row.id)) ?? row;
+    });
   };
 
   /**
@@ -128,13 +131,15 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
         stepMs: request.body.stepMs ?? 400,
       };
       // The row exists before the workflow, so the workflow's activities always find it.
-      const row = await insertJob(sql, {
-        id,
-        accountId,
-        kind: 'echo',
-        workflowId,
-        input: { message: input.message, steps: input.steps, stepMs: input.stepMs },
-      });
+      const row = await withAccount(sql, accountId, (tx) =>
+        insertJob(tx, {
+          id,
+          accountId,
+          kind: 'echo',
+          workflowId,
+          input: { message: input.message, steps: input.steps, stepMs: input.stepMs },
+        }),
+      );
       try {
         await withDeadline(() =>
           temporal.client.workflow.start(echoWorkflow, {
@@ -152,7 +157,9 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
         if (started !== true) {
           // Not started (or cannot tell: then the job page settles it once Temporal answers again).
           const failure = temporalFailure(err);
-          if (started === false) await finishJob(sql, accountId, id, { status: 'failed', error: `could not start the workflow: ${failure.message}` });
+          if (started === false) {
+            await withAccount(sql, accountId, (tx) => finishJob(tx, accountId, id, { status: 'failed', error: `could not start the workflow: ${failure.message}` }));
+          }
           throw failure;
         }
         request.log.warn({ err, jobId: id }, 'the start answer was lost, but the workflow runs');
@@ -173,10 +180,12 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
       },
     },
     async (request) => {
-      const rows = await listJobs(sql, request.accountId, {
-        ...(request.query.kind ? { kind: request.query.kind } : {}),
-        limit: request.query.limit ?? 20,
-      });
+      const rows = await withAccount(sql, request.accountId, (tx) =>
+        listJobs(tx, request.accountId, {
+          ...(request.query.kind ? { kind: request.query.kind } : {}),
+          limit: request.query.limit ?? 20,
+        }),
+      );
       // Unfinished jobs are few; checking them against Temporal keeps a terminated job from showing as running.
       const settled = await Promise.all(rows.map(async (row) => (FINAL.has(row.status) ? row : (await inspect(row)).row)));
       return { jobs: settled.map(toJob) };
@@ -194,7 +203,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
       },
     },
     async (request) => {
-      const found = await getJob(sql, request.accountId, request.params.id);
+      const found = await withAccount(sql, request.accountId, (tx) => getJob(tx, request.accountId, request.params.id));
       if (!found) throw notFound('job', request.params.id);
       const { row, workflow } = await inspect(found);
       return {
@@ -216,7 +225,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
       },
     },
     async (request, reply) => {
-      const found = await getJob(sql, request.accountId, request.params.id);
+      const found = await withAccount(sql, request.accountId, (tx) => getJob(tx, request.accountId, request.params.id));
       if (!found) throw notFound('job', request.params.id);
       if (FINAL.has(found.status)) throw new AppError(409, 'job_finished', `job ${found.id} is already ${found.status}`);
       // Temporal accepts a cancel request for a closed workflow too, so look first.

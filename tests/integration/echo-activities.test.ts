@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createEchoActivities } from '../../activities/echo.ts';
 import { getJob, insertJob, listEchoMessages } from '../../db/jobs.ts';
 import type { WriteEchoResult } from '../../workflows/activity-contract.ts';
+import { withAccount } from '../../db/tenancy.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
@@ -21,7 +22,7 @@ afterAll(async () => {
 
 async function newJob(): Promise<string> {
   const id = crypto.randomUUID();
-  await insertJob(db.sql, { id, accountId: 'demo', kind: 'echo', workflowId: `echo/demo/${id}`, input: {} });
+  await withAccount(db.sql, 'demo', (tx) => insertJob(tx, { id, accountId: 'demo', kind: 'echo', workflowId: `echo/demo/${id}`, input: {} }));
   await activities.markJobRunning({ accountId: 'demo', jobId: id });
   return id;
 }
@@ -36,7 +37,7 @@ it('resumes from the heartbeat checkpoint of a previous attempt and heartbeats e
   expect(beats).toContainEqual({ done: 5 });
   expect(beats).toContainEqual({ done: 6 });
   expect(beats).not.toContainEqual({ done: 1 });
-  const row = (await getJob(db.sql, 'demo', jobId))!;
+  const row = (await withAccount(db.sql, 'demo', (tx) => getJob(tx, 'demo', jobId)))!;
   expect([row.attempts, row.progressDone, row.progressTotal]).toEqual([3, 6, 6]);
 });
 
@@ -46,7 +47,7 @@ it('writes the row once: a retry after the write reports it as already there', a
   const write = (attempt: number) => new MockActivityEnvironment({ attempt }).run(activities.writeEcho, input) as Promise<WriteEchoResult>;
   expect((await write(1)).inserted).toBe(true);
   expect((await write(2)).inserted).toBe(false);
-  expect(await listEchoMessages(db.sql, 'demo', jobId)).toHaveLength(1);
+  expect(await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', jobId))).toHaveLength(1);
 });
 
 it('heartbeats within a step that is longer than a heartbeat slice', async () => {
@@ -64,7 +65,7 @@ it('stops when cancelled and writes nothing', async () => {
   const run = env.run(activities.writeEcho, { accountId: 'demo', jobId, message: 'never', steps: 50, stepMs: 50 });
   env.once('heartbeat', () => env.cancel());
   await expect(run).rejects.toBeInstanceOf(CancelledFailure);
-  expect(await listEchoMessages(db.sql, 'demo', jobId)).toHaveLength(0);
+  expect(await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', jobId))).toHaveLength(0);
 });
 
 it('refuses to write for a job that is no longer running, without retries', async () => {
@@ -74,7 +75,7 @@ it('refuses to write for a job that is no longer running, without retries', asyn
   expect(failure).toMatchObject({ type: 'JobClosed', nonRetryable: true });
   await expect(activities.markJobRunning({ accountId: 'demo', jobId })).rejects.toMatchObject({ type: 'JobClosed', nonRetryable: true });
   await expect(activities.markJobRunning({ accountId: 'demo', jobId: crypto.randomUUID() })).rejects.toMatchObject({ type: 'NotFound', nonRetryable: true });
-  expect(await listEchoMessages(db.sql, 'demo', jobId)).toHaveLength(0);
+  expect(await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', jobId))).toHaveLength(0);
 });
 
 it('scopes every write by account: another account cannot move or write a job it does not own', async () => {
@@ -83,5 +84,5 @@ it('scopes every write by account: another account cannot move or write a job it
   const failure = await new MockActivityEnvironment().run(activities.writeEcho, { accountId: 'intruder', jobId, message: 'x', steps: 0, stepMs: 0 }).catch((e) => e);
   expect(failure).toMatchObject({ type: 'JobClosed' });
   await activities.finishJob({ accountId: 'intruder', jobId, status: 'failed', error: 'hijack' });
-  expect((await getJob(db.sql, 'demo', jobId))!.status).toBe('running');
+  expect((await withAccount(db.sql, 'demo', (tx) => getJob(tx, 'demo', jobId)))!.status).toBe('running');
 });

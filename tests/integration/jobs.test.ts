@@ -5,6 +5,7 @@ import { buildApp } from '../../api/app.ts';
 import type { Config } from '../../config.ts';
 import { listEchoMessages } from '../../db/jobs.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
+import { withAccount } from '../../db/tenancy.ts';
 import { createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
@@ -54,7 +55,7 @@ describe('POST /api/jobs/echo', () => {
     expect(detail.job).toMatchObject({ progress: { done: 3, total: 3 }, attempts: 1, error: null });
     expect(detail.job.result).toMatchObject({ message: 'hello, world', attempt: 1, inserted: true });
     expect(detail.workflow).toMatchObject({ status: 'COMPLETED' });
-    const rows = await listEchoMessages(db.sql, 'demo', job.id);
+    const rows = await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', job.id));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ message: 'hello, world', accountId: 'demo', attempt: 1 });
 
@@ -157,7 +158,7 @@ describe('jobs API', () => {
     const lastScheduled = events.findLastIndex((e) => e.activityTaskScheduledEventAttributes);
     expect(activityCancelled).toBeGreaterThan(-1);
     expect(activityCancelled).toBeLessThan(lastScheduled); // finishJob(cancelled) was scheduled after the activity stopped
-    expect(await listEchoMessages(db.sql, 'demo', job.id)).toHaveLength(0);
+    expect(await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', job.id))).toHaveLength(0);
 
     const again = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
     expect(again.statusCode).toBe(409);
@@ -170,7 +171,7 @@ describe('jobs API', () => {
     await jobWhen(job.id, (j) => j.progress.done >= 5);
     await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
     const detail = await jobWhen(job.id, (j) => j.status === 'completed' || j.status === 'cancelled');
-    const rows = await listEchoMessages(db.sql, 'demo', job.id);
+    const rows = await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', job.id));
     const workflowStatus = await temporal.client.workflow.getHandle(job.workflowId).result().then(() => 'COMPLETED', () => 'CANCELLED');
     if (detail.job.status === 'completed') {
       expect([rows.length, workflowStatus]).toEqual([1, 'COMPLETED']);

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEmbeddedDatabase } from '../../db/embedded.ts';
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../../db/migrate.ts';
 import { createSql } from '../../db/sql.ts';
+import { withAccount } from '../../db/tenancy.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -95,5 +96,8 @@ describe('migrate on the embedded PGlite', () => {
     );
     const [{ n }] = await sql<[{ n: number }]>`select count(*)::int as n from jobs`;
     expect(n).toBe(3);
+    // Row-level security holds on PGlite too.
+    const visible = async (account: string) => withAccount(sql, account, async (tx) => (await tx<[{ n: number }]>`select count(*)::int as n from jobs`)[0].n);
+    expect([await visible('demo'), await visible('other')]).toEqual([3, 0]);
   });
 });

@@ -7,6 +7,7 @@ import { childEnv, type Config } from '../../config.ts';
 import { getJob, listEchoMessages } from '../../db/jobs.ts';
 import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
 import { connectTemporal, listWorkflowPollers, type TemporalClient } from '../../temporal/client.ts';
+import { withAccount } from '../../db/tenancy.ts';
 import { createTestDatabase, testConfig, waitFor, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
@@ -64,16 +65,16 @@ it('completes a job exactly once when its worker is killed mid-activity and a ne
 
   // Let the activity checkpoint a few steps (heartbeats go out at most every second), then kill its worker
   // without any chance to clean up.
-  await waitFor('progress', async () => ((await getJob(db.sql, 'demo', job.id))!.progressDone >= 8 ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
+  await waitFor('progress', async () => ((await withAccount(db.sql, 'demo', (tx) => getJob(tx, 'demo', job.id)))!.progressDone >= 8 ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
   first.process.kill('SIGKILL');
   await first.exited;
-  const atKill = (await getJob(db.sql, 'demo', job.id))!;
+  const atKill = (await withAccount(db.sql, 'demo', (tx) => getJob(tx, 'demo', job.id)))!;
   expect(atKill.status).toBe('running');
-  expect(await listEchoMessages(db.sql, 'demo', job.id)).toHaveLength(0);
+  expect(await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', job.id))).toHaveLength(0);
 
   const second = spawnWorker('worker-restart-second');
   const finished = await waitFor('the job to complete on the new worker', async () => {
-    const row = (await getJob(db.sql, 'demo', job.id))!;
+    const row = (await withAccount(db.sql, 'demo', (tx) => getJob(tx, 'demo', job.id)))!;
     return row.status === 'completed' || row.status === 'failed' ? row : undefined;
   }, { timeoutMs: 90_000, intervalMs: 200 });
 
@@ -84,7 +85,7 @@ it('completes a job exactly once when its worker is killed mid-activity and a ne
   // The second attempt resumed from the first one's last heartbeat, not from zero.
   expect(result.resumedFrom).toBeGreaterThan(0);
   expect(result.resumedFrom).toBeLessThanOrEqual(atKill.progressDone);
-  const rows = await listEchoMessages(db.sql, 'demo', job.id);
+  const rows = await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', job.id));
   expect(rows).toHaveLength(1);
   expect(rows[0]!.writtenBy).toMatch(new RegExp(`^worker-${second.process.pid}@`));
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppDeps } from './deps.ts';
 import { accountContext } from './plugins/account.ts';
+import { authorization } from './plugins/authorization.ts';
 import { errorHandler } from './plugins/error-handler.ts';
 import { openapi } from './plugins/openapi.ts';
 import { validation } from './plugins/validation.ts';
@@ -46,6 +47,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(validation);
   await app.register(openapi, { version: deps.version });
   await app.register(accountContext);
+  await app.register(authorization);
 
   await app.register(healthRoutes, { deps });
   await app.register(jobRoutes, { deps });

@@ -29,11 +29,13 @@ async function timed(run: () => Promise<Omit<Check, 'status' | 'latencyMs'>>): P
 export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const taskQueue = mainTaskQueue(deps.config);
 
-  app.get('/api/livez', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/api/livez', { schema: { hide: true }, config: { access: 'public' } }, async () => ({ status: 'ok' }));
 
   app.get(
     '/api/health',
     {
+      // Public: load balancers and the sign-in page ask it; it tells nothing about any account.
+      config: { access: 'public' },
       schema: {
         tags: ['health'],
         summary: 'Health of PostgreSQL, Temporal, the worker and the API',

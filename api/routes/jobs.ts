@@ -111,6 +111,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
   app.post(
     '/api/jobs/echo',
     {
+      config: { access: 'jobs:run' },
       schema: {
         tags: ['jobs'],
         summary: 'Start an echo job',
@@ -172,6 +173,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
   app.get(
     '/api/jobs',
     {
+      config: { access: 'jobs:read' },
       schema: {
         tags: ['jobs'],
         summary: 'List jobs, newest first',
@@ -195,6 +197,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
   app.get(
     '/api/jobs/:id',
     {
+      config: { access: 'jobs:read' },
       schema: {
         tags: ['jobs'],
         summary: 'A job with its workflow’s status in Temporal',
@@ -216,6 +219,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
   app.post(
     '/api/jobs/:id/cancel',
     {
+      config: { access: 'jobs:cancel' },
       schema: {
         tags: ['jobs'],
         summary: 'Ask a running job to stop',

@@ -262,6 +262,18 @@ describe('GET /api/health', () => {
   });
 });
 
+describe('authorization', () => {
+  it('refuses a route that declares no access, so nothing is open by omission', async () => {
+    const extra = await buildApp({ config, sql: db.sql, temporal, version: 'test' });
+    try {
+      expect(() => extra.get('/api/forgotten', async () => 'open')).toThrow('route GET /api/forgotten declares no access');
+      expect(() => extra.get('/api/typo', { config: { access: 'jobs:everything' as never } }, async () => 'open')).toThrow(/declares no access/);
+    } finally {
+      await extra.close();
+    }
+  });
+});
+
 describe('OpenAPI', () => {
   it('serves the document at /docs/json with every route and a browsable page at /docs', async () => {
     const doc = await app.inject({ method: 'GET', url: '/docs/json' });

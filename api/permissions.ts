@@ -1,0 +1,45 @@
+// The permission matrix: which role may do what. One table, enforced for every route by plugins/authorization.ts
+// and rendered in docs/permissions.md (a test keeps the two in step).
+
+export const ROLES = ['owner', 'admin', 'responder', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Higher rank holds every permission of a lower one; nobody may grant a role above their own. */
+export const ROLE_RANK: Record<Role, number> = { viewer: 0, responder: 1, admin: 2, owner: 3 };
+
+export const PERMISSIONS = {
+  'jobs:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See jobs and their progress' },
+  'jobs:run': { roles: ['owner', 'admin', 'responder'], summary: 'Start jobs' },
+  'jobs:cancel': { roles: ['owner', 'admin', 'responder'], summary: 'Cancel running jobs' },
+} as const satisfies Record<string, { roles: readonly Role[]; summary: string }>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/**
+ * What a route declares in its options: a permission of the matrix, or `public` for the few routes anyone may
+ * call (health probes, sign-in). A route that declares nothing fails at start-up, never silently open.
+ */
+export type RouteAccess = Permission | 'public';
+
+export function can(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission].roles as readonly Role[]).includes(role);
+}
+
+/** Whether `granter` may hand out `role` (to an invitee, a member, an API token): never above their own. */
+export function mayGrant(granter: Role, role: Role): boolean {
+  return ROLE_RANK[role] <= ROLE_RANK[granter];
+}
+
+export function isRouteAccess(value: unknown): value is RouteAccess {
+  return value === 'public' || (typeof value === 'string' && value in PERMISSIONS);
+}
+
+/** The matrix as a markdown table, as docs/permissions.md shows it (a test compares the two). */
+export function renderMatrix(): string {
+  const header = `| permission | ${ROLES.join(' | ')} | what it allows |`;
+  const rule = `| --- | ${ROLES.map(() => ':-:').join(' | ')} | --- |`;
+  const rows = (Object.keys(PERMISSIONS) as Permission[]).map(
+    (p) => `| \`${p}\` | ${ROLES.map((r) => (can(r, p) ? '✔' : '')).join(' | ')} | ${PERMISSIONS[p].summary} |`,
+  );
+  return [header, rule, ...rows].join('\n');
+}

@@ -26,13 +26,23 @@ export interface Config {
     /** The main task queue; several deployments (or test runs) can share one Temporal namespace with their own. */
     readonly taskQueue: string;
   };
-  readonly api: { readonly host: string; readonly port: number };
+  /**
+   * `trustProxy`: which peers may say who the client is (X-Forwarded-For): the web server, a load balancer. Per-address
+   * limits (sign-in) count the client's address, not the proxy's.
+   */
+  readonly api: { readonly host: string; readonly port: number; readonly trustProxy: string };
   readonly web: { readonly host: string; readonly port: number; readonly origin: string };
   /** `healthPort` 0 turns the worker's health endpoint off (a standalone worker; `npm start` needs it). */
   readonly worker: { readonly healthHost: string; readonly healthPort: number };
   /** The PATH searched for the `temporal` CLI. */
   readonly searchPath: string;
   readonly secrets: { readonly masterKey: string | undefined; readonly jwtSecret: string | undefined };
+  readonly auth: {
+    readonly accessTokenTtlSeconds: number;
+    readonly sessionTtlDays: number;
+    /** Refresh cookies set by the API carry `Secure` (on by default in production). */
+    readonly cookieSecure: boolean;
+  };
   readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined };
   readonly pinecone: { readonly apiKey: string | undefined; readonly index: string | undefined };
   readonly aws: { readonly region: string | undefined };
@@ -66,6 +76,21 @@ function int(env: Env, name: string, fallback: number, min: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new ConfigError(name, `must be an integer >= ${min}, got "${raw}"`);
   return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/** Signs access tokens: long enough to resist guessing (256 bits as base64 or hex is 43+ characters). */
+function jwtSecret(env: Env): string | undefined {
+  const raw = str(env, 'JWT_SECRET');
+  if (raw !== undefined && raw.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters (use `openssl rand -base64 48`)');
+  return raw;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -116,7 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
       uiUrl: url(env, 'TEMPORAL_UI_URL', ['http:', 'https:']) ?? (temporalAddress ? undefined : `http://127.0.0.1:${uiPort}`),
       taskQueue: str(env, 'TEMPORAL_TASK_QUEUE') ?? 'incident-insights',
     },
-    api: { host: apiHost, port: apiPort },
+    api: { host: apiHost, port: apiPort, trustProxy: str(env, 'TRUST_PROXY') ?? 'loopback' },
     web: {
       host: webHost,
       port: webPort,
@@ -124,7 +149,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     worker: { healthHost: str(env, 'WORKER_HEALTH_HOST') ?? '127.0.0.1', healthPort: port(env, 'WORKER_HEALTH_PORT', 3002) },
     searchPath: env.PATH ?? '',
-    secrets: { masterKey: str(env, 'INSIGHTS_MASTER_KEY'), jwtSecret: str(env, 'JWT_SECRET') },
+    secrets: { masterKey: str(env, 'INSIGHTS_MASTER_KEY'), jwtSecret: jwtSecret(env) },
+    auth: {
+      accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30),
+      sessionTtlDays: int(env, 'SESSION_TTL_DAYS', 30, 1),
+      cookieSecure: bool(env, 'COOKIE_SECURE', nodeEnv === 'production'),
+    },
     openai: { baseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:']), apiKey: str(env, 'OPENAI_API_KEY'), model: str(env, 'OPENAI_MODEL') },
     pinecone: { apiKey: str(env, 'PINECONE_API_KEY'), index: str(env, 'PINECONE_INDEX') },
     aws: { region: str(env, 'AWS_REGION') },

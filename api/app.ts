@@ -2,11 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppDeps } from './deps.ts';
-import { accountContext } from './plugins/account.ts';
+import { authentication } from './plugins/authentication.ts';
 import { authorization } from './plugins/authorization.ts';
 import { errorHandler } from './plugins/error-handler.ts';
 import { openapi } from './plugins/openapi.ts';
 import { validation } from './plugins/validation.ts';
+import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { ErrorResponse } from './schemas/common.ts';
@@ -33,6 +34,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    trustProxy: deps.config.api.trustProxy,
   }).withTypeProvider();
 
   app.addHook('onSend', async (request, reply) => {
@@ -46,10 +48,11 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(errorHandler);
   await app.register(validation);
   await app.register(openapi, { version: deps.version });
-  await app.register(accountContext);
+  await app.register(authentication, { sql: deps.sql, jwtSecret: deps.jwtSecret, accessTokenTtlSeconds: deps.config.auth.accessTokenTtlSeconds });
   await app.register(authorization);
 
   await app.register(healthRoutes, { deps });
+  await app.register(authRoutes, { deps });
   await app.register(jobRoutes, { deps });
 
   return app;

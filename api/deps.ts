@@ -8,4 +8,6 @@ export interface AppDeps {
   sql: Sql;
   temporal: TemporalClient;
   version: string;
+  /** Signs access tokens (JWT_SECRET; `npm start` keeps a generated one in .data/). */
+  jwtSecret: string;
 }

@@ -16,10 +16,11 @@ export const PERMISSIONS = {
 export type Permission = keyof typeof PERMISSIONS;
 
 /**
- * What a route declares in its options: a permission of the matrix, or `public` for the few routes anyone may
- * call (health probes, sign-in). A route that declares nothing fails at start-up, never silently open.
+ * What a route declares in its options: a permission of the matrix; `signed-in` for routes about the caller
+ * themselves (their profile, their accounts, sign-out); or `public` for the few routes anyone may call (health
+ * probes, sign-up, sign-in). A route that declares nothing fails at start-up, never silently open.
  */
-export type RouteAccess = Permission | 'public';
+export type RouteAccess = Permission | 'signed-in' | 'public';
 
 export function can(role: Role, permission: Permission): boolean {
   return (PERMISSIONS[permission].roles as readonly Role[]).includes(role);
@@ -31,7 +32,7 @@ export function mayGrant(granter: Role, role: Role): boolean {
 }
 
 export function isRouteAccess(value: unknown): value is RouteAccess {
-  return value === 'public' || (typeof value === 'string' && value in PERMISSIONS);
+  return value === 'public' || value === 'signed-in' || (typeof value === 'string' && value in PERMISSIONS);
 }
 
 /** The matrix as a markdown table, as docs/permissions.md shows it (a test compares the two). */

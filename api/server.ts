@@ -1,10 +1,12 @@
 // The only file that listens: connects to PostgreSQL and Temporal, migrates, serves, and closes gracefully.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
 import { loadConfig } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { createSql } from '../db/sql.ts';
 import { connectTemporal } from '../temporal/client.ts';
+import { ensureNamespace, ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { buildApp, loggerOptions } from './app.ts';
 
 const config = loadConfig();
@@ -14,10 +16,25 @@ if (!config.database.url || !config.temporal.address) {
 }
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
+let jwtSecret = config.secrets.jwtSecret;
+if (!jwtSecret) {
+  if (config.env === 'production') {
+    console.error('JWT_SECRET is required in production (at least 32 characters; `openssl rand -base64 48`)');
+    process.exit(2);
+  }
+  // Development without `npm start`: sessions survive a restart (refresh tokens live in the database), access
+  // tokens do not.
+  jwtSecret = randomBytes(48).toString('base64url');
+  console.warn('JWT_SECRET is not set: using a random one for this process only');
+}
+
 const sql = createSql(config.database.url, { max: config.database.maxConnections, applicationName: 'incident-insights-api' });
 await migrate(sql);
 const temporal = await connectTemporal({ address: config.temporal.address, namespace: config.temporal.namespace });
-const app = await buildApp({ config, sql, temporal, version }, { logger: loggerOptions(config.logLevel) });
+// The API starts workflows with our search attributes: make sure they exist even before any worker ran.
+await ensureNamespace(temporal.connection, config.temporal.namespace);
+await ensureSearchAttributes(temporal.connection, config.temporal.namespace);
+const app = await buildApp({ config, sql, temporal, version, jwtSecret }, { logger: loggerOptions(config.logLevel) });
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error');

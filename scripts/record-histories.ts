@@ -2,6 +2,7 @@
 // an in-memory PGlite, and saves the histories that tests/replay/replay.test.ts replays on every test run.
 // Re-record after adding a workflow or a scenario; keep old files, since running executions still have those shapes.
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,7 @@ const connection = await NativeConnection.connect({ address: server.address });
 await ensureSearchAttributes(connection, 'default');
 const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record-histories', sql, identity: 'record-histories' });
 const temporal = await connectTemporal({ address: server.address, namespace: 'default' });
-const app = await buildApp({ config, sql, temporal, version: 'record' });
+const app = await buildApp({ config, sql, temporal, version: 'record', jwtSecret: randomBytes(48).toString('base64url') });
 
 async function save(name: string, workflowId: string): Promise<void> {
   const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
@@ -42,8 +43,15 @@ async function save(name: string, workflowId: string): Promise<void> {
   console.log(`recorded ${name} (${history.events?.length ?? 0} events)`);
 }
 
+const signUp = await app.inject({
+  method: 'POST',
+  url: '/api/auth/signup',
+  payload: { email: 'recorder@example.com', password: 'recording histories 2026', name: 'Recorder', accountName: 'Recordings' },
+});
+const { accessToken } = signUp.json() as { accessToken: string };
+
 async function startEcho(payload: Record<string, unknown>): Promise<{ id: string; workflowId: string }> {
-  const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload });
+  const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload, headers: { authorization: `Bearer ${accessToken}` } });
   if (res.statusCode !== 202) throw new Error(`echo job refused: ${res.body}`);
   return res.json().job;
 }

@@ -1,7 +1,8 @@
 // `npm start`: brings up PostgreSQL (or PGlite), Temporal, the worker, the API and the web server, one line each.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childEnv, loadConfig, type Config } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
@@ -201,6 +202,7 @@ async function main(config: Config): Promise<void> {
 
   const env = childEnv({
     DATABASE_URL: databaseUrl,
+    JWT_SECRET: jwtSecret(),
     TEMPORAL_ADDRESS: temporal.address,
     ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
   });
@@ -233,24 +235,67 @@ async function main(config: Config): Promise<void> {
   await waitFor('the web server', () => httpOk(webUrl), { timeoutMs: 60_000, intervalMs: 300, abortIf: exitedEarly(web) });
   ok('web', webUrl);
 
-  await seedDemo(apiUrl);
+  const demo = await seedDemo(apiUrl);
   await waitFor('all parts healthy', () => httpOk(`${apiUrl}/api/health`), { timeoutMs: 90_000, intervalMs: 500 });
   console.log(`\n${color(1, 'Ready')}: open ${webUrl}  (Ctrl-C stops everything)`);
+  if (demo) console.log(`  sign in as ${demo.email} with password ${demo.password}  (kept in ${join(config.dataDir, 'demo-credentials.json')})`);
 }
 
-/** Demo data on a fresh platform: one echo job, so the first page shows a job and the Temporal UI a workflow. */
-async function seedDemo(apiUrl: string): Promise<void> {
-  const list = await fetch(`${apiUrl}/api/jobs?limit=1`);
+const DEMO_EMAIL = 'demo@incident-insights.local';
+
+/**
+ * Demo data on a fresh platform: a demo user (owner of the "Demo team" account) whose password is kept in
+ * .data/demo-credentials.json, and one echo job, so the first page shows a job and the Temporal UI a workflow.
+ */
+async function seedDemo(apiUrl: string): Promise<{ email: string; password: string } | undefined> {
+  const file = join(config.dataDir, 'demo-credentials.json');
+  const post = (path: string, body: unknown, token?: string) =>
+    fetch(`${apiUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  let credentials: { email: string; password: string };
+  let res: Response;
+  if (existsSync(file)) {
+    credentials = JSON.parse(readFileSync(file, 'utf8')) as { email: string; password: string };
+    res = await post('/api/auth/signin', credentials);
+    if (!res.ok) {
+      info(`demo data: the demo user's sign-in was refused (${res.status}); delete ${file} to make a new one`);
+      return undefined;
+    }
+  } else {
+    credentials = { email: DEMO_EMAIL, password: randomBytes(12).toString('base64url') };
+    res = await post('/api/auth/signup', { ...credentials, name: 'Demo user', accountName: 'Demo team' });
+    if (res.status === 409) {
+      info(`demo data: ${DEMO_EMAIL} exists but its password is unknown (${file} is gone)`);
+      return undefined;
+    }
+    if (!res.ok) throw new Error(`seeding the demo user failed: ${res.status} ${await res.text()}`);
+    writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+    info('demo data: created the demo user and the "Demo team" account');
+  }
+  const { accessToken } = (await res.json()) as { accessToken: string };
+  const list = await fetch(`${apiUrl}/api/jobs?limit=1`, { headers: { authorization: `Bearer ${accessToken}` } });
   if (!list.ok) throw new Error(`seeding the demo data: GET /api/jobs answered ${list.status} ${await list.text()}`);
   const { jobs } = (await list.json()) as { jobs: unknown[] };
-  if (jobs.length > 0) return;
-  const res = await fetch(`${apiUrl}/api/jobs/echo`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ message: 'Hello from Incident Insights', steps: 10, stepMs: 300 }),
-  });
-  if (!res.ok) throw new Error(`seeding the demo job failed: ${res.status} ${await res.text()}`);
-  info('demo data: started an echo job');
+  if (jobs.length === 0) {
+    const started = await post('/api/jobs/echo', { message: 'Hello from Incident Insights', steps: 10, stepMs: 300 }, accessToken);
+    if (!started.ok) throw new Error(`seeding the demo job failed: ${started.status} ${await started.text()}`);
+    info('demo data: started an echo job');
+  }
+  return credentials;
+}
+
+/** JWT_SECRET, or one generated on first start and kept in .data/ (so sessions survive restarts). */
+function jwtSecret(): string {
+  if (config.secrets.jwtSecret) return config.secrets.jwtSecret;
+  const file = join(config.dataDir, 'secrets', 'jwt-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 main(config).catch((err: unknown) => {

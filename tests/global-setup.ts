@@ -3,7 +3,9 @@
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { Connection } from '@temporalio/client';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../temporal/dev-server.ts';
+import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { startPostgres, type PostgresServer } from './postgres-server.ts';
 
 declare module 'vitest' {
@@ -48,6 +50,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (!temporalAddress) {
       temporal = await startDevServer({ cliPath, port: await freePort(), namespace: 'default', logFile: resolve('test-results', 'temporal-dev-server.log') });
       temporalAddress = temporal.address;
+    }
+    // As the API and the worker do on start: the search attributes exist before any test starts a workflow.
+    const connection = await Connection.connect({ address: temporalAddress });
+    try {
+      await ensureSearchAttributes(connection, 'default');
+    } finally {
+      await connection.close();
     }
     project.provide('databaseUrl', databaseUrl);
     project.provide('temporalAddress', temporalAddress);

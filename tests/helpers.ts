@@ -1,7 +1,10 @@
 // Shared test plumbing: a fresh database per file, a config pointing at the test servers, a worker, polling.
 import { randomBytes } from 'node:crypto';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
+import { buildApp } from '../api/app.ts';
+import type { TemporalClient } from '../temporal/client.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { createSql, type Sql } from '../db/sql.ts';
@@ -49,8 +52,46 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
     WORKER_HEALTH_PORT: '0',
+    JWT_SECRET: TEST_JWT_SECRET,
     ...env,
   });
+}
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+/** The API as the tests use it: real dependencies, the test JWT secret. */
+export function buildTestApp(config: Config, sql: Sql, temporal: TemporalClient): Promise<FastifyInstance> {
+  return buildApp({ config, sql, temporal, version: 'test', jwtSecret: config.secrets.jwtSecret ?? TEST_JWT_SECRET });
+}
+
+export interface SignedIn {
+  token: string;
+  userId: string;
+  accountId: string;
+  email: string;
+  password: string;
+  /** `app.inject` with this user's access token. */
+  call(options: InjectOptions): Promise<LightMyRequestResponse>;
+}
+
+let signUps = 0;
+/** Signs a new user up through the API, with a new account they own. */
+export async function signUp(app: FastifyInstance, options: { accountName?: string; email?: string } = {}): Promise<SignedIn> {
+  signUps += 1;
+  const email = options.email ?? `user-${process.pid}-${signUps}-${randomBytes(3).toString('hex')}@example.com`;
+  const password = 'a sturdy test passphrase';
+  const res = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email, password, name: `Test user ${signUps}`, accountName: options.accountName ?? `Account ${signUps}` } });
+  if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`);
+  const body = res.json();
+  const token = body.accessToken as string;
+  return {
+    token,
+    userId: body.user.id,
+    accountId: body.account.accountId,
+    email,
+    password,
+    call: (opts) => app.inject({ ...opts, headers: { ...(opts.headers ?? {}), authorization: `Bearer ${token}` } } as InjectOptions),
+  };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -1,5 +1,5 @@
 // The one place that decides whether a request may run its route: every route declares `config.access`, the
-// request's account context carries a role, and this hook compares them. Handlers never check roles themselves.
+// caller's role in their current account is looked up, and this hook compares them. Handlers never check roles.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.ts';
@@ -14,22 +14,25 @@ declare module 'fastify' {
 export const authorization = fp(
   async (app: FastifyInstance) => {
     app.addHook('onRoute', (route) => {
-      // Fastify's own routes (HEAD twins, the docs UI) inherit from their parent or are documentation.
+      // The documentation routes of @fastify/swagger-ui are public by nature.
       if (route.url.startsWith('/docs')) return;
       const access = (route.config as { access?: unknown } | undefined)?.access;
       if (!isRouteAccess(access)) {
-        throw new Error(`route ${String(route.method)} ${route.url} declares no access (config.access: a permission or 'public')`);
+        throw new Error(`route ${String(route.method)} ${route.url} declares no access (config.access: a permission, 'signed-in' or 'public')`);
       }
     });
     app.addHook('preHandler', async (request) => {
       const access = request.routeOptions.config.access;
       if (access === undefined || access === 'public') return;
-      const context = request.account;
-      if (!context) throw new AppError(401, 'unauthenticated', 'Sign in to continue');
-      if (!can(context.role, access)) {
-        throw new AppError(403, 'forbidden', `Your role (${context.role}) does not allow ${access}`, [{ message: `requires ${access}` }]);
+      const caller = await app.authenticate(request);
+      request.caller = caller;
+      if (access === 'signed-in') return;
+      if (!caller.account) throw new AppError(403, 'no_account', 'Create an account or choose one of yours first');
+      if (!can(caller.account.role, access)) {
+        throw new AppError(403, 'forbidden', `Your role (${caller.account.role}) does not allow ${access}`, [{ message: `requires ${access}` }]);
       }
+      request.accountId = caller.account.accountId;
     });
   },
-  { name: 'authorization', dependencies: ['account-context'] },
+  { name: 'authorization', dependencies: ['authentication'] },
 );

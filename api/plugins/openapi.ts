@@ -16,8 +16,14 @@ export const openapi = fp(
         },
         tags: [
           { name: 'health', description: 'Health of every part of the platform' },
+          { name: 'auth', description: 'Sign-up, sign-in, sessions and the caller’s accounts' },
+          { name: 'accounts', description: 'Accounts (organisations)' },
           { name: 'jobs', description: 'Long-running jobs (Temporal workflows) and their progress' },
         ],
+        components: {
+          securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from /api/auth/signin or /api/auth/refresh' } },
+        },
+        security: [{ bearer: [] }],
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });

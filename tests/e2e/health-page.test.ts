@@ -1,19 +1,21 @@
-// The health page in headless Chromium, against the real API, worker, PostgreSQL, Temporal and the built web server.
+// The product in headless Chromium, against the real API, worker, PostgreSQL, Temporal and the built web server:
+// sign up, the health page, a job from the form to its page, sign out, and the error states.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
 import { childEnv, type Config } from '../../config.ts';
 import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { freePort } from '../global-setup.ts';
-import { createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const EMAIL = 'grace@example.com';
+const PASSWORD = 'a bug in the relay 1947';
 
 let db: TestDatabase;
 let config: Config;
@@ -23,32 +25,44 @@ let app: FastifyInstance;
 let web: Child;
 let webUrl: string;
 let browser: Browser;
+let signedIn: BrowserContext;
 const seenRequestIds: string[] = [];
+
+function startWeb(name: string, port: number, apiUrl: string): Child {
+  return spawnChild({
+    name,
+    command: process.execPath,
+    args: [join(ROOT, 'web/build/index.js')],
+    env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ORIGIN: `http://127.0.0.1:${port}`, API_URL: apiUrl }),
+    logFile: join(SHOTS, `e2e-${name}.log`),
+  });
+}
+
+async function newPage(context: BrowserContext, width = 1280): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewportSize({ width, height: 900 });
+  return page;
+}
 
 beforeAll(async () => {
   db = await createTestDatabase();
   config = testConfig(db.url);
   temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
   worker = await startWorker(config, db.sql);
-  app = await buildApp({ config, sql: db.sql, temporal, version: 'e2e' });
+  app = await buildTestApp(config, db.sql, temporal);
   app.addHook('onRequest', async (request) => {
     seenRequestIds.push(String(request.id));
   });
   const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const port = await freePort();
   webUrl = `http://127.0.0.1:${port}`;
-  web = spawnChild({
-    name: 'web',
-    command: process.execPath,
-    args: [join(ROOT, 'web/build/index.js')],
-    env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ORIGIN: webUrl, API_URL: apiUrl }),
-    logFile: join(SHOTS, 'e2e-web.log'),
-  });
-  await waitFor('the web server', async () => ((await fetch(webUrl)).ok ? true : undefined), {
+  web = startWeb('web', port, apiUrl);
+  await waitFor('the web server', async () => ((await fetch(`${webUrl}/signin`)).ok ? true : undefined), {
     timeoutMs: 30_000,
     abortIf: () => (web.hasExited() ? 'the web server exited (did `npm run build:web` run?)' : undefined),
   });
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  signedIn = await browser.newContext({ reducedMotion: 'reduce' });
   mkdirSync(SHOTS, { recursive: true });
 });
 
@@ -61,44 +75,57 @@ afterAll(async () => {
   await db?.drop();
 });
 
-it('shows every part healthy and the latest job completed, and saves screenshots', async () => {
-  const started = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'shown on the page', steps: 3, stepMs: 100 } });
-  expect(started.statusCode).toBe(202);
-
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+it('sends a visitor to sign in, lets them sign up with their team, and shows every part healthy', async () => {
+  const page = await newPage(signedIn);
   await page.goto(webUrl);
+  expect(new URL(page.url()).pathname).toBe('/signin');
+  await page.screenshot({ path: join(SHOTS, 'signin.png'), fullPage: true });
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await page.getByLabel('Your name').fill('Grace');
+  await page.getByLabel('Work email').fill(EMAIL);
+  await page.getByLabel('Password').fill('short');
+  await page.getByLabel('Team or company').fill('Harvard Mark II');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect.poll(() => page.locator('#field-password-error').textContent(), { timeout: 15_000 }).toBe('Must be at least 12 characters');
+  await page.screenshot({ path: join(SHOTS, 'signup-error.png'), fullPage: true });
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+
   await expect.poll(() => page.getByTestId('overall-status').textContent(), { timeout: 30_000 }).toBe('All systems healthy');
-  await expect.poll(() => page.getByTestId('latest-job').getAttribute('data-status'), { timeout: 30_000 }).toBe('completed');
+  expect(await page.getByTestId('account-name').textContent()).toContain('Harvard Mark II');
+  expect(await page.getByTestId('user-email').textContent()).toBe(EMAIL);
   for (const part of ['web', 'api', 'postgresql', 'temporal', 'worker']) {
     expect(await page.getByTestId(`part-${part}`).locator('.badge').textContent(), part).toBe('ok');
   }
-  expect(await page.getByTestId('latest-job').textContent()).toContain('shown on the page');
-  await page.screenshot({ path: join(SHOTS, 'health-page.png'), fullPage: true });
-
-  await page.setViewportSize({ width: 360, height: 800 });
-  await page.screenshot({ path: join(SHOTS, 'health-page-360.png'), fullPage: true });
-  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-  expect(overflow, 'no horizontal scroll at 360 px').toBeLessThanOrEqual(0);
+  // The session lives in httpOnly cookies that page scripts cannot read.
+  const cookies = await signedIn.cookies();
+  expect(cookies.filter((c) => c.name.startsWith('ii_')).map((c) => [c.name, c.httpOnly])).toEqual(
+    expect.arrayContaining([['ii_access', true], ['ii_refresh', true]]),
+  );
+  expect(await page.evaluate<string>('document.cookie')).toBe('');
   await page.close();
 });
 
-it('names the bad field when the form is submitted empty, and starts a job that completes when it is valid', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+it('names the bad field when the job form is submitted empty, and runs a job to completion from the form', async () => {
+  const page = await newPage(signedIn);
   await page.goto(webUrl);
-  const [{ n: before }] = await db.sql<[{ n: number }]>`select count(*)::int as n from jobs`;
   await page.getByLabel('Message').fill('');
   await page.getByRole('button', { name: 'Start job' }).click();
   await expect.poll(() => page.locator('#message-error').textContent(), { timeout: 15_000 }).toBe('body.message must NOT have fewer than 1 characters');
   expect(await page.getByLabel('Message').getAttribute('aria-invalid')).toBe('true');
-  const [{ n: after }] = await db.sql<[{ n: number }]>`select count(*)::int as n from jobs`;
-  expect(after).toBe(before);
 
   await page.getByLabel('Message').fill('typed in Chromium');
-  await page.getByLabel('Steps').fill('2');
+  await page.getByLabel('Steps').fill('3');
   await page.getByRole('button', { name: 'Start job' }).click();
   await expect.poll(async () => (await page.getByTestId('latest-job').textContent()) ?? '', { timeout: 15_000 }).toContain('typed in Chromium');
   await expect.poll(() => page.getByTestId('latest-job').getAttribute('data-status'), { timeout: 30_000 }).toBe('completed');
+  await page.screenshot({ path: join(SHOTS, 'health-page.png'), fullPage: true });
+  await page.setViewportSize({ width: 360, height: 800 });
+  await page.screenshot({ path: join(SHOTS, 'health-page-360.png'), fullPage: true });
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+  expect(overflow, 'no horizontal scroll at 360 px').toBeLessThanOrEqual(0);
 
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByTestId('latest-job').getByRole('link').click();
   await expect.poll(() => page.getByTestId('job').getAttribute('data-status'), { timeout: 15_000 }).toBe('completed');
   await page.screenshot({ path: join(SHOTS, 'job-page.png'), fullPage: true });
@@ -108,42 +135,54 @@ it('names the bad field when the form is submitted empty, and starts a job that 
 });
 
 it('carries one request id from the page request into every API call it makes', async () => {
-  const res = await fetch(webUrl, { headers: { 'x-request-id': 'e2e-trace-42' } });
+  const cookie = (await signedIn.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  const res = await fetch(webUrl, { headers: { 'x-request-id': 'e2e-trace-42', cookie } });
   expect(res.status).toBe(200);
   expect(res.headers.get('x-request-id')).toBe('e2e-trace-42');
-  expect(seenRequestIds.filter((id) => id === 'e2e-trace-42')).toHaveLength(2); // /api/health and /api/jobs
+  expect(seenRequestIds.filter((id) => id === 'e2e-trace-42')).toHaveLength(3); // /api/auth/me, /api/health, /api/jobs
 });
 
-it('shows the API as down, with the reason, when the API does not answer; and a clear page for an unknown job', async () => {
-  const port = await freePort();
-  const lonelyUrl = `http://127.0.0.1:${port}`;
-  const lonely = spawnChild({
-    name: 'web-without-api',
-    command: process.execPath,
-    args: [join(ROOT, 'web/build/index.js')],
-    env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ORIGIN: lonelyUrl, API_URL: `http://127.0.0.1:${await freePort()}` }),
-    logFile: join(SHOTS, 'e2e-web-without-api.log'),
-  });
-  try {
-    await waitFor('the second web server', async () => ((await fetch(lonelyUrl)).ok ? true : undefined), { timeoutMs: 30_000 });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
-    await page.goto(lonelyUrl);
-    expect(await page.getByTestId('overall-status').textContent()).toBe('Degraded');
-    expect(await page.getByTestId('part-api').locator('.badge').textContent()).toBe('down');
-    expect(await page.getByTestId('part-api').textContent()).toContain('did not answer');
-    expect(await page.getByTestId('part-web').locator('.badge').textContent()).toBe('ok');
-    expect(await page.getByRole('alert').first().textContent()).toContain('Could not load jobs');
-    await page.screenshot({ path: join(SHOTS, 'health-page-api-down.png'), fullPage: true });
-    await page.close();
-  } finally {
-    await stopChild(lonely, 5_000);
-  }
-
-  const page = await browser.newPage({ viewport: { width: 360, height: 800 } });
+it('shows a clear page for an unknown job, and signs out so the pages need a sign-in again', async () => {
+  const page = await newPage(signedIn, 360);
   const res = await page.goto(`${webUrl}/jobs/7b0fbc64-5b43-4a5f-9d1c-1d3e0f6d2a11`);
   expect(res?.status()).toBe(404);
   expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not found');
   expect(await page.getByRole('alert').textContent()).toContain('job 7b0fbc64-5b43-4a5f-9d1c-1d3e0f6d2a11 was not found');
   await page.screenshot({ path: join(SHOTS, 'job-not-found-360.png'), fullPage: true });
+
+  await page.goto(webUrl);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${webUrl}/signin`);
+  await page.goto(webUrl);
+  expect(new URL(page.url()).pathname).toBe('/signin');
+
+  // And back in, with the wrong password first.
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByLabel('Password').fill('not my password at all');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByTestId('form-error').textContent(), { timeout: 15_000 }).toBe('The email or the password is wrong');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByTestId('overall-status').textContent(), { timeout: 30_000 }).toBe('All systems healthy');
   await page.close();
+});
+
+it('says so when the API does not answer', async () => {
+  const port = await freePort();
+  const lonely = startWeb('web-without-api', port, `http://127.0.0.1:${await freePort()}`);
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor('the second web server', async () => ((await fetch(`${url}/signin`)).ok ? true : undefined), { timeoutMs: 30_000 });
+    const context = await browser.newContext({ reducedMotion: 'reduce' });
+    const page = await newPage(context);
+    await page.goto(`${url}/signin`);
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByTestId('form-error').textContent(), { timeout: 15_000 }).toMatch(/The API at http:\/\/127\.0\.0\.1:\d+ did not answer/);
+    await page.screenshot({ path: join(SHOTS, 'signin-api-down.png'), fullPage: true });
+    await context.close();
+  } finally {
+    await stopChild(lonely, 5_000);
+  }
 });

@@ -14,6 +14,7 @@ let activities: ReturnType<typeof createEchoActivities>;
 beforeAll(async () => {
   db = await createTestDatabase();
   activities = createEchoActivities({ sql: db.sql, workerIdentity: 'mock-worker' });
+  await db.sql`insert into accounts (id, name) values ('demo', 'Demo'), ('intruder', 'Intruder')`;
 });
 
 afterAll(async () => {

@@ -1,25 +1,26 @@
 // The echo job across every layer: API -> Temporal -> real worker -> PostgreSQL, plus the API's error contract.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
 import type { Config } from '../../config.ts';
 import { listEchoMessages } from '../../db/jobs.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, createTestDatabase, signUp, startWorker, testConfig, waitFor, type RunningWorker, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
 let config: Config;
 let temporal: TemporalClient;
 let worker: RunningWorker;
 let app: FastifyInstance;
+let user: SignedIn;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   config = testConfig(db.url);
   temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
   worker = await startWorker(config, db.sql);
-  app = await buildApp({ config, sql: db.sql, temporal, version: 'test' });
+  app = await buildTestApp(config, db.sql, temporal);
+  user = await signUp(app, { accountName: 'Jobs test' });
 });
 
 afterAll(async () => {
@@ -36,7 +37,7 @@ async function countJobs(): Promise<number> {
 
 async function jobWhen(id: string, done: (job: { status: string; progress: { done: number } }) => boolean) {
   return waitFor(`job ${id}`, async () => {
-    const res = await app.inject({ method: 'GET', url: `/api/jobs/${id}` });
+    const res = await user.call({ method: 'GET', url: `/api/jobs/${id}` });
     const body = res.json();
     return done(body.job) ? body : undefined;
   }, { timeoutMs: 60_000, intervalMs: 200 });
@@ -44,10 +45,10 @@ async function jobWhen(id: string, done: (job: { status: string; progress: { don
 
 describe('POST /api/jobs/echo', () => {
   it('starts a workflow whose activity writes one row to PostgreSQL, and reports the job completed', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'hello, world', steps: 3, stepMs: 50 } });
+    const res = await user.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'hello, world', steps: 3, stepMs: 50 } });
     expect(res.statusCode).toBe(202);
     const { job } = res.json();
-    expect(job).toMatchObject({ kind: 'echo', status: 'queued', workflowId: `echo/demo/${job.id}`, input: { message: 'hello, world', steps: 3, stepMs: 50 } });
+    expect(job).toMatchObject({ kind: 'echo', status: 'queued', workflowId: `echo/${user.accountId}/${job.id}`, input: { message: 'hello, world', steps: 3, stepMs: 50 } });
     expect(res.headers.location).toBe(`/api/jobs/${job.id}`);
     expect(job.temporalUiUrl).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(job.workflowId)}`);
 
@@ -55,20 +56,20 @@ describe('POST /api/jobs/echo', () => {
     expect(detail.job).toMatchObject({ progress: { done: 3, total: 3 }, attempts: 1, error: null });
     expect(detail.job.result).toMatchObject({ message: 'hello, world', attempt: 1, inserted: true });
     expect(detail.workflow).toMatchObject({ status: 'COMPLETED' });
-    const rows = await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', job.id));
+    const rows = await withAccount(db.sql, user.accountId, (tx) => listEchoMessages(tx, user.accountId, job.id));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ message: 'hello, world', accountId: 'demo', attempt: 1 });
+    expect(rows[0]).toMatchObject({ message: 'hello, world', accountId: user.accountId, attempt: 1 });
 
-    const listed = await app.inject({ method: 'GET', url: '/api/jobs?kind=echo&limit=5' });
+    const listed = await user.call({ method: 'GET', url: '/api/jobs?kind=echo&limit=5' });
     expect(listed.json().jobs[0].id).toBe(job.id);
   });
 
   it('tags the workflow with search attributes, so operators can find it by account and kind', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'findable', steps: 0 } });
+    const res = await user.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'findable', steps: 0 } });
     const { job } = res.json();
     await jobWhen(job.id, (j) => j.status === 'completed');
     const found = await waitFor('the workflow in visibility', async () => {
-      for await (const wf of temporal.client.workflow.list({ query: `AccountId = "demo" AND Kind = "echo" AND WorkflowId = "${job.workflowId}"` })) return wf;
+      for await (const wf of temporal.client.workflow.list({ query: `AccountId = "${user.accountId}" AND Kind = "echo" AND WorkflowId = "${job.workflowId}"` })) return wf;
       return undefined;
     }, { timeoutMs: 20_000, intervalMs: 300 });
     expect(found.type).toBe('echoWorkflow');
@@ -77,7 +78,7 @@ describe('POST /api/jobs/echo', () => {
 
   it('rejects a missing message with 400 in the common error format, naming the field, and writes nothing', async () => {
     const before = await countJobs();
-    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { steps: 2 } });
+    const res = await user.call({ method: 'POST', url: '/api/jobs/echo', payload: { steps: 2 } });
     expect(res.statusCode).toBe(400);
     const body = res.json();
     expect(body.error).toMatchObject({ code: 'invalid_body', details: [{ field: 'message', in: 'body' }] });
@@ -88,7 +89,7 @@ describe('POST /api/jobs/echo', () => {
 
   it('does not coerce types in a body: a number for the message is refused, naming the field', async () => {
     const before = await countJobs();
-    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 5, steps: 'many' } });
+    const res = await user.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 5, steps: 'many' } });
     expect(res.statusCode).toBe(400);
     const fields = res.json().error.details.map((d: { field: string }) => d.field).sort();
     expect(fields).toEqual(['message', 'steps']);
@@ -102,23 +103,23 @@ describe('POST /api/jobs/echo', () => {
       [{ message: '' }, 'message', 'must NOT have fewer than 1 characters'],
     ] as const;
     for (const [payload, field, text] of cases) {
-      const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload });
+      const res = await user.call({ method: 'POST', url: '/api/jobs/echo', payload });
       expect(res.statusCode).toBe(400);
       expect(res.json().error.details).toEqual([{ field, in: 'body', message: `body.${field} ${text}` }]);
     }
   });
 
   it('answers a body that is not JSON with 415 and one over 1 MiB with 413, in the common format', async () => {
-    const text = await app.inject({ method: 'POST', url: '/api/jobs/echo', headers: { 'content-type': 'text/plain' }, payload: 'hello' });
+    const text = await user.call({ method: 'POST', url: '/api/jobs/echo', headers: { 'content-type': 'text/plain' }, payload: 'hello' });
     expect(text.statusCode).toBe(415);
     expect(text.json().error.code).toBe('unsupported_media_type');
-    const huge = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'x'.repeat(1024 * 1024 + 10) } });
+    const huge = await user.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'x'.repeat(1024 * 1024 + 10) } });
     expect(huge.statusCode).toBe(413);
     expect(huge.json().error.code).toBe('body_too_large');
   });
 
   it('answers malformed JSON with invalid_json', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', headers: { 'content-type': 'application/json' }, payload: '{"message": ' });
+    const res = await user.call({ method: 'POST', url: '/api/jobs/echo', headers: { 'content-type': 'application/json' }, payload: '{"message": ' });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('invalid_json');
   });
@@ -126,25 +127,25 @@ describe('POST /api/jobs/echo', () => {
 
 describe('jobs API', () => {
   it('answers 404 for an unknown job and 400 naming the parameter for a malformed id', async () => {
-    const missing = await app.inject({ method: 'GET', url: '/api/jobs/7b0fbc64-5b43-4a5f-9d1c-1d3e0f6d2a11' });
+    const missing = await user.call({ method: 'GET', url: '/api/jobs/7b0fbc64-5b43-4a5f-9d1c-1d3e0f6d2a11' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('not_found');
-    const malformed = await app.inject({ method: 'GET', url: '/api/jobs/not-a-uuid' });
+    const malformed = await user.call({ method: 'GET', url: '/api/jobs/not-a-uuid' });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error).toMatchObject({ code: 'invalid_params', details: [{ field: 'id', in: 'params' }] });
   });
 
   it('rejects a bad query parameter by name', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/jobs?limit=0' });
+    const res = await user.call({ method: 'GET', url: '/api/jobs?limit=0' });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({ code: 'invalid_query', details: [{ field: 'limit', in: 'query' }] });
   });
 
   it('cancels a running job: the activity stops before writing, and nothing lands after the job says cancelled', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'cancelled', steps: 12, stepMs: 500 } });
+    const res = await user.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'cancelled', steps: 12, stepMs: 500 } });
     const { job } = res.json();
     await jobWhen(job.id, (j) => j.progress.done >= 3);
-    const cancel = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
+    const cancel = await user.call({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
     expect(cancel.statusCode).toBe(202);
     const detail = await jobWhen(job.id, (j) => j.status === 'cancelled');
     expect(detail.workflow.status).toBe('CANCELLED');
@@ -158,20 +159,20 @@ describe('jobs API', () => {
     const lastScheduled = events.findLastIndex((e) => e.activityTaskScheduledEventAttributes);
     expect(activityCancelled).toBeGreaterThan(-1);
     expect(activityCancelled).toBeLessThan(lastScheduled); // finishJob(cancelled) was scheduled after the activity stopped
-    expect(await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', job.id))).toHaveLength(0);
+    expect(await withAccount(db.sql, user.accountId, (tx) => listEchoMessages(tx, user.accountId, job.id))).toHaveLength(0);
 
-    const again = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
+    const again = await user.call({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('job_finished');
   });
 
   it('keeps a job consistent when a cancel arrives as it finishes: written and completed, or neither', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'late cancel', steps: 6, stepMs: 150 } });
+    const res = await user.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'late cancel', steps: 6, stepMs: 150 } });
     const { job } = res.json();
     await jobWhen(job.id, (j) => j.progress.done >= 5);
-    await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
+    await user.call({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
     const detail = await jobWhen(job.id, (j) => j.status === 'completed' || j.status === 'cancelled');
-    const rows = await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', job.id));
+    const rows = await withAccount(db.sql, user.accountId, (tx) => listEchoMessages(tx, user.accountId, job.id));
     const workflowStatus = await temporal.client.workflow.getHandle(job.workflowId).result().then(() => 'COMPLETED', () => 'CANCELLED');
     if (detail.job.status === 'completed') {
       expect([rows.length, workflowStatus]).toEqual([1, 'COMPLETED']);
@@ -181,7 +182,7 @@ describe('jobs API', () => {
   });
 
   it('completes a job whose steps are longer than the heartbeat timeout (it heartbeats within each step)', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'slow steps', steps: 1, stepMs: 5_500 } });
+    const res = await user.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'slow steps', steps: 1, stepMs: 5_500 } });
     const { job } = res.json();
     const detail = await jobWhen(job.id, (j) => j.status === 'completed' || j.status === 'failed');
     expect(detail.job.status).toBe('completed');
@@ -189,28 +190,28 @@ describe('jobs API', () => {
   });
 
   it('marks a job failed when an operator terminates its workflow, and refuses to cancel it afterwards', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'terminated', steps: 200, stepMs: 100 } });
+    const res = await user.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'terminated', steps: 200, stepMs: 100 } });
     const { job } = res.json();
     await jobWhen(job.id, (j) => j.status === 'running');
     await temporal.client.workflow.getHandle(job.workflowId).terminate('operator drill');
     const detail = await jobWhen(job.id, (j) => j.status === 'failed');
     expect(detail.workflow.status).toBe('TERMINATED');
     expect(detail.job.error).toBe('the workflow was terminated in Temporal');
-    const cancel = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
+    const cancel = await user.call({ method: 'POST', url: `/api/jobs/${job.id}/cancel` });
     expect(cancel.statusCode).toBe(409);
     expect(cancel.json().error.code).toBe('job_finished');
   });
 
   it('answers an unknown route with 404 in the common error format', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/nope' });
+    const res = await user.call({ method: 'GET', url: '/api/nope' });
     expect(res.statusCode).toBe(404);
     expect(res.json().error).toMatchObject({ code: 'route_not_found', message: 'No route GET /api/nope' });
   });
 
   it('keeps a sane caller request id and echoes it back', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/jobs', headers: { 'x-request-id': 'trace-abc.123' } });
+    const res = await user.call({ method: 'GET', url: '/api/jobs', headers: { 'x-request-id': 'trace-abc.123' } });
     expect(res.headers['x-request-id']).toBe('trace-abc.123');
-    const odd = await app.inject({ method: 'GET', url: '/api/jobs', headers: { 'x-request-id': 'bad id with spaces\n' } });
+    const odd = await user.call({ method: 'GET', url: '/api/jobs', headers: { 'x-request-id': 'bad id with spaces\n' } });
     expect(odd.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -219,9 +220,9 @@ describe('failures on our side', () => {
   it('answer 500 with a generic message and a request id, never the internal cause', async () => {
     const { createSql } = await import('../../db/sql.ts');
     const deadSql = createSql('postgres://nobody:secret-password@127.0.0.1:1/none', { max: 1 });
-    const broken = await buildApp({ config, sql: deadSql, temporal, version: 'test' });
+    const broken = await buildTestApp(config, deadSql, temporal);
     try {
-      const res = await broken.inject({ method: 'GET', url: '/api/jobs' });
+      const res = await broken.inject({ method: 'GET', url: '/api/jobs', headers: { authorization: `Bearer ${user.token}` } });
       expect(res.statusCode).toBe(500);
       const { error } = res.json();
       expect(error.code).toBe('internal');
@@ -236,7 +237,7 @@ describe('failures on our side', () => {
 
 describe('GET /api/health', () => {
   it('reports PostgreSQL, Temporal and the worker healthy', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/health' });
+    const res = await user.call({ method: 'GET', url: '/api/health' });
     const body = res.json();
     expect(res.statusCode, JSON.stringify(body)).toBe(200);
     expect(body.status).toBe('ok');
@@ -247,7 +248,7 @@ describe('GET /api/health', () => {
   });
 
   it('reports 503 and names the missing worker when no worker polls the task queue', async () => {
-    const lonely = await buildApp({ config: testConfig(db.url), sql: db.sql, temporal, version: 'test' });
+    const lonely = await buildTestApp(testConfig(db.url), db.sql, temporal);
     try {
       const res = await lonely.inject({ method: 'GET', url: '/api/health' });
       expect(res.statusCode).toBe(503);
@@ -264,7 +265,7 @@ describe('GET /api/health', () => {
 
 describe('authorization', () => {
   it('refuses a route that declares no access, so nothing is open by omission', async () => {
-    const extra = await buildApp({ config, sql: db.sql, temporal, version: 'test' });
+    const extra = await buildTestApp(config, db.sql, temporal);
     try {
       expect(() => extra.get('/api/forgotten', async () => 'open')).toThrow('route GET /api/forgotten declares no access');
       expect(() => extra.get('/api/typo', { config: { access: 'jobs:everything' as never } }, async () => 'open')).toThrow(/declares no access/);
@@ -276,13 +277,13 @@ describe('authorization', () => {
 
 describe('OpenAPI', () => {
   it('serves the document at /docs/json with every route and a browsable page at /docs', async () => {
-    const doc = await app.inject({ method: 'GET', url: '/docs/json' });
+    const doc = await user.call({ method: 'GET', url: '/docs/json' });
     expect(doc.statusCode).toBe(200);
     const spec = doc.json();
     expect(spec.openapi).toBe('3.1.0');
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/health', '/api/jobs/echo', '/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/cancel']));
     expect(spec.paths['/api/jobs/echo'].post.requestBody.content['application/json'].schema.required).toEqual(['message']);
-    const page = await app.inject({ method: 'GET', url: '/docs/' });
+    const page = await user.call({ method: 'GET', url: '/docs/' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
   });

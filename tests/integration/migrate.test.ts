@@ -86,6 +86,7 @@ describe('migrate on the embedded PGlite', () => {
     expect(result.current).toBe((await readMigrations()).length);
     const [{ distance }] = await sql<[{ distance: number }]>`select '[1,2,3]'::vector <-> '[1,2,5]'::vector as distance`;
     expect(distance).toBe(2);
+    await sql`insert into accounts (id, name) values ('demo', 'Demo'), ('other', 'Other')`;
     // Concurrent transactions from several connections are serialised by the socket server, not lost.
     await Promise.all(
       [1, 2, 3].map((i) =>

@@ -32,6 +32,14 @@ const api = `http://127.0.0.1:${ports.API_PORT}`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
 const json = async (res: Response): Promise<any> => res.json();
 
+/** Signs in as the demo user that `npm start` created, with the password it kept in the data folder. */
+async function demoAuth(): Promise<{ authorization: string }> {
+  const credentials = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'));
+  const res = await fetch(`${api}/api/auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) });
+  expect(res.status).toBe(200);
+  return { authorization: `Bearer ${(await json(res)).accessToken}` };
+}
+
 function start(run: number, dir: string = dataDir): { child: Child; output: () => string } {
   const logFile = join(dir, `start-${run}.out`);
   const child = spawnChild({
@@ -113,8 +121,10 @@ it('brings every part up healthy, completes the demo job, and stops every child 
   expect(health.status, JSON.stringify(body)).toBe(200);
   expect(body.status).toBe('ok');
 
+  expect(out).toMatch(/sign in as demo@incident-insights\.local with password \S+/);
+  const auth = await demoAuth();
   const demo = await waitFor('the demo job to complete', async () => {
-    const { jobs } = await json(await fetch(`${api}/api/jobs`));
+    const { jobs } = await json(await fetch(`${api}/api/jobs`, { headers: auth }));
     return jobs[0]?.status === 'completed' ? jobs[0] : undefined;
   }, { timeoutMs: 60_000, intervalMs: 300 });
   expect(demo.input.message).toBe('Hello from Incident Insights');
@@ -125,9 +135,9 @@ it('brings every part up healthy, completes the demo job, and stops every child 
   const listed = await json(ui);
   expect(listed.executions?.[0]?.execution?.workflowId).toBe(demo.workflowId);
 
-  const page = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/`);
+  const page = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/signin`);
   expect(page.status).toBe(200);
-  expect(await page.text()).toContain('Platform health');
+  expect(await page.text()).toContain('Sign in');
 
   const children = descendants(run.child.process.pid!);
   expect(children.length).toBeGreaterThanOrEqual(5);
@@ -138,10 +148,11 @@ it('brings every part up healthy, completes the demo job, and stops every child 
 it('reuses the data of the first start on the second', async () => {
   const run = start(2);
   await ready(run);
-  const { jobs } = await json(await fetch(`${api}/api/jobs`));
+  const auth = await demoAuth(); // the same demo user, with the password kept from the first start
+  const { jobs } = await json(await fetch(`${api}/api/jobs`, { headers: auth }));
   expect(jobs).toHaveLength(1); // the first run's demo job, and no second seed
   expect(jobs[0].status).toBe('completed');
-  const detail = await json(await fetch(`${api}/api/jobs/${jobs[0].id}`));
+  const detail = await json(await fetch(`${api}/api/jobs/${jobs[0].id}`, { headers: auth }));
   expect(detail.workflow?.status).toBe('COMPLETED'); // Temporal kept its history in .data/temporal
   expect(run.output()).toContain('database schema at version');
   expect(run.output()).not.toContain('applied 0001');

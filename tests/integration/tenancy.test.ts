@@ -2,27 +2,30 @@
 // account filter, and the API answering 404 for another account's ids.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
 import { insertJob } from '../../db/jobs.ts';
 import { createSql } from '../../db/sql.ts';
 import { TENANT_ROLE, withAccount } from '../../db/tenancy.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { createTestDatabase, testConfig, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, createTestDatabase, signUp, testConfig, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
 let temporal: TemporalClient;
 let app: FastifyInstance;
+let mine: SignedIn;
+let theirs: SignedIn;
 const otherJob = crypto.randomUUID();
 
 beforeAll(async () => {
   db = await createTestDatabase();
   const config = testConfig(db.url);
   temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
-  app = await buildApp({ config, sql: db.sql, temporal, version: 'test' });
-  for (const [account, id] of [['demo', crypto.randomUUID()], ['other', otherJob], ['other', crypto.randomUUID()]] as const) {
+  app = await buildTestApp(config, db.sql, temporal);
+  mine = await signUp(app, { accountName: 'Mine' });
+  theirs = await signUp(app, { accountName: 'Theirs' });
+  for (const [account, id] of [[mine.accountId, crypto.randomUUID()], [theirs.accountId, otherJob], [theirs.accountId, crypto.randomUUID()]] as const) {
     await withAccount(db.sql, account, (tx) => insertJob(tx, { id, accountId: account, kind: 'echo', workflowId: `echo/${account}/${id}`, input: {} }));
   }
-  await db.sql`insert into echo_messages (job_id, account_id, message, written_by, attempt) values (${otherJob}, 'other', 'secret of other', 'test', 1)`;
+  await withAccount(db.sql, theirs.accountId, (tx) => tx`insert into echo_messages (job_id, account_id, message, written_by, attempt) values (${otherJob}, ${theirs.accountId}, 'secret of theirs', 'test', 1)`);
 });
 
 afterAll(async () => {
@@ -34,10 +37,10 @@ afterAll(async () => {
 describe('row-level security', () => {
   it('shows a tenant transaction only its own rows, even without a where clause', async () => {
     const count = (account: string) => withAccount(db.sql, account, async (tx) => (await tx<[{ n: number }]>`select count(*)::int as n from jobs`)[0].n);
-    expect(await count('demo')).toBe(1);
-    expect(await count('other')).toBe(2);
+    expect(await count(mine.accountId)).toBe(1);
+    expect(await count(theirs.accountId)).toBe(2);
     expect(await count('nobody')).toBe(0);
-    const messages = await withAccount(db.sql, 'demo', (tx) => tx`select * from echo_messages`);
+    const messages = await withAccount(db.sql, mine.accountId, (tx) => tx`select * from echo_messages`);
     expect(messages).toHaveLength(0);
   });
 
@@ -51,11 +54,11 @@ describe('row-level security', () => {
 
   it('refuses to write a row for another account from inside a tenant transaction', async () => {
     await expect(
-      withAccount(db.sql, 'demo', (tx) => insertJob(tx, { id: crypto.randomUUID(), accountId: 'other', kind: 'echo', workflowId: 'echo/other/x', input: {} })),
+      withAccount(db.sql, mine.accountId, (tx) => insertJob(tx, { id: crypto.randomUUID(), accountId: theirs.accountId, kind: 'echo', workflowId: 'echo/other/x', input: {} })),
     ).rejects.toThrow(/row-level security/);
-    const changed = await withAccount(db.sql, 'demo', (tx) => tx`update jobs set status = 'failed' where id = ${otherJob}`);
+    const changed = await withAccount(db.sql, mine.accountId, (tx) => tx`update jobs set status = 'failed' where id = ${otherJob}`);
     expect(changed.count).toBe(0);
-    const deleted = await withAccount(db.sql, 'demo', (tx) => tx`delete from echo_messages where job_id = ${otherJob}`);
+    const deleted = await withAccount(db.sql, mine.accountId, (tx) => tx`delete from echo_messages where job_id = ${otherJob}`);
     expect(deleted.count).toBe(0);
     const [{ status }] = await db.sql<[{ status: string }]>`select status from jobs where id = ${otherJob}`;
     expect(status).toBe('queued');
@@ -64,7 +67,7 @@ describe('row-level security', () => {
   it('leaves nothing behind on a pooled connection after a tenant transaction', async () => {
     const single = createSql(db.url, { max: 1 });
     try {
-      await withAccount(single, 'demo', (tx) => tx`select 1`);
+      await withAccount(single, mine.accountId, (tx) => tx`select 1`);
       const [after] = await single<[{ account: string | null; role: string }]>`
         select current_setting('app.account_id', true) as account, current_user as role`;
       expect(after.account ?? '').toBe('');
@@ -91,12 +94,12 @@ describe('row-level security', () => {
 
 describe('another account’s ids through the API', () => {
   it('answer 404 and change nothing', async () => {
-    const show = await app.inject({ method: 'GET', url: `/api/jobs/${otherJob}` });
+    const show = await mine.call({ method: 'GET', url: `/api/jobs/${otherJob}` });
     expect(show.statusCode).toBe(404);
     expect(show.json().error.code).toBe('not_found');
-    const cancel = await app.inject({ method: 'POST', url: `/api/jobs/${otherJob}/cancel` });
+    const cancel = await mine.call({ method: 'POST', url: `/api/jobs/${otherJob}/cancel` });
     expect(cancel.statusCode).toBe(404);
-    const list = await app.inject({ method: 'GET', url: '/api/jobs' });
+    const list = await mine.call({ method: 'GET', url: '/api/jobs' });
     expect(list.json().jobs.map((j: { id: string }) => j.id)).not.toContain(otherJob);
     const [{ status }] = await db.sql<[{ status: string }]>`select status from jobs where id = ${otherJob}`;
     expect(status).toBe('queued');

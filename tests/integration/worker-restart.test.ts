@@ -2,18 +2,18 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
 import { childEnv, type Config } from '../../config.ts';
 import { getJob, listEchoMessages } from '../../db/jobs.ts';
 import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
 import { connectTemporal, listWorkflowPollers, type TemporalClient } from '../../temporal/client.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { createTestDatabase, testConfig, waitFor, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, createTestDatabase, signUp, testConfig, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
 let config: Config;
 let temporal: TemporalClient;
 let app: FastifyInstance;
+let user: SignedIn;
 const workers: Child[] = [];
 
 function spawnWorker(name: string): Child {
@@ -45,7 +45,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   config = testConfig(db.url);
   temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
-  app = await buildApp({ config, sql: db.sql, temporal, version: 'test' });
+  app = await buildTestApp(config, db.sql, temporal);
+  user = await signUp(app);
 });
 
 afterAll(async () => {
@@ -59,22 +60,22 @@ it('completes a job exactly once when its worker is killed mid-activity and a ne
   const first = spawnWorker('worker-restart-first');
   await waitForPoller(`worker-${first.process.pid}@`);
 
-  const res = await app.inject({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'survives a crash', steps: 24, stepMs: 250 } });
+  const res = await user.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'survives a crash', steps: 24, stepMs: 250 } });
   expect(res.statusCode).toBe(202);
   const { job } = res.json();
 
   // Let the activity checkpoint a few steps (heartbeats go out at most every second), then kill its worker
   // without any chance to clean up.
-  await waitFor('progress', async () => ((await withAccount(db.sql, 'demo', (tx) => getJob(tx, 'demo', job.id)))!.progressDone >= 8 ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
+  await waitFor('progress', async () => ((await withAccount(db.sql, user.accountId, (tx) => getJob(tx, user.accountId, job.id)))!.progressDone >= 8 ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
   first.process.kill('SIGKILL');
   await first.exited;
-  const atKill = (await withAccount(db.sql, 'demo', (tx) => getJob(tx, 'demo', job.id)))!;
+  const atKill = (await withAccount(db.sql, user.accountId, (tx) => getJob(tx, user.accountId, job.id)))!;
   expect(atKill.status).toBe('running');
-  expect(await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', job.id))).toHaveLength(0);
+  expect(await withAccount(db.sql, user.accountId, (tx) => listEchoMessages(tx, user.accountId, job.id))).toHaveLength(0);
 
   const second = spawnWorker('worker-restart-second');
   const finished = await waitFor('the job to complete on the new worker', async () => {
-    const row = (await withAccount(db.sql, 'demo', (tx) => getJob(tx, 'demo', job.id)))!;
+    const row = (await withAccount(db.sql, user.accountId, (tx) => getJob(tx, user.accountId, job.id)))!;
     return row.status === 'completed' || row.status === 'failed' ? row : undefined;
   }, { timeoutMs: 90_000, intervalMs: 200 });
 
@@ -85,7 +86,7 @@ it('completes a job exactly once when its worker is killed mid-activity and a ne
   // The second attempt resumed from the first one's last heartbeat, not from zero.
   expect(result.resumedFrom).toBeGreaterThan(0);
   expect(result.resumedFrom).toBeLessThanOrEqual(atKill.progressDone);
-  const rows = await withAccount(db.sql, 'demo', (tx) => listEchoMessages(tx, 'demo', job.id));
+  const rows = await withAccount(db.sql, user.accountId, (tx) => listEchoMessages(tx, user.accountId, job.id));
   expect(rows).toHaveLength(1);
   expect(rows[0]!.writtenBy).toMatch(new RegExp(`^worker-${second.process.pid}@`));
 

@@ -3,6 +3,8 @@ declare global {
   namespace App {
     interface Locals {
       requestId: string;
+      /** The API access token of the signed-in user, if any. */
+      accessToken: string | undefined;
     }
     interface Error {
       message: string;

@@ -1,12 +1,15 @@
-// Gives every page request an id (the caller's X-Request-Id when it sends a sane one), passes it to the API on
-// every call the page makes, and returns it, so one id follows a click from the browser into the API's log.
+// Every page request: an id that follows it into the API, and the user's session (refreshed when its access token
+// has expired), so pages and actions call the API as the signed-in user.
 import type { Handle } from '@sveltejs/kit';
+import { ACCESS_COOKIE, refreshSession } from '$lib/server/session';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const handle: Handle = async ({ event, resolve }) => {
   const given = event.request.headers.get('x-request-id');
   event.locals.requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  event.locals.accessToken = event.cookies.get(ACCESS_COOKIE);
+  if (!event.locals.accessToken) await refreshSession(event);
   const response = await resolve(event);
   response.headers.set('x-request-id', event.locals.requestId);
   return response;

@@ -42,3 +42,16 @@ export interface JobDetail {
 
 export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 export const isFinal = (status: JobStatus) => FINAL_STATUSES.includes(status);
+
+export interface Membership {
+  accountId: string;
+  accountName: string;
+  role: 'owner' | 'admin' | 'responder' | 'viewer';
+  approver: boolean;
+}
+
+export interface Me {
+  user: { id: string; email: string; name: string };
+  account: Membership | null;
+  memberships: Membership[];
+}

@@ -25,12 +25,18 @@ export interface ApiCall {
   body?: unknown;
   /** Statuses whose JSON body is data, not a failure (e.g. 503 from /api/health). */
   acceptStatuses?: number[];
+  /** A Cookie header for the API (only the auth routes read one: the refresh token). */
+  cookie?: string;
+  /** Sees the raw response (for the refresh token the API sets as a cookie). */
+  onResponse?: (res: Response) => void;
 }
 
 /** What a load function or action passes: SvelteKit's fetch and the request's locals. */
 export interface ApiEvent {
   fetch: typeof fetch;
   locals: App.Locals;
+  /** The browser's address, passed on so the API's per-address limits see users, not this server. */
+  getClientAddress(): string;
 }
 
 /** Calls the API; throws ApiError with the API's own error body on a failed status. */
@@ -41,6 +47,9 @@ export async function api<T>(event: ApiEvent, path: string, call: ApiCall = {}):
       method: call.method ?? 'GET',
       headers: {
         'x-request-id': event.locals.requestId,
+        'x-forwarded-for': event.getClientAddress(),
+        ...(event.locals.accessToken ? { authorization: `Bearer ${event.locals.accessToken}` } : {}),
+        ...(call.cookie ? { cookie: call.cookie } : {}),
         ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: call.body === undefined ? null : JSON.stringify(call.body),
@@ -49,6 +58,7 @@ export async function api<T>(event: ApiEvent, path: string, call: ApiCall = {}):
   } catch (err) {
     throw new ApiError(503, { code: 'api_unreachable', message: `The API at ${apiBase()} did not answer (${err instanceof Error ? err.message : String(err)})`, details: [] });
   }
+  call.onResponse?.(res);
   const text = await res.text();
   let json: unknown;
   try {

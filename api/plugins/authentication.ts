@@ -1,0 +1,107 @@
+// Who is calling: verifies the access token (HS256 JWT, short-lived, issued by routes/auth.ts), checks that its
+// session is still live, and finds the caller's role in the session's current account. Authorization decides
+// what that allows.
+import cookie from '@fastify/cookie';
+import jwt from '@fastify/jwt';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { getLiveSession } from '../../db/sessions.ts';
+import type { Sql } from '../../db/sql.ts';
+import { withAccount } from '../../db/tenancy.ts';
+import { getMembership } from '../../db/users.ts';
+import { AppError } from '../errors.ts';
+import type { Role } from '../permissions.ts';
+
+export const TOKEN_ISSUER = 'incident-insights';
+export const TOKEN_AUDIENCE = 'incident-insights-api';
+
+export interface AccessClaims {
+  /** The user. */
+  sub: string;
+  /** The session (refresh-token family) the token was issued in. */
+  sid: string;
+}
+
+export interface AccountContext {
+  accountId: string;
+  accountName: string;
+  role: Role;
+  approver: boolean;
+}
+
+export interface Caller {
+  userId: string;
+  sessionId: string;
+  /** The session's current account and the caller's role there; undefined before they have one. */
+  account: AccountContext | undefined;
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: AccessClaims;
+    user: AccessClaims;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by authorization for every route that is not public. */
+    caller: Caller | undefined;
+    /** The caller's current account id; set for every route that requires a permission. */
+    accountId: string;
+  }
+  interface FastifyInstance {
+    authenticate(request: FastifyRequest): Promise<Caller>;
+    issueAccessToken(claims: AccessClaims): Promise<string>;
+  }
+}
+
+export interface AuthenticationOptions {
+  sql: Sql;
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+}
+
+function jwtErrorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+export const authentication = fp(
+  async (app: FastifyInstance, opts: AuthenticationOptions) => {
+    await app.register(cookie);
+    await app.register(jwt, {
+      secret: opts.jwtSecret,
+      sign: { algorithm: 'HS256', expiresIn: opts.accessTokenTtlSeconds, iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE },
+      // Pinned: a token signed with another algorithm, or with `alg: none`, is refused.
+      verify: { algorithms: ['HS256'], allowedIss: TOKEN_ISSUER, allowedAud: TOKEN_AUDIENCE },
+    });
+    app.decorateRequest('caller', undefined);
+    app.decorateRequest('accountId', '');
+
+    app.decorate('issueAccessToken', async (claims: AccessClaims) => app.jwt.sign({ sub: claims.sub, sid: claims.sid }));
+
+    app.decorate('authenticate', async (request: FastifyRequest): Promise<Caller> => {
+      const header = request.headers.authorization;
+      if (!header) throw new AppError(401, 'unauthenticated', 'Sign in to continue');
+      if (!/^Bearer [A-Za-z0-9._~+/=-]+$/.test(header)) throw new AppError(401, 'invalid_token', 'The Authorization header must be `Bearer <access token>`');
+      let claims: AccessClaims;
+      try {
+        claims = await request.jwtVerify<AccessClaims>();
+      } catch (err) {
+        const expired = jwtErrorCode(err) === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED';
+        throw new AppError(401, expired ? 'token_expired' : 'invalid_token', expired ? 'The access token expired; refresh it' : 'The access token is not valid');
+      }
+      if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw new AppError(401, 'invalid_token', 'The access token is not valid');
+      const session = await getLiveSession(opts.sql, claims.sid, claims.sub);
+      if (!session) throw new AppError(401, 'session_ended', 'This session has ended; sign in again');
+      let account: AccountContext | undefined;
+      if (session.currentAccountId) {
+        const accountId = session.currentAccountId;
+        const membership = await withAccount(opts.sql, accountId, (tx) => getMembership(tx, accountId, claims.sub), claims.sub);
+        if (membership) account = { accountId, accountName: membership.accountName, role: membership.role, approver: membership.approver };
+      }
+      return { userId: claims.sub, sessionId: claims.sid, account };
+    });
+  },
+  { name: 'authentication' },
+);

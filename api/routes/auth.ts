@@ -1,0 +1,255 @@
+// Sign-up, sign-in, refresh, sign-out, the caller's own accounts, and creating an account.
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import {
+  createSession,
+  recentSignInFailures,
+  recordSignInFailure,
+  revokeSession,
+  rotateRefreshToken,
+  sessionOfRefreshToken,
+  setSessionAccount,
+} from '../../db/sessions.ts';
+import { withAccount, withUser } from '../../db/tenancy.ts';
+import { createAccountWithOwner, createUser, EmailTakenError, findUserByEmail, getMembership, getUserById, listMembershipsOfUser, type MembershipRow } from '../../db/users.ts';
+import { burnPasswordCheck, hashPassword, passwordWeakness, verifyPassword } from '../auth/passwords.ts';
+import { hashToken, newRefreshToken, REFRESH_COOKIE } from '../auth/tokens.ts';
+import type { AppDeps } from '../deps.ts';
+import { AppError, notFound } from '../errors.ts';
+import { CreateAccountBody, MeResponse, SignInBody, SignUpBody, SwitchAccountBody, TokenResponse } from '../schemas/auth.ts';
+import { commonErrors, ErrorResponse } from '../schemas/common.ts';
+
+/** Failed sign-ins tolerated per email and per address within the window; the next attempt is refused. */
+export const SIGN_IN_LIMITS = { perEmail: 10, perAddress: 50, windowSeconds: 60 } as const;
+
+const authErrors = { ...commonErrors, 401: ErrorResponse, 429: ErrorResponse };
+
+export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const { sql, config } = deps;
+  const sessionTtlMs = config.auth.sessionTtlDays * 24 * 3600 * 1000;
+
+  const setRefreshCookie = (reply: FastifyReply, token: string) =>
+    reply.setCookie(REFRESH_COOKIE, token, {
+      httpOnly: true,
+      secure: config.auth.cookieSecure,
+      sameSite: 'strict',
+      path: '/api/auth',
+      maxAge: Math.floor(sessionTtlMs / 1000),
+    });
+  const clearRefreshCookie = (reply: FastifyReply) => reply.clearCookie(REFRESH_COOKIE, { path: '/api/auth' });
+
+  const membershipView = (m: MembershipRow | undefined) =>
+    m ? { accountId: m.accountId, accountName: m.accountName, role: m.role, approver: m.approver } : null;
+
+  /** A new session (a new refresh-token family) for the user, acting for `accountId`. */
+  const startSession = async (request: FastifyRequest, reply: FastifyReply, user: { id: string; email: string; name: string }, accountId: string | null) => {
+    const sessionId = randomUUID();
+    const refresh = newRefreshToken();
+    await createSession(
+      sql,
+      {
+        id: sessionId,
+        userId: user.id,
+        currentAccountId: accountId,
+        expiresAt: new Date(Date.now() + sessionTtlMs),
+        userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
+        ip: request.ip,
+      },
+      refresh.hash,
+    );
+    setRefreshCookie(reply, refresh.token);
+    const membership = accountId ? await withAccount(sql, accountId, (tx) => getMembership(tx, accountId, user.id), user.id) : undefined;
+    return {
+      accessToken: await app.issueAccessToken({ sub: user.id, sid: sessionId }),
+      expiresIn: config.auth.accessTokenTtlSeconds,
+      user: { id: user.id, email: user.email, name: user.name },
+      account: membershipView(membership),
+    };
+  };
+
+  app.post(
+    '/api/auth/signup',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create a user (and, with `accountName`, their first account, as its owner) and sign them in',
+        body: SignUpBody,
+        response: { 201: TokenResponse, 409: ErrorResponse, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const email = request.body.email.trim().toLowerCase();
+      const weakness = passwordWeakness(request.body.password, { email, name: request.body.name });
+      if (weakness) throw new AppError(400, 'weak_password', `password ${weakness}`, [{ field: 'password', in: 'body', message: `body.password ${weakness}` }]);
+      const user = { id: randomUUID(), email, name: request.body.name.trim() };
+      try {
+        await createUser(sql, { ...user, passwordHash: await hashPassword(request.body.password) });
+      } catch (err) {
+        if (err instanceof EmailTakenError) {
+          throw new AppError(409, 'email_taken', 'An account with this email exists; sign in instead', [{ field: 'email', in: 'body', message: 'body.email is already registered' }]);
+        }
+        throw err;
+      }
+      let accountId: string | null = null;
+      if (request.body.accountName) {
+        const id = randomUUID();
+        await withAccount(sql, id, (tx) => createAccountWithOwner(tx, { id, name: request.body.accountName!.trim(), ownerId: user.id }), user.id);
+        accountId = id;
+      }
+      request.log.info({ userId: user.id }, 'user signed up');
+      return reply.status(201).send(await startSession(request, reply, user, accountId));
+    },
+  );
+
+  app.post(
+    '/api/auth/signin',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['auth'], summary: 'Sign in with email and password', body: SignInBody, response: { 200: TokenResponse, ...authErrors } },
+    },
+    async (request, reply) => {
+      const email = request.body.email.trim().toLowerCase();
+      const failures = await recentSignInFailures(sql, email, request.ip, SIGN_IN_LIMITS.windowSeconds);
+      if (failures.byEmail >= SIGN_IN_LIMITS.perEmail || failures.byIp >= SIGN_IN_LIMITS.perAddress) {
+        const waitS = failures.oldestEmailAt ? Math.max(1, Math.ceil(SIGN_IN_LIMITS.windowSeconds - (Date.now() - failures.oldestEmailAt.getTime()) / 1000)) : SIGN_IN_LIMITS.windowSeconds;
+        reply.header('retry-after', String(waitS));
+        throw new AppError(429, 'too_many_attempts', `Too many failed sign-ins; this sign-in is locked for ${waitS} s`);
+      }
+      const user = await findUserByEmail(sql, email);
+      const valid = user ? await verifyPassword(request.body.password, user.passwordHash) : (await burnPasswordCheck(request.body.password), false);
+      if (!user || !valid) {
+        await recordSignInFailure(sql, email, request.ip);
+        request.log.info({ reason: 'invalid_credentials' }, 'sign-in refused');
+        throw new AppError(401, 'invalid_credentials', 'The email or the password is wrong');
+      }
+      // Act for the user's first account (by name); the account switcher changes it.
+      const memberships = await withUser(sql, user.id, (tx) => listMembershipsOfUser(tx, user.id));
+      request.log.info({ userId: user.id }, 'user signed in');
+      return startSession(request, reply, user, memberships[0]?.accountId ?? null);
+    },
+  );
+
+  app.post(
+    '/api/auth/refresh',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange the refresh cookie for a new access token (and a new refresh cookie)',
+        description: 'A refresh token works once. Presenting one that was already exchanged ends its whole session.',
+        response: { 200: TokenResponse, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const token = request.cookies[REFRESH_COOKIE];
+      if (!token) throw new AppError(401, 'invalid_refresh_token', 'No refresh token; sign in');
+      const next = newRefreshToken();
+      const outcome = await rotateRefreshToken(sql, hashToken(token), next.hash);
+      if (outcome.kind !== 'rotated') {
+        clearRefreshCookie(reply);
+        if (outcome.kind === 'reused') {
+          request.log.warn({ sessionId: outcome.sessionId }, 'refresh token reused: session revoked');
+          throw new AppError(401, 'refresh_token_reused', 'This sign-in was used from elsewhere and has been ended for safety; sign in again');
+        }
+        throw new AppError(401, 'invalid_refresh_token', 'This session has ended; sign in again');
+      }
+      const { session } = outcome;
+      const user = await getUserById(sql, session.userId);
+      if (!user) throw new AppError(401, 'invalid_refresh_token', 'This session has ended; sign in again');
+      setRefreshCookie(reply, next.token);
+      const accountId = session.currentAccountId;
+      const membership = accountId ? await withAccount(sql, accountId, (tx) => getMembership(tx, accountId, user.id), user.id) : undefined;
+      return {
+        accessToken: await app.issueAccessToken({ sub: user.id, sid: session.id }),
+        expiresIn: config.auth.accessTokenTtlSeconds,
+        user: { id: user.id, email: user.email, name: user.name },
+        account: membershipView(membership),
+      };
+    },
+  );
+
+  app.post(
+    '/api/auth/signout',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['auth'], summary: 'End the session of the refresh cookie (or of the access token)', response: { 204: Type.Null(), ...authErrors } },
+    },
+    async (request, reply) => {
+      const token = request.cookies[REFRESH_COOKIE];
+      let sessionId = token ? await sessionOfRefreshToken(sql, hashToken(token)) : undefined;
+      if (!sessionId && request.headers.authorization) sessionId = (await app.authenticate(request)).sessionId;
+      if (sessionId) await revokeSession(sql, sessionId, 'signed out');
+      clearRefreshCookie(reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/auth/me',
+    {
+      config: { access: 'signed-in' },
+      schema: { tags: ['auth'], summary: 'The caller, the account they act for, and all their accounts', response: { 200: MeResponse, ...authErrors } },
+    },
+    async (request) => {
+      const caller = request.caller!;
+      const user = await getUserById(sql, caller.userId);
+      if (!user) throw new AppError(401, 'session_ended', 'This session has ended; sign in again');
+      const memberships = await withUser(sql, user.id, (tx) => listMembershipsOfUser(tx, user.id));
+      return {
+        user: { id: user.id, email: user.email, name: user.name },
+        account: caller.account ? { ...caller.account } : null,
+        memberships: memberships.map((m) => membershipView(m)!),
+      };
+    },
+  );
+
+  app.post(
+    '/api/auth/switch-account',
+    {
+      config: { access: 'signed-in' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Act for another of your accounts (this session only)',
+        body: SwitchAccountBody,
+        response: { 200: MeResponse, 404: ErrorResponse, ...authErrors },
+      },
+    },
+    async (request) => {
+      const caller = request.caller!;
+      const { accountId } = request.body;
+      const membership = await withAccount(sql, accountId, (tx) => getMembership(tx, accountId, caller.userId), caller.userId);
+      // Not a member looks exactly like no such account: ids of other accounts reveal nothing.
+      if (!membership) throw notFound('account', accountId);
+      await setSessionAccount(sql, caller.sessionId, accountId);
+      const user = (await getUserById(sql, caller.userId))!;
+      const memberships = await withUser(sql, user.id, (tx) => listMembershipsOfUser(tx, user.id));
+      return { user: { id: user.id, email: user.email, name: user.name }, account: membershipView(membership), memberships: memberships.map((m) => membershipView(m)!) };
+    },
+  );
+
+  app.post(
+    '/api/accounts',
+    {
+      config: { access: 'signed-in' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an account (you become its owner) and act for it',
+        body: CreateAccountBody,
+        response: { 201: MeResponse, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const caller = request.caller!;
+      const id = randomUUID();
+      await withAccount(sql, id, (tx) => createAccountWithOwner(tx, { id, name: request.body.name.trim(), ownerId: caller.userId }), caller.userId);
+      await setSessionAccount(sql, caller.sessionId, id);
+      const user = (await getUserById(sql, caller.userId))!;
+      const memberships = await withUser(sql, user.id, (tx) => listMembershipsOfUser(tx, user.id));
+      const account = memberships.find((m) => m.accountId === id);
+      return reply.status(201).send({ user: { id: user.id, email: user.email, name: user.name }, account: membershipView(account), memberships: memberships.map((m) => membershipView(m)!) });
+    },
+  );
+};

@@ -1,0 +1,91 @@
+// Sign-in sessions, their rotating refresh tokens (stored hashed) and failed sign-ins. Not tenant data: these are
+// read before any account context exists, by the connecting role.
+import type { Sql } from './sql.ts';
+
+export interface SessionRow {
+  id: string;
+  userId: string;
+  currentAccountId: string | null;
+}
+
+export async function createSession(
+  sql: Sql,
+  session: { id: string; userId: string; currentAccountId: string | null; expiresAt: Date; userAgent: string | null; ip: string | null },
+  refreshTokenHash: Buffer,
+): Promise<void> {
+  await sql.begin(async (tx) => {
+    await tx`
+      insert into sessions (id, user_id, current_account_id, expires_at, user_agent, ip)
+      values (${session.id}, ${session.userId}, ${session.currentAccountId}, ${session.expiresAt}, ${session.userAgent}, ${session.ip})`;
+    await tx`insert into refresh_tokens (token_hash, session_id) values (${refreshTokenHash}, ${session.id})`;
+  });
+}
+
+/** A live session (not revoked, not expired) of that user, or undefined. */
+export async function getLiveSession(sql: Sql, id: string, userId: string): Promise<SessionRow | undefined> {
+  const [row] = await sql<[SessionRow?]>`
+    select id, user_id as "userId", current_account_id as "currentAccountId"
+    from sessions
+    where id = ${id} and user_id = ${userId} and revoked_at is null and expires_at > now()`;
+  return row;
+}
+
+export type RotateOutcome =
+  | { kind: 'rotated'; session: SessionRow }
+  | { kind: 'unknown' }
+  | { kind: 'reused'; sessionId: string }
+  | { kind: 'dead'; sessionId: string };
+
+/**
+ * Exchanges a refresh token for a new one in the same session. A token that was already exchanged (stolen and used
+ * twice, by the thief or the owner) revokes the whole session: whoever holds the newer token is signed out too.
+ */
+export async function rotateRefreshToken(sql: Sql, oldHash: Buffer, newHash: Buffer): Promise<RotateOutcome> {
+  return sql.begin(async (tx) => {
+    const [token] = await tx<[{ sessionId: string; usedAt: Date | null }?]>`
+      select session_id as "sessionId", used_at as "usedAt" from refresh_tokens where token_hash = ${oldHash} for update`;
+    if (!token) return { kind: 'unknown' } as const;
+    if (token.usedAt) {
+      await tx`update sessions set revoked_at = now(), revoked_reason = 'refresh token reused' where id = ${token.sessionId} and revoked_at is null`;
+      return { kind: 'reused', sessionId: token.sessionId } as const;
+    }
+    const [session] = await tx<[SessionRow?]>`
+      update sessions set last_used_at = now()
+      where id = ${token.sessionId} and revoked_at is null and expires_at > now()
+      returning id, user_id as "userId", current_account_id as "currentAccountId"`;
+    if (!session) return { kind: 'dead', sessionId: token.sessionId } as const;
+    await tx`update refresh_tokens set used_at = now() where token_hash = ${oldHash}`;
+    await tx`insert into refresh_tokens (token_hash, session_id) values (${newHash}, ${session.id})`;
+    return { kind: 'rotated', session } as const;
+  });
+}
+
+/** The session a refresh token belongs to (for sign-out by cookie), whether or not it was rotated. */
+export async function sessionOfRefreshToken(sql: Sql, hash: Buffer): Promise<string | undefined> {
+  const [row] = await sql<[{ sessionId: string }?]>`select session_id as "sessionId" from refresh_tokens where token_hash = ${hash}`;
+  return row?.sessionId;
+}
+
+export async function revokeSession(sql: Sql, id: string, reason: string): Promise<void> {
+  await sql`update sessions set revoked_at = now(), revoked_reason = ${reason} where id = ${id} and revoked_at is null`;
+}
+
+export async function setSessionAccount(sql: Sql, id: string, accountId: string): Promise<void> {
+  await sql`update sessions set current_account_id = ${accountId}, last_used_at = now() where id = ${id}`;
+}
+
+export async function recordSignInFailure(sql: Sql, email: string, ip: string): Promise<void> {
+  await sql`insert into sign_in_failures (email, ip) values (${email}, ${ip})`;
+  // Keep the table small: a day of history is plenty for a one-minute window and for an operator's look.
+  await sql`delete from sign_in_failures where at < now() - interval '1 day' and id in (select id from sign_in_failures order by id limit 100)`;
+}
+
+/** Failures in the last `seconds` for this email and for this address, and when the oldest of them expires. */
+export async function recentSignInFailures(sql: Sql, email: string, ip: string, seconds: number): Promise<{ byEmail: number; byIp: number; oldestEmailAt: Date | null }> {
+  const [row] = await sql<[{ byEmail: number; byIp: number; oldestEmailAt: Date | null }]>`
+    select
+      (select count(*)::int from sign_in_failures where email = ${email} and at > now() - make_interval(secs => ${seconds})) as "byEmail",
+      (select count(*)::int from sign_in_failures where ip = ${ip} and at > now() - make_interval(secs => ${seconds})) as "byIp",
+      (select min(at) from sign_in_failures where email = ${email} and at > now() - make_interval(secs => ${seconds})) as "oldestEmailAt"`;
+  return row;
+}

@@ -1,0 +1,71 @@
+// Users (people who sign in) and their account memberships. Users are global; memberships are tenant rows.
+import type { Sql, TransactionSql } from './sql.ts';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  passwordChangedAt: Date;
+}
+
+export class EmailTakenError extends Error {
+  override name = 'EmailTakenError';
+}
+
+export async function createUser(sql: Sql | TransactionSql, user: { id: string; email: string; name: string; passwordHash: string }): Promise<void> {
+  try {
+    await sql`insert into users (id, email, name, password_hash) values (${user.id}, ${user.email}, ${user.name}, ${user.passwordHash})`;
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') throw new EmailTakenError(user.email);
+    throw err;
+  }
+}
+
+/** For sign-in, before anyone's context exists: runs as the connecting role (users has RLS enabled, not forced). */
+export async function findUserByEmail(sql: Sql, email: string): Promise<UserRow | undefined> {
+  const [row] = await sql<[UserRow?]>`
+    select id, email, name, password_hash as "passwordHash", password_changed_at as "passwordChangedAt"
+    from users where email = ${email}`;
+  return row;
+}
+
+export async function getUserById(sql: Sql, id: string): Promise<UserRow | undefined> {
+  const [row] = await sql<[UserRow?]>`
+    select id, email, name, password_hash as "passwordHash", password_changed_at as "passwordChangedAt"
+    from users where id = ${id}`;
+  return row;
+}
+
+export type MemberRole = 'owner' | 'admin' | 'responder' | 'viewer';
+
+export interface MembershipRow {
+  accountId: string;
+  accountName: string;
+  role: MemberRole;
+  approver: boolean;
+}
+
+/** The user's accounts, for the account switcher (a withUser transaction). */
+export async function listMembershipsOfUser(tx: TransactionSql, userId: string): Promise<MembershipRow[]> {
+  return tx<MembershipRow[]>`
+    select m.account_id as "accountId", a.name as "accountName", m.role, m.approver
+    from memberships m join accounts a on a.id = m.account_id
+    where m.user_id = ${userId}
+    order by a.name, a.id`;
+}
+
+/** The user's role in the transaction's account (a withAccount transaction), or undefined if not a member. */
+export async function getMembership(tx: TransactionSql, accountId: string, userId: string): Promise<MembershipRow | undefined> {
+  const [row] = await tx<[MembershipRow?]>`
+    select m.account_id as "accountId", a.name as "accountName", m.role, m.approver
+    from memberships m join accounts a on a.id = m.account_id
+    where m.account_id = ${accountId} and m.user_id = ${userId}`;
+  return row;
+}
+
+/** A new account with its first owner (a withAccount transaction for the new account). */
+export async function createAccountWithOwner(tx: TransactionSql, account: { id: string; name: string; ownerId: string }): Promise<void> {
+  await tx`insert into accounts (id, name) values (${account.id}, ${account.name})`;
+  await tx`insert into memberships (account_id, user_id, role) values (${account.id}, ${account.ownerId}, 'owner')`;
+}

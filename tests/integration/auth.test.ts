@@ -1,0 +1,208 @@
+// Sign-up, sign-in, sessions and the attacks on them: tampered, expired and `alg: none` tokens, reused refresh
+// tokens, password guessing, and roles that do not allow a route.
+import { createHmac } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIGN_IN_LIMITS } from '../../api/routes/auth.ts';
+import { withAccount } from '../../db/tenancy.ts';
+import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
+import { buildTestApp, createTestDatabase, signUp, testConfig, TEST_JWT_SECRET, type TestDatabase } from '../helpers.ts';
+
+let db: TestDatabase;
+let temporal: TemporalClient;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const config = testConfig(db.url);
+  temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
+  app = await buildTestApp(config, db.sql, temporal);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await temporal?.close();
+  await db?.drop();
+});
+
+function refreshCookie(res: LightMyRequestResponse): string {
+  const cookie = res.cookies.find((c) => c.name === 'ii_refresh');
+  if (!cookie) throw new Error(`no refresh cookie in ${res.statusCode} ${res.body}`);
+  return cookie.value;
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+function forge(header: Record<string, unknown>, payload: Record<string, unknown>, secret?: string): string {
+  const unsigned = `${b64(header)}.${b64(payload)}`;
+  const signature = secret ? createHmac('sha256', secret).update(unsigned).digest('base64url') : '';
+  return `${unsigned}.${signature}`;
+}
+
+describe('sign-up and sign-in', () => {
+  it('signs up with an account, sets an httpOnly refresh cookie, and answers who the caller is', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'Ada@Example.com', password: 'analytical engine 1843', name: 'Ada', accountName: 'Lovelace Labs' } });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body.user).toMatchObject({ email: 'ada@example.com', name: 'Ada' });
+    expect(body.account).toMatchObject({ accountName: 'Lovelace Labs', role: 'owner' });
+    expect(res.body).not.toContain('analytical engine');
+    const cookie = res.cookies.find((c) => c.name === 'ii_refresh')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/auth' });
+
+    const me = await app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${body.accessToken}` } });
+    expect(me.statusCode).toBe(200);
+    expect(me.json().memberships).toEqual([expect.objectContaining({ accountName: 'Lovelace Labs', role: 'owner' })]);
+
+    const [{ hash }] = await db.sql<[{ hash: string }]>`select password_hash as hash from users where email = 'ada@example.com'`;
+    expect(hash).toMatch(/^scrypt\$/);
+  });
+
+  it('refuses a weak password and a taken email, naming the field, and creates nothing', async () => {
+    const weak = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'weak@example.com', password: 'short', name: 'W' } });
+    expect(weak.statusCode).toBe(400);
+    expect(weak.json().error).toMatchObject({ code: 'weak_password', details: [{ field: 'password' }] });
+    const taken = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'ADA@example.com', password: 'another long passphrase', name: 'Copy' } });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json().error).toMatchObject({ code: 'email_taken', details: [{ field: 'email' }] });
+    const [{ n }] = await db.sql<[{ n: number }]>`select count(*)::int as n from users where email in ('weak@example.com')`;
+    expect(n).toBe(0);
+  });
+
+  it('signs in with the right password only, with one message for a wrong password and an unknown email', async () => {
+    const user = await signUp(app);
+    const ok = await app.inject({ method: 'POST', url: '/api/auth/signin', payload: { email: user.email.toUpperCase(), password: user.password } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().account.accountId).toBe(user.accountId);
+    const wrong = await app.inject({ method: 'POST', url: '/api/auth/signin', payload: { email: user.email, password: 'not the password at all' } });
+    const unknown = await app.inject({ method: 'POST', url: '/api/auth/signin', payload: { email: 'nobody@example.com', password: 'not the password at all' } });
+    expect([wrong.statusCode, unknown.statusCode]).toEqual([401, 401]);
+    expect(wrong.json().error.message).toBe(unknown.json().error.message);
+  });
+
+  it(`refuses the ${SIGN_IN_LIMITS.perEmail + 1}th wrong password in a minute, and then even the right one, with Retry-After`, async () => {
+    const user = await signUp(app);
+    for (let i = 0; i < SIGN_IN_LIMITS.perEmail; i++) {
+      const res = await app.inject({ method: 'POST', url: '/api/auth/signin', payload: { email: user.email, password: `wrong guess number ${i}` } });
+      expect(res.statusCode, `attempt ${i + 1}`).toBe(401);
+    }
+    const locked = await app.inject({ method: 'POST', url: '/api/auth/signin', payload: { email: user.email, password: 'wrong guess again' } });
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json().error.code).toBe('too_many_attempts');
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    const right = await app.inject({ method: 'POST', url: '/api/auth/signin', payload: { email: user.email, password: user.password } });
+    expect(right.statusCode).toBe(429);
+  });
+});
+
+describe('access tokens', () => {
+  it('rejects a missing, malformed, tampered, expired or alg:none token on a protected route', async () => {
+    const user = await signUp(app);
+    const [header, payload] = user.token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const now = Math.floor(Date.now() / 1000);
+    const cases: [string, Record<string, string>, string][] = [
+      ['missing', {}, 'unauthenticated'],
+      ['not bearer', { authorization: `Basic ${user.token}` }, 'invalid_token'],
+      ['tampered payload', { authorization: `Bearer ${header}.${b64({ ...claims, sub: crypto.randomUUID() })}.${user.token.split('.')[2]}` }, 'invalid_token'],
+      ['alg none', { authorization: `Bearer ${forge({ alg: 'none', typ: 'JWT' }, claims)}` }, 'invalid_token'],
+      ['wrong secret', { authorization: `Bearer ${forge({ alg: 'HS256', typ: 'JWT' }, claims, 'some-other-secret-of-sufficient-length-000')}` }, 'invalid_token'],
+      ['expired', { authorization: `Bearer ${forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, iat: now - 3600, exp: now - 60 }, TEST_JWT_SECRET)}` }, 'token_expired'],
+      ['wrong audience', { authorization: `Bearer ${forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, aud: 'someone-else' }, TEST_JWT_SECRET)}` }, 'invalid_token'],
+    ];
+    for (const [name, headers, code] of cases) {
+      const res = await app.inject({ method: 'GET', url: '/api/jobs', headers });
+      expect(res.statusCode, name).toBe(401);
+      expect(res.json().error.code, name).toBe(code);
+    }
+    expect((await user.call({ method: 'GET', url: '/api/jobs' })).statusCode).toBe(200);
+  });
+
+  it('stops working at once when its session is signed out', async () => {
+    const user = await signUp(app);
+    const out = await user.call({ method: 'POST', url: '/api/auth/signout' });
+    expect(out.statusCode).toBe(204);
+    const after = await user.call({ method: 'GET', url: '/api/jobs' });
+    expect(after.statusCode).toBe(401);
+    expect(after.json().error.code).toBe('session_ended');
+  });
+});
+
+describe('refresh tokens', () => {
+  it('rotate on every use, and a reused one ends its whole session, the thief’s and the owner’s tokens alike', async () => {
+    const signIn = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'rotate@example.com', password: 'spin the token wheel', name: 'R', accountName: 'R' } });
+    const first = refreshCookie(signIn);
+    const second = await app.inject({ method: 'POST', url: '/api/auth/refresh', cookies: { ii_refresh: first } });
+    expect(second.statusCode).toBe(200);
+    const secondToken = refreshCookie(second);
+    expect(secondToken).not.toBe(first);
+    const access = second.json().accessToken;
+    expect((await app.inject({ method: 'GET', url: '/api/jobs', headers: { authorization: `Bearer ${access}` } })).statusCode).toBe(200);
+
+    // The first token shows up again (stolen): the session ends for everyone.
+    const replay = await app.inject({ method: 'POST', url: '/api/auth/refresh', cookies: { ii_refresh: first } });
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json().error.code).toBe('refresh_token_reused');
+    const owner = await app.inject({ method: 'POST', url: '/api/auth/refresh', cookies: { ii_refresh: secondToken } });
+    expect(owner.statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/api/jobs', headers: { authorization: `Bearer ${access}` } })).statusCode).toBe(401);
+    const [row] = await db.sql<[{ reason: string }]>`
+      select s.revoked_reason as reason from sessions s join users u on u.id = s.user_id where u.email = 'rotate@example.com'`;
+    expect(row.reason).toBe('refresh token reused');
+  });
+
+  it('stores only hashes of refresh tokens', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'hashes@example.com', password: 'hash browns forever', name: 'H' } });
+    const token = refreshCookie(res);
+    const rows = await db.sql<{ hash: Buffer }[]>`select token_hash as hash from refresh_tokens`;
+    expect(rows.some((r) => r.hash.toString('base64url') === token || r.hash.toString() === token)).toBe(false);
+  });
+
+  it('answers an unknown refresh token with 401', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/auth/refresh', cookies: { ii_refresh: 'made-up' } });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('invalid_refresh_token');
+  });
+});
+
+describe('roles and accounts', () => {
+  it('lets a viewer read jobs and refuses to let them start one, with 403 in the common format', async () => {
+    const owner = await signUp(app);
+    const viewer = await signUp(app);
+    // Until invitations exist, a membership is added directly, as the account's tenant transaction would.
+    await withAccount(db.sql, owner.accountId, (tx) => tx`insert into memberships (account_id, user_id, role) values (${owner.accountId}, ${viewer.userId}, 'viewer')`);
+    const switched = await viewer.call({ method: 'POST', url: '/api/auth/switch-account', payload: { accountId: owner.accountId } });
+    expect(switched.statusCode).toBe(200);
+    expect(switched.json().account).toMatchObject({ accountId: owner.accountId, role: 'viewer' });
+    expect((await viewer.call({ method: 'GET', url: '/api/jobs' })).statusCode).toBe(200);
+    const run = await viewer.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'not allowed' } });
+    expect(run.statusCode).toBe(403);
+    expect(run.json().error).toMatchObject({ code: 'forbidden', message: 'Your role (viewer) does not allow jobs:run' });
+
+    // The owner promotes them: it takes effect on the very next request.
+    await withAccount(db.sql, owner.accountId, (tx) => tx`update memberships set role = 'responder' where user_id = ${viewer.userId} and account_id = ${owner.accountId}`);
+    expect((await viewer.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'allowed now', steps: 0 } })).statusCode).toBe(202);
+  });
+
+  it('answers 404 for switching to an account the caller is not a member of', async () => {
+    const a = await signUp(app);
+    const b = await signUp(app);
+    const res = await a.call({ method: 'POST', url: '/api/auth/switch-account', payload: { accountId: b.accountId } });
+    expect(res.statusCode).toBe(404);
+    const me = await a.call({ method: 'GET', url: '/api/auth/me' });
+    expect(me.json().account.accountId).toBe(a.accountId);
+  });
+
+  it('lets a user without an account sign in, create one, and act for it', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'solo@example.com', password: 'a single traveller', name: 'Solo' } });
+    const token = res.json().accessToken;
+    expect(res.json().account).toBeNull();
+    const auth = { authorization: `Bearer ${token}` };
+    const jobs = await app.inject({ method: 'GET', url: '/api/jobs', headers: auth });
+    expect(jobs.statusCode).toBe(403);
+    expect(jobs.json().error.code).toBe('no_account');
+    const created = await app.inject({ method: 'POST', url: '/api/accounts', headers: auth, payload: { name: 'Solo Inc' } });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().account).toMatchObject({ accountName: 'Solo Inc', role: 'owner' });
+    expect((await app.inject({ method: 'GET', url: '/api/jobs', headers: auth })).statusCode).toBe(200);
+  });
+});

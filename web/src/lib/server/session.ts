@@ -1,0 +1,72 @@
+// The browser's session with the web server: the API's access token and refresh token, kept in httpOnly cookies
+// on the web origin (the browser never talks to the API itself), refreshed before the access token expires.
+import type { Cookies } from '@sveltejs/kit';
+import { api, ApiError, type ApiEvent } from './api';
+
+export const ACCESS_COOKIE = 'ii_access';
+export const REFRESH_COOKIE = 'ii_refresh';
+const REFRESH_MAX_AGE = 30 * 24 * 3600;
+
+export interface TokenResponse {
+  accessToken: string;
+  expiresIn: number;
+  user: { id: string; email: string; name: string };
+  account: { accountId: string; accountName: string; role: string } | null;
+}
+
+function cookieOptions(url: URL) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: url.protocol === 'https:' };
+}
+
+/** The refresh token the API set on its response (the API scopes it to its own path; we re-issue it for ours). */
+export function refreshTokenOf(res: Response): string | undefined {
+  for (const header of res.headers.getSetCookie()) {
+    const [pair] = header.split(';');
+    const [name, ...value] = (pair ?? '').split('=');
+    if (name?.trim() === REFRESH_COOKIE) return value.join('=').trim() || undefined;
+  }
+  return undefined;
+}
+
+export function storeSession(cookies: Cookies, url: URL, tokens: { accessToken: string; expiresIn: number }, refreshToken: string | undefined): void {
+  // The access cookie goes away a little before the token does, so a request never carries an expired one.
+  cookies.set(ACCESS_COOKIE, tokens.accessToken, { ...cookieOptions(url), maxAge: Math.max(1, tokens.expiresIn - 30) });
+  if (refreshToken) cookies.set(REFRESH_COOKIE, refreshToken, { ...cookieOptions(url), maxAge: REFRESH_MAX_AGE });
+}
+
+export function clearSession(cookies: Cookies, url: URL): void {
+  cookies.delete(ACCESS_COOKIE, cookieOptions(url));
+  cookies.delete(REFRESH_COOKIE, cookieOptions(url));
+}
+
+/** Calls an API auth route that answers with tokens (sign-in, sign-up, refresh) and stores the session. */
+export async function authenticate(event: ApiEvent & { cookies: Cookies; url: URL }, path: string, body?: unknown, refreshToken?: string): Promise<TokenResponse> {
+  let issued: string | undefined;
+  const tokens = await api<TokenResponse>(event, path, {
+    method: 'POST',
+    ...(body === undefined ? {} : { body }),
+    ...(refreshToken ? { cookie: `${REFRESH_COOKIE}=${refreshToken}` } : {}),
+    onResponse: (res) => {
+      issued = refreshTokenOf(res);
+    },
+  });
+  storeSession(event.cookies, event.url, tokens, issued);
+  event.locals.accessToken = tokens.accessToken;
+  return tokens;
+}
+
+/** Uses the refresh cookie to get a new access token; false (and a cleared session) when the session has ended. */
+export async function refreshSession(event: ApiEvent & { cookies: Cookies; url: URL }): Promise<boolean> {
+  const refreshToken = event.cookies.get(REFRESH_COOKIE);
+  if (!refreshToken) return false;
+  try {
+    await authenticate(event, '/api/auth/refresh', undefined, refreshToken);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      clearSession(event.cookies, event.url);
+      return false;
+    }
+    throw err;
+  }
+}

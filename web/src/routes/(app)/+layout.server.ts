@@ -1,0 +1,23 @@
+// Every page of the product needs a signed-in user acting for an account: who they are, which account, which others.
+import { redirect } from '@sveltejs/kit';
+import { api, ApiError } from '$lib/server/api';
+import { clearSession } from '$lib/server/session';
+import type { Me } from '$lib/types';
+import type { LayoutServerLoad } from './$types';
+
+export const load: LayoutServerLoad = async (event) => {
+  const next = encodeURIComponent(event.url.pathname + event.url.search);
+  if (!event.locals.accessToken) redirect(303, `/signin?next=${next}`);
+  let me: Me;
+  try {
+    me = await api<Me>(event, '/api/auth/me');
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      clearSession(event.cookies, event.url);
+      redirect(303, `/signin?next=${next}`);
+    }
+    throw err;
+  }
+  if (!me.account) redirect(303, '/accounts/new');
+  return { me };
+};

@@ -1,0 +1,26 @@
+// Session actions from the shell: switch the account the session acts for, sign out.
+import { redirect } from '@sveltejs/kit';
+import { api, ApiError } from '$lib/server/api';
+import { clearSession, REFRESH_COOKIE } from '$lib/server/session';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = () => redirect(303, '/');
+
+export const actions: Actions = {
+  switch: async (event) => {
+    const form = await event.request.formData();
+    await api(event, '/api/auth/switch-account', { method: 'POST', body: { accountId: String(form.get('accountId') ?? '') } });
+    redirect(303, '/');
+  },
+  signout: async (event) => {
+    const refresh = event.cookies.get(REFRESH_COOKIE);
+    try {
+      await api(event, '/api/auth/signout', { method: 'POST', ...(refresh ? { cookie: `${REFRESH_COOKIE}=${refresh}` } : {}) });
+    } catch (err) {
+      // Signing out locally is what the user asked for, even if the API is unreachable right now.
+      if (!(err instanceof ApiError)) throw err;
+    }
+    clearSession(event.cookies, event.url);
+    redirect(303, '/signin');
+  },
+};

@@ -1,0 +1,28 @@
+// Sign up: the person, their password and their team's account (they become its owner).
+import { redirect } from '@sveltejs/kit';
+import { formFailure, safeNext } from '$lib/server/forms';
+import { authenticate } from '$lib/server/session';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, url }) => {
+  if (locals.accessToken) redirect(303, safeNext(url.searchParams.get('next')));
+  return {};
+};
+
+export const actions: Actions = {
+  default: async (event) => {
+    const form = await event.request.formData();
+    const values = {
+      name: String(form.get('name') ?? ''),
+      email: String(form.get('email') ?? ''),
+      accountName: String(form.get('accountName') ?? ''),
+    };
+    const password = String(form.get('password') ?? '');
+    try {
+      await authenticate(event, '/api/auth/signup', { ...values, password, ...(values.accountName.trim() ? {} : { accountName: undefined }) });
+    } catch (err) {
+      return formFailure(err, values);
+    }
+    redirect(303, safeNext(event.url.searchParams.get('next')));
+  },
+};

@@ -11,6 +11,7 @@ import { startPostgres, type PostgresServer } from './postgres-server.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    adminDatabaseUrl: string;
     temporalAddress: string;
     temporalCliPath: string;
   }
@@ -39,7 +40,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
   };
   try {
-    const databaseUrl = process.env.TEST_DATABASE_URL ?? (postgres = startPostgres(await freePort())).url;
+    if (!process.env.TEST_DATABASE_URL) postgres = startPostgres(await freePort());
+    const databaseUrl = postgres?.url ?? process.env.TEST_DATABASE_URL!;
+    const adminDatabaseUrl = postgres?.adminUrl ?? process.env.TEST_ADMIN_DATABASE_URL ?? databaseUrl;
     const cliPath = resolveTemporalCli({
       explicitPath: process.env.TEMPORAL_CLI_PATH,
       searchPath: process.env.PATH,
@@ -59,6 +62,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await connection.close();
     }
     project.provide('databaseUrl', databaseUrl);
+    project.provide('adminDatabaseUrl', adminDatabaseUrl);
     project.provide('temporalAddress', temporalAddress);
     project.provide('temporalCliPath', cliPath);
   } catch (err) {

@@ -18,27 +18,34 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export interface TestDatabase {
   url: string;
+  /** As the application connects: the database's owner, not a superuser, so row-level security applies. */
   sql: Sql;
+  /** A superuser on the same database: for assertions that must see every row, whatever the policies say. */
+  admin: Sql;
   drop(): Promise<void>;
 }
 
 /** A new, migrated database on the test server, so test files never see each other's rows. */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const adminUrl = inject('databaseUrl');
+  const appUrl = new URL(inject('databaseUrl'));
   const name = `insights_test_${randomBytes(6).toString('hex')}`;
-  const admin = createSql(adminUrl, { max: 1 });
-  await admin`create database ${admin(name)}`;
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const sql = createSql(url.toString(), { max: 10, applicationName: 'insights-test' });
+  const server = createSql(inject('adminDatabaseUrl'), { max: 1 });
+  await server`create database ${server(name)} owner ${server(decodeURIComponent(appUrl.username) || 'postgres')}`;
+  appUrl.pathname = `/${name}`;
+  const adminUrl = new URL(inject('adminDatabaseUrl'));
+  adminUrl.pathname = `/${name}`;
+  const sql = createSql(appUrl.toString(), { max: 10, applicationName: 'insights-test' });
+  const admin = createSql(adminUrl.toString(), { max: 2, applicationName: 'insights-test-admin' });
   if (options.migrate ?? true) await migrate(sql);
   return {
-    url: url.toString(),
+    url: appUrl.toString(),
     sql,
+    admin,
     async drop() {
       await sql.end({ timeout: 5 });
-      await admin`drop database if exists ${admin(name)} with (force)`;
-      await admin.end();
+      await admin.end({ timeout: 5 });
+      await server`drop database if exists ${server(name)} with (force)`;
+      await server.end();
     },
   };
 }

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface PostgresServer {
+  /** The application's user: owns its databases, no superuser (so row-level security applies as in production). */
   url: string;
+  /** A superuser, for creating databases and for tests that look past row-level security. */
+  adminUrl: string;
   stop(): void;
 }
 
@@ -38,8 +41,11 @@ export function startPostgres(port: number): PostgresServer {
   }
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   run('pg_ctl', ['-D', data, '-w', '-t', '60', '-l', join(dir, 'server.log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  execFileSync(join(bin, 'psql'), [adminUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', 'create role insights login createdb createrole'], { stdio: 'pipe' });
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://insights@127.0.0.1:${port}/postgres`,
+    adminUrl,
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-w', '-m', 'fast', 'stop']);

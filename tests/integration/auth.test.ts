@@ -53,7 +53,7 @@ describe('sign-up and sign-in', () => {
     expect(me.statusCode).toBe(200);
     expect(me.json().memberships).toEqual([expect.objectContaining({ accountName: 'Lovelace Labs', role: 'owner' })]);
 
-    const [{ hash }] = await db.sql<[{ hash: string }]>`select password_hash as hash from users where email = 'ada@example.com'`;
+    const [{ hash }] = await db.admin<[{ hash: string }]>`select password_hash as hash from users where email = 'ada@example.com'`;
     expect(hash).toMatch(/^scrypt\$/);
   });
 
@@ -64,7 +64,7 @@ describe('sign-up and sign-in', () => {
     const taken = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'ADA@example.com', password: 'another long passphrase', name: 'Copy' } });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().error).toMatchObject({ code: 'email_taken', details: [{ field: 'email' }] });
-    const [{ n }] = await db.sql<[{ n: number }]>`select count(*)::int as n from users where email in ('weak@example.com')`;
+    const [{ n }] = await db.admin<[{ n: number }]>`select count(*)::int as n from users where email in ('weak@example.com')`;
     expect(n).toBe(0);
   });
 
@@ -145,7 +145,7 @@ describe('refresh tokens', () => {
     const owner = await app.inject({ method: 'POST', url: '/api/auth/refresh', cookies: { ii_refresh: secondToken } });
     expect(owner.statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: '/api/jobs', headers: { authorization: `Bearer ${access}` } })).statusCode).toBe(401);
-    const [row] = await db.sql<[{ reason: string }]>`
+    const [row] = await db.admin<[{ reason: string }]>`
       select s.revoked_reason as reason from sessions s join users u on u.id = s.user_id where u.email = 'rotate@example.com'`;
     expect(row.reason).toBe('refresh token reused');
   });
@@ -153,7 +153,7 @@ describe('refresh tokens', () => {
   it('stores only hashes of refresh tokens', async () => {
     const res = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'hashes@example.com', password: 'hash browns forever', name: 'H' } });
     const token = refreshCookie(res);
-    const rows = await db.sql<{ hash: Buffer }[]>`select token_hash as hash from refresh_tokens`;
+    const rows = await db.admin<{ hash: Buffer }[]>`select token_hash as hash from refresh_tokens`;
     expect(rows.some((r) => r.hash.toString('base64url') === token || r.hash.toString() === token)).toBe(false);
   });
 

@@ -14,7 +14,7 @@ let activities: ReturnType<typeof createEchoActivities>;
 beforeAll(async () => {
   db = await createTestDatabase();
   activities = createEchoActivities({ sql: db.sql, workerIdentity: 'mock-worker' });
-  await db.sql`insert into accounts (id, name) values ('demo', 'Demo'), ('intruder', 'Intruder')`;
+  await db.admin`insert into accounts (id, name) values ('demo', 'Demo'), ('intruder', 'Intruder')`;
 });
 
 afterAll(async () => {
@@ -71,7 +71,7 @@ it('stops when cancelled and writes nothing', async () => {
 
 it('refuses to write for a job that is no longer running, without retries', async () => {
   const jobId = await newJob();
-  await db.sql`update jobs set status = 'failed' where id = ${jobId}`;
+  await db.admin`update jobs set status = 'failed' where id = ${jobId}`;
   const failure = await new MockActivityEnvironment().run(activities.writeEcho, { accountId: 'demo', jobId, message: 'late', steps: 0, stepMs: 0 }).catch((e) => e);
   expect(failure).toMatchObject({ type: 'JobClosed', nonRetryable: true });
   await expect(activities.markJobRunning({ accountId: 'demo', jobId })).rejects.toMatchObject({ type: 'JobClosed', nonRetryable: true });

@@ -44,6 +44,16 @@ describe('row-level security', () => {
     expect(messages).toHaveLength(0);
   });
 
+  it('returns no rows to the owning application user without the account context (the policies are forced)', async () => {
+    const [{ superuser }] = await db.sql<[{ superuser: boolean }]>`select rolsuper as superuser from pg_roles where rolname = current_user`;
+    expect(superuser).toBe(false);
+    expect(await db.sql`select * from jobs`).toEqual([]);
+    expect(await db.sql`select * from echo_messages`).toEqual([]);
+    expect(await db.sql`select * from memberships`).toEqual([]);
+    const [{ n }] = await db.admin<[{ n: number }]>`select count(*)::int as n from jobs`;
+    expect(n).toBe(3);
+  });
+
   it('returns no rows to a query run without the account context', async () => {
     const rows = await db.sql.begin(async (tx) => {
       await tx`select set_config('role', ${TENANT_ROLE}, true)`;
@@ -60,7 +70,7 @@ describe('row-level security', () => {
     expect(changed.count).toBe(0);
     const deleted = await withAccount(db.sql, mine.accountId, (tx) => tx`delete from echo_messages where job_id = ${otherJob}`);
     expect(deleted.count).toBe(0);
-    const [{ status }] = await db.sql<[{ status: string }]>`select status from jobs where id = ${otherJob}`;
+    const [{ status }] = await db.admin<[{ status: string }]>`select status from jobs where id = ${otherJob}`;
     expect(status).toBe('queued');
   });
 
@@ -78,7 +88,7 @@ describe('row-level security', () => {
   });
 
   it('covers every table with an account_id column (enabled and forced), so a new table cannot forget it', async () => {
-    const tables = await db.sql<{ table: string; enabled: boolean; forced: boolean; policies: number }[]>`
+    const tables = await db.admin<{ table: string; enabled: boolean; forced: boolean; policies: number }[]>`
       select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
              (select count(*)::int from pg_policies p where p.tablename = c.relname) as policies
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -101,7 +111,7 @@ describe('another account’s ids through the API', () => {
     expect(cancel.statusCode).toBe(404);
     const list = await mine.call({ method: 'GET', url: '/api/jobs' });
     expect(list.json().jobs.map((j: { id: string }) => j.id)).not.toContain(otherJob);
-    const [{ status }] = await db.sql<[{ status: string }]>`select status from jobs where id = ${otherJob}`;
+    const [{ status }] = await db.admin<[{ status: string }]>`select status from jobs where id = ${otherJob}`;
     expect(status).toBe('queued');
   });
 });

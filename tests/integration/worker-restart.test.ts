@@ -90,6 +90,7 @@ it('completes a job exactly once when its worker is killed mid-activity and a ne
   expect(rows).toHaveLength(1);
   expect(rows[0]!.writtenBy).toMatch(new RegExp(`^worker-${second.process.pid}@`));
 
+  await temporal.client.workflow.getHandle(job.workflowId).result(); // the row is written just before the workflow closes
   const description = await temporal.client.workflow.getHandle(job.workflowId).describe();
   expect(description.status.name).toBe('COMPLETED');
   // One workflow run, one activity completion: nothing ran twice.

@@ -9,6 +9,7 @@ import { openapi } from './plugins/openapi.ts';
 import { validation } from './plugins/validation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { memberRoutes } from './routes/members.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { ErrorResponse } from './schemas/common.ts';
 
@@ -53,6 +54,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   await app.register(healthRoutes, { deps });
   await app.register(authRoutes, { deps });
+  await app.register(memberRoutes, { deps });
   await app.register(jobRoutes, { deps });
 
   return app;

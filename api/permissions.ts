@@ -11,6 +11,11 @@ export const PERMISSIONS = {
   'jobs:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See jobs and their progress' },
   'jobs:run': { roles: ['owner', 'admin', 'responder'], summary: 'Start jobs' },
   'jobs:cancel': { roles: ['owner', 'admin', 'responder'], summary: 'Cancel running jobs' },
+  'members:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See the account’s members and their roles' },
+  'members:invite': { roles: ['owner', 'admin'], summary: 'Invite people (up to their own role), see, resend and revoke invitations' },
+  'members:manage': { roles: ['owner', 'admin'], summary: 'Change members’ roles (up to their own) and remove members (not owners, unless owner)' },
+  'account:leave': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'Leave the account (not as its last owner)' },
+  'account:transfer': { roles: ['owner'], summary: 'Hand ownership to another member' },
 } as const satisfies Record<string, { roles: readonly Role[]; summary: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGliteServer } from './pglite-server.ts';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -24,15 +24,13 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   const db = await PGlite.create(options.dataDir ?? 'memory://', { extensions: { vector } });
   await db.exec('create extension if not exists vector');
   const host = options.host ?? '127.0.0.1';
-  const server = new PGLiteSocketServer({ db, host, port: options.port, maxConnections: options.maxConnections ?? 16 });
-  await server.start();
-  const address = server.getServerConn();
-  const port = Number(address.split(':').pop());
+  const server = new PGliteServer(db, options.maxConnections ?? 32);
+  const port = await server.listen(options.port, host);
   return {
     url: `postgres://postgres:postgres@${host}:${port}/postgres`,
     port,
     async stop() {
-      await server.stop();
+      await server.close();
       await db.close();
     },
   };

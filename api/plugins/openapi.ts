@@ -18,6 +18,7 @@ export const openapi = fp(
           { name: 'health', description: 'Health of every part of the platform' },
           { name: 'auth', description: 'Sign-up, sign-in, sessions and the caller’s accounts' },
           { name: 'accounts', description: 'Accounts (organisations)' },
+          { name: 'members', description: 'Members of an account, invitations, ownership' },
           { name: 'jobs', description: 'Long-running jobs (Temporal workflows) and their progress' },
         ],
         components: {

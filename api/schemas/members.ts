@@ -1,0 +1,48 @@
+// Members of an account, invitations to join it, and ownership.
+import { Type } from 'typebox';
+import { DateTime, Uuid } from './common.ts';
+
+export const RoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('responder'), Type.Literal('viewer')]);
+
+export const Member = Type.Object({
+  userId: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  role: RoleSchema,
+  approver: Type.Boolean(),
+  joinedAt: DateTime,
+});
+
+export const Invitation = Type.Object({
+  id: Uuid,
+  email: Type.String(),
+  role: RoleSchema,
+  invitedByName: Type.String(),
+  createdAt: DateTime,
+  expiresAt: DateTime,
+});
+
+export const MemberList = Type.Object({ members: Type.Array(Member) });
+export const MemberEnvelope = Type.Object({ member: Member });
+export const InvitationList = Type.Object({ invitations: Type.Array(Invitation) });
+export const InvitationEnvelope = Type.Object({ invitation: Invitation });
+
+export const InviteBody = Type.Object(
+  { email: Type.String({ format: 'email', maxLength: 254 }), role: RoleSchema },
+  { additionalProperties: false },
+);
+export const TokenBody = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false });
+export const TokenQuery = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false });
+export const InvitationParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+export const MemberParams = Type.Object({ userId: Uuid }, { additionalProperties: false });
+export const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
+export const TransferBody = Type.Object({ userId: Uuid }, { additionalProperties: false });
+
+export const InvitationPreview = Type.Object({
+  accountName: Type.String(),
+  email: Type.String(),
+  role: RoleSchema,
+  invitedByName: Type.String(),
+  expiresAt: DateTime,
+  status: Type.Union([Type.Literal('open'), Type.Literal('expired'), Type.Literal('used'), Type.Literal('revoked')]),
+});

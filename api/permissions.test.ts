@@ -34,6 +34,6 @@ describe('permission matrix', () => {
 
   it('is documented exactly as enforced in docs/permissions.md', () => {
     const doc = readFileSync(new URL('../docs/permissions.md', import.meta.url), 'utf8');
-    expect(doc).toContain(renderMatrix());
+    expect(doc, 'run `npm run docs:permissions`').toContain(renderMatrix());
   });
 });

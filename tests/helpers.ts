@@ -1,5 +1,7 @@
 // Shared test plumbing: a fresh database per file, a config pointing at the test servers, a worker, polling.
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
@@ -64,11 +66,17 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
   });
 }
 
+mkdirSync(resolve('test-results'), { recursive: true });
+
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
 /** The API as the tests use it: real dependencies, the test JWT secret. */
 export function buildTestApp(config: Config, sql: Sql, temporal: TemporalClient): Promise<FastifyInstance> {
-  return buildApp({ config, sql, temporal, version: 'test', jwtSecret: config.secrets.jwtSecret ?? TEST_JWT_SECRET });
+  // Errors (5xx) go to a file, so a failing test's cause can be read without changing the test.
+  return buildApp(
+    { config, sql, temporal, version: 'test', jwtSecret: config.secrets.jwtSecret ?? TEST_JWT_SECRET },
+    { logger: { level: 'error', file: resolve('test-results', 'api-errors.log') } },
+  );
 }
 
 export interface SignedIn {

@@ -34,3 +34,6 @@ create table outbox_emails (
   sent_at timestamptz,
   last_error text
 );
+
+-- Tenant transactions queue emails (an invitation and its email commit together); they may not read the outbox.
+grant insert, select (id) on outbox_emails to insights_app;

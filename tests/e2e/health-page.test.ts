@@ -1,78 +1,36 @@
 // The product in headless Chromium, against the real API, worker, PostgreSQL, Temporal and the built web server:
 // sign up, the health page, a job from the form to its page, sign out, and the error states.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { childEnv, type Config } from '../../config.ts';
-import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
-import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
+import { stopChild } from '../../scripts/lib/processes.ts';
 import { freePort } from '../global-setup.ts';
-import { buildTestApp, createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
+import { waitFor } from '../helpers.ts';
+import { SHOTS, startPlatform, startWeb, type Platform } from './platform.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
-const SHOTS = join(ROOT, 'test-results');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const EMAIL = 'grace@example.com';
 const PASSWORD = 'a bug in the relay 1947';
 
-let db: TestDatabase;
-let config: Config;
-let temporal: TemporalClient;
-let worker: RunningWorker;
-let app: FastifyInstance;
-let web: Child;
+let platform: Platform;
 let webUrl: string;
 let browser: Browser;
 let signedIn: BrowserContext;
 const seenRequestIds: string[] = [];
-
-function startWeb(name: string, port: number, apiUrl: string): Child {
-  return spawnChild({
-    name,
-    command: process.execPath,
-    args: [join(ROOT, 'web/build/index.js')],
-    env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ORIGIN: `http://127.0.0.1:${port}`, API_URL: apiUrl }),
-    logFile: join(SHOTS, `e2e-${name}.log`),
-  });
-}
-
-async function newPage(context: BrowserContext, width = 1280): Promise<Page> {
-  const page = await context.newPage();
-  await page.setViewportSize({ width, height: 900 });
-  return page;
-}
+const newPage = (context: BrowserContext, width?: number) => platform.newPage(context, width);
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  config = testConfig(db.url);
-  temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
-  worker = await startWorker(config, db.sql);
-  app = await buildTestApp(config, db.sql, temporal);
-  app.addHook('onRequest', async (request) => {
-    seenRequestIds.push(String(request.id));
+  platform = await startPlatform({
+    beforeListen: (app) =>
+      app.addHook('onRequest', async (request) => {
+        seenRequestIds.push(String(request.id));
+      }),
   });
-  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  const port = await freePort();
-  webUrl = `http://127.0.0.1:${port}`;
-  web = startWeb('web', port, apiUrl);
-  await waitFor('the web server', async () => ((await fetch(`${webUrl}/signin`)).ok ? true : undefined), {
-    timeoutMs: 30_000,
-    abortIf: () => (web.hasExited() ? 'the web server exited (did `npm run build:web` run?)' : undefined),
-  });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  ({ webUrl, browser } = platform);
   signedIn = await browser.newContext({ reducedMotion: 'reduce' });
-  mkdirSync(SHOTS, { recursive: true });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (web) await stopChild(web, 5_000);
-  await app?.close();
-  await worker?.stop();
-  await temporal?.close();
-  await db?.drop();
+  await platform?.stop();
 });
 
 it('sends a visitor to sign in, lets them sign up with their team, and shows every part healthy', async () => {

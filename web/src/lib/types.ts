@@ -55,3 +55,28 @@ export interface Me {
   account: Membership | null;
   memberships: Membership[];
 }
+
+export type Role = Membership['role'];
+export const ROLES: readonly Role[] = ['owner', 'admin', 'responder', 'viewer'];
+const RANK: Record<Role, number> = { viewer: 0, responder: 1, admin: 2, owner: 3 };
+/** Mirrors the API's rule, to offer only what it would accept (the API decides). */
+export const rolesGrantableBy = (role: Role): Role[] => ROLES.filter((r) => RANK[r] <= RANK[role]);
+export const outranks = (a: Role, b: Role) => RANK[a] > RANK[b];
+
+export interface Member {
+  userId: string;
+  name: string;
+  email: string;
+  role: Role;
+  approver: boolean;
+  joinedAt: string;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  invitedByName: string;
+  createdAt: string;
+  expiresAt: string;
+}

@@ -6,7 +6,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   if (locals.accessToken) redirect(303, safeNext(url.searchParams.get('next')));
-  return {};
+  return { next: safeNext(url.searchParams.get('next')) };
 };
 
 export const actions: Actions = {
@@ -19,7 +19,8 @@ export const actions: Actions = {
     };
     const password = String(form.get('password') ?? '');
     try {
-      await authenticate(event, '/api/auth/signup', { ...values, password, ...(values.accountName.trim() ? {} : { accountName: undefined }) });
+      const { accountName, ...person } = values;
+      await authenticate(event, '/api/auth/signup', { ...person, password, ...(accountName.trim() ? { accountName } : {}) });
     } catch (err) {
       return formFailure(err, values);
     }

@@ -1,0 +1,90 @@
+// The acceptance walk of accounts in Chromium: sign up → invite a teammate → they accept in their own browser →
+// they see the account with the invited role → the owner changes the role → the teammate's permissions change.
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { latestEmails } from '../../db/outbox.ts';
+import { SHOTS, startPlatform, type Platform } from './platform.ts';
+
+let platform: Platform;
+let owner: BrowserContext;
+let teammate: BrowserContext;
+
+beforeAll(async () => {
+  platform = await startPlatform();
+  owner = await platform.browser.newContext({ reducedMotion: 'reduce' });
+  teammate = await platform.browser.newContext({ reducedMotion: 'reduce' });
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+it('invites a teammate who accepts in another browser, and whose permissions follow the role the owner sets', async () => {
+  const { webUrl } = platform;
+  // The owner signs up with their team.
+  const ownerPage = await platform.newPage(owner);
+  await ownerPage.goto(`${webUrl}/signup`);
+  await ownerPage.getByLabel('Your name').fill('Katherine');
+  await ownerPage.getByLabel('Work email').fill('katherine@example.com');
+  await ownerPage.getByLabel('Password').fill('orbital mechanics 1962');
+  await ownerPage.getByLabel('Team or company').fill('Flight Research');
+  await ownerPage.getByRole('button', { name: 'Create account' }).click();
+  await expect.poll(() => ownerPage.getByTestId('account-name').textContent(), { timeout: 30_000 }).toContain('Flight Research');
+
+  // ... and invites a teammate as a viewer.
+  await ownerPage.getByRole('link', { name: 'Members' }).click();
+  await ownerPage.getByLabel('Email').fill('dorothy@example.com');
+  await ownerPage.getByLabel('Role', { exact: true }).selectOption('viewer');
+  await ownerPage.getByRole('button', { name: 'Send invitation' }).click();
+  await expect.poll(() => ownerPage.getByTestId('invitation-dorothy@example.com').textContent(), { timeout: 15_000 }).toContain('as viewer');
+  await shot(ownerPage, 'members-invited');
+
+  // The invitation email (the outbox stands in for the mailbox) carries the link.
+  const [mail] = await latestEmails(platform.db.admin, { recipient: 'dorothy@example.com', limit: 1 });
+  const link = /(http:\/\/\S+\/invitations\/accept\?token=\S+)/.exec(mail!.body)![1]!;
+  expect(link.startsWith(webUrl)).toBe(true);
+
+  // The teammate opens it in their own browser, creates their user, and accepts.
+  const page = await platform.newPage(teammate);
+  await page.goto(link);
+  expect(await page.getByTestId('invitation').textContent()).toMatch(/Katherine invites dorothy@example\.com to join Flight Research as viewer/);
+  await shot(page, 'invitation');
+  await page.getByRole('link', { name: 'Create your user' }).click();
+  await page.getByLabel('Your name').fill('Dorothy');
+  await page.getByLabel('Work email').fill('dorothy@example.com');
+  await page.getByLabel('Password').fill('punched cards forever');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('button', { name: 'Accept and join Flight Research' }).click();
+
+  // They see the account with the role they were invited with: a viewer has no job form.
+  await expect.poll(() => page.getByTestId('account-name').textContent(), { timeout: 30_000 }).toContain('Flight Research');
+  expect(await page.getByTestId('account-name').textContent()).toContain('(viewer)');
+  expect(await page.getByTestId('echo-form').count()).toBe(0);
+  await shot(page, 'teammate-viewer');
+
+  // The owner makes them a responder.
+  await ownerPage.reload();
+  const row = ownerPage.getByTestId('member-dorothy@example.com');
+  await row.getByLabel('Role of Dorothy').selectOption('responder');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await expect.poll(() => ownerPage.getByTestId('member-dorothy@example.com').locator('select').inputValue(), { timeout: 15_000 }).toBe('responder');
+  await shot(ownerPage, 'members-role-changed');
+
+  // On their next page load the teammate may run jobs.
+  await page.reload();
+  expect(await page.getByTestId('account-name').textContent()).toContain('(responder)');
+  await page.getByLabel('Message').fill('my first job here');
+  await page.getByRole('button', { name: 'Start job' }).click();
+  await expect.poll(() => page.getByTestId('latest-job').getAttribute('data-status'), { timeout: 30_000 }).toBe('completed');
+  await shot(page, 'teammate-responder');
+
+  // The link was for one use.
+  const again = await platform.newPage(teammate);
+  await again.goto(link);
+  expect(await again.getByTestId('invitation-status').textContent()).toContain('already used');
+});

@@ -1,0 +1,77 @@
+// The whole platform for a browser test: database, worker, API, the built web server, and Chromium.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { childEnv, type Config } from '../../config.ts';
+import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
+import { freePort } from '../global-setup.ts';
+import { buildTestApp, createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
+
+export const ROOT = join(import.meta.dirname, '../..');
+export const SHOTS = join(ROOT, 'test-results');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+export interface Platform {
+  db: TestDatabase;
+  config: Config;
+  app: FastifyInstance;
+  webUrl: string;
+  browser: Browser;
+  startWeb(name: string, port: number, apiUrl: string): Child;
+  newPage(context: BrowserContext, width?: number): Promise<Page>;
+  stop(): Promise<void>;
+}
+
+export function startWeb(name: string, port: number, apiUrl: string): Child {
+  return spawnChild({
+    name,
+    command: process.execPath,
+    args: [join(ROOT, 'web/build/index.js')],
+    env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ORIGIN: `http://127.0.0.1:${port}`, API_URL: apiUrl }),
+    logFile: join(SHOTS, `e2e-${name}.log`),
+  });
+}
+
+/** `beforeListen` runs on the API before it listens (to add a test hook, say). */
+export async function startPlatform(options: { beforeListen?: (app: FastifyInstance) => void } = {}): Promise<Platform> {
+  mkdirSync(SHOTS, { recursive: true });
+  const db = await createTestDatabase();
+  const webPort = await freePort();
+  const webUrl = `http://127.0.0.1:${webPort}`;
+  // The API writes links (invitations) to the web's address.
+  const config = testConfig(db.url, { ORIGIN: webUrl });
+  const temporal: TemporalClient = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
+  const worker: RunningWorker = await startWorker(config, db.sql);
+  const app = await buildTestApp(config, db.sql, temporal);
+  options.beforeListen?.(app);
+  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const web = startWeb(`web-${webPort}`, webPort, apiUrl);
+  await waitFor('the web server', async () => ((await fetch(`${webUrl}/signin`)).ok ? true : undefined), {
+    timeoutMs: 30_000,
+    abortIf: () => (web.hasExited() ? 'the web server exited (did `npm run build:web` run?)' : undefined),
+  });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return {
+    db,
+    config,
+    app,
+    webUrl,
+    browser,
+    startWeb,
+    async newPage(context, width = 1280) {
+      const page = await context.newPage();
+      await page.setViewportSize({ width, height: 900 });
+      return page;
+    },
+    async stop() {
+      await browser.close();
+      await stopChild(web, 5_000);
+      await app.close();
+      await worker.stop();
+      await temporal.close();
+      await db.drop();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// Members of the account: who has which role, invitations, and (for owners and admins) managing both.
+import { fail } from '@sveltejs/kit';
+import { api, ApiError } from '$lib/server/api';
+import { formFailure } from '$lib/server/forms';
+import type { Invitation, Member } from '$lib/types';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+  const { me } = await event.parent();
+  const canManage = me.account?.role === 'owner' || me.account?.role === 'admin';
+  const [{ members }, invitations] = await Promise.all([
+    api<{ members: Member[] }>(event, '/api/members'),
+    canManage ? api<{ invitations: Invitation[] }>(event, '/api/invitations').then((r) => r.invitations) : Promise.resolve([] as Invitation[]),
+  ]);
+  return { members, invitations, canManage };
+};
+
+async function post(event: Parameters<Actions[string]>[0], path: string, body?: unknown, method: 'POST' | 'PATCH' | 'DELETE' = 'POST') {
+  await api(event, path, { method, ...(body === undefined ? {} : { body }) });
+}
+
+export const actions: Actions = {
+  invite: async (event) => {
+    const form = await event.request.formData();
+    const values = { email: String(form.get('email') ?? ''), role: String(form.get('role') ?? 'viewer') };
+    try {
+      await post(event, '/api/invitations', values);
+    } catch (err) {
+      return formFailure(err, values);
+    }
+    return { invited: values.email };
+  },
+  role: async (event) => {
+    const form = await event.request.formData();
+    const userId = String(form.get('userId') ?? '');
+    try {
+      await post(event, `/api/members/${encodeURIComponent(userId)}`, { role: String(form.get('role') ?? '') }, 'PATCH');
+    } catch (err) {
+      if (err instanceof ApiError) return fail(err.status, { memberError: err.body.message, userId });
+      throw err;
+    }
+    return { updated: userId };
+  },
+  remove: async (event) => {
+    const form = await event.request.formData();
+    const userId = String(form.get('userId') ?? '');
+    try {
+      await post(event, `/api/members/${encodeURIComponent(userId)}`, undefined, 'DELETE');
+    } catch (err) {
+      if (err instanceof ApiError) return fail(err.status, { memberError: err.body.message, userId });
+      throw err;
+    }
+    return { removed: userId };
+  },
+  revoke: async (event) => {
+    const id = String((await event.request.formData()).get('id') ?? '');
+    await post(event, `/api/invitations/${encodeURIComponent(id)}/revoke`);
+    return { revoked: id };
+  },
+  resend: async (event) => {
+    const id = String((await event.request.formData()).get('id') ?? '');
+    await post(event, `/api/invitations/${encodeURIComponent(id)}/resend`);
+    return { resent: id };
+  },
+};

@@ -69,3 +69,30 @@ export async function createAccountWithOwner(tx: TransactionSql, account: { id: 
   await tx`insert into accounts (id, name) values (${account.id}, ${account.name})`;
   await tx`insert into memberships (account_id, user_id, role) values (${account.id}, ${account.ownerId}, 'owner')`;
 }
+
+/** A new password; the user's other sessions end (all of them when `keepSessionId` is undefined). Run in a transaction. */
+export async function setPassword(tx: TransactionSql, userId: string, passwordHash: string, keepSessionId: string | undefined, reason: string): Promise<void> {
+  await tx`update users set password_hash = ${passwordHash}, password_changed_at = now() where id = ${userId}`;
+  await tx`
+    update sessions set revoked_at = now(), revoked_reason = ${reason}
+    where user_id = ${userId} and revoked_at is null ${keepSessionId ? tx`and id <> ${keepSessionId}` : tx``}`;
+}
+
+export async function createPasswordReset(sql: Sql | TransactionSql, reset: { tokenHash: Buffer; userId: string; expiresAt: Date }): Promise<void> {
+  await sql`insert into password_resets (token_hash, user_id, expires_at) values (${reset.tokenHash}, ${reset.userId}, ${reset.expiresAt})`;
+}
+
+export async function recentPasswordResets(sql: Sql, userId: string, seconds: number): Promise<number> {
+  const [row] = await sql<[{ n: number }]>`
+    select count(*)::int as n from password_resets where user_id = ${userId} and created_at > now() - make_interval(secs => ${seconds})`;
+  return row.n;
+}
+
+/** Takes a reset link once: the user it belongs to, or undefined when unknown, used or expired. */
+export async function consumePasswordReset(sql: Sql | TransactionSql, tokenHash: Buffer): Promise<string | undefined> {
+  const [row] = await sql<[{ userId: string }?]>`
+    update password_resets set used_at = now()
+    where token_hash = ${tokenHash} and used_at is null and expires_at > now()
+    returning user_id as "userId"`;
+  return row?.userId;
+}

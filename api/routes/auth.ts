@@ -13,12 +13,27 @@ import {
   setSessionAccount,
 } from '../../db/sessions.ts';
 import { withAccount, withUser } from '../../db/tenancy.ts';
-import { createAccountWithOwner, createUser, EmailTakenError, findUserByEmail, getMembership, getUserById, listMembershipsOfUser, type MembershipRow } from '../../db/users.ts';
+import { enqueueEmail } from '../../db/outbox.ts';
+import {
+  consumePasswordReset,
+  createAccountWithOwner,
+  createPasswordReset,
+  createUser,
+  EmailTakenError,
+  findUserByEmail,
+  getMembership,
+  getUserById,
+  listMembershipsOfUser,
+  recentPasswordResets,
+  setPassword,
+  type MembershipRow,
+} from '../../db/users.ts';
 import { burnPasswordCheck, hashPassword, passwordWeakness, verifyPassword } from '../auth/passwords.ts';
 import { hashToken, newRefreshToken, REFRESH_COOKIE } from '../auth/tokens.ts';
+import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
-import { CreateAccountBody, MeResponse, SignInBody, SignUpBody, SwitchAccountBody, TokenResponse } from '../schemas/auth.ts';
+import { ChangePasswordBody, CreateAccountBody, MeResponse, ResetConfirmBody, ResetRequestBody, SignInBody, SignUpBody, SwitchAccountBody, TokenResponse } from '../schemas/auth.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
 
 /** Failed sign-ins tolerated per email and per address within the window; the next attempt is refused. */
@@ -250,6 +265,97 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       const memberships = await withUser(sql, user.id, (tx) => listMembershipsOfUser(tx, user.id));
       const account = memberships.find((m) => m.accountId === id);
       return reply.status(201).send({ user: { id: user.id, email: user.email, name: user.name }, account: membershipView(account), memberships: memberships.map((m) => membershipView(m)!) });
+    },
+  );
+
+  const weakPasswordError = (weakness: string, field: string) =>
+    new AppError(400, 'weak_password', `${field === 'newPassword' ? 'new password' : 'password'} ${weakness}`, [{ field, in: 'body', message: `body.${field} ${weakness}` }]);
+
+  app.post(
+    '/api/auth/password',
+    {
+      config: { access: 'signed-in' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your password; your other sessions end',
+        body: ChangePasswordBody,
+        response: { 204: Type.Null(), ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const caller = request.caller!;
+      const user = (await getUserById(sql, caller.userId))!;
+      if (!(await verifyPassword(request.body.currentPassword, user.passwordHash))) {
+        throw new AppError(400, 'wrong_password', 'The current password is wrong', [{ field: 'currentPassword', in: 'body', message: 'body.currentPassword is wrong' }]);
+      }
+      const weakness = passwordWeakness(request.body.newPassword, { email: user.email, name: user.name });
+      if (weakness) throw weakPasswordError(weakness, 'newPassword');
+      const hash = await hashPassword(request.body.newPassword);
+      await sql.begin((tx) => setPassword(tx, user.id, hash, caller.sessionId, 'password changed'));
+      request.log.info({ userId: user.id }, 'password changed');
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/password-reset',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Email a password-reset link (valid for an hour, once)',
+        description: 'Answers 202 whether or not the email has a user, so it tells nobody which addresses exist.',
+        body: ResetRequestBody,
+        response: { 202: Type.Null(), ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const email = request.body.email.trim().toLowerCase();
+      const user = await findUserByEmail(sql, email);
+      // At most five links an hour per user: more would only help someone flooding their mailbox.
+      if (user && (await recentPasswordResets(sql, user.id, 3600)) < 5) {
+        const token = randomBytes(32).toString('base64url');
+        await sql.begin(async (tx) => {
+          await createPasswordReset(tx, { tokenHash: hashToken(token), userId: user.id, expiresAt: new Date(Date.now() + 3600_000) });
+          await enqueueEmail(tx, {
+            recipient: user.email,
+            subject: 'Reset your Incident Insights password',
+            body: [
+              `Someone (hopefully you) asked to reset the password of ${user.email}.`,
+              '',
+              `Choose a new one within an hour: ${config.web.origin}/reset-password?token=${encodeURIComponent(token)}`,
+              '',
+              'The link works once. If you did not ask, ignore this email: your password stays as it is.',
+            ].join('\n'),
+          });
+        });
+      }
+      return reply.status(202).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/password-reset/confirm',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Set a new password with a reset link; every session of the user ends',
+        body: ResetConfirmBody,
+        response: { 204: Type.Null(), 410: ErrorResponse, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      // Strength is checked before the link is spent, so a weak choice does not cost the user their link.
+      const weakness = passwordWeakness(request.body.newPassword);
+      if (weakness) throw weakPasswordError(weakness, 'newPassword');
+      const hash = await hashPassword(request.body.newPassword);
+      await sql.begin(async (tx) => {
+        const userId = await consumePasswordReset(tx, hashToken(request.body.token));
+        if (!userId) throw new AppError(410, 'invalid_reset_link', 'This reset link is not valid any more; ask for a new one');
+        await setPassword(tx, userId, hash, undefined, 'password reset');
+      });
+      return reply.status(204).send(null);
     },
   );
 };

@@ -38,3 +38,7 @@ export const MeResponse = Type.Object({
 
 export const SwitchAccountBody = Type.Object({ accountId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 export const CreateAccountBody = Type.Object({ name: Name }, { additionalProperties: false });
+
+export const ChangePasswordBody = Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false });
+export const ResetRequestBody = Type.Object({ email: Email }, { additionalProperties: false });
+export const ResetConfirmBody = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }), newPassword: Password }, { additionalProperties: false });

@@ -5,11 +5,13 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stopChild } from '../../scripts/lib/processes.ts';
 import { freePort } from '../global-setup.ts';
+import { latestEmails } from '../../db/outbox.ts';
 import { waitFor } from '../helpers.ts';
 import { SHOTS, startPlatform, startWeb, type Platform } from './platform.ts';
 
 const EMAIL = 'grace@example.com';
 const PASSWORD = 'a bug in the relay 1947';
+const NEW_PASSWORD = 'the moth was taped in the log';
 
 let platform: Platform;
 let webUrl: string;
@@ -123,6 +125,29 @@ it('shows a clear page for an unknown job, and signs out so the pages need a sig
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect.poll(() => page.getByTestId('overall-status').textContent(), { timeout: 30_000 }).toBe('All systems healthy');
   await page.close();
+});
+
+it('resets a forgotten password through the emailed link, then signs in with the new one', async () => {
+  const context = await browser.newContext({ reducedMotion: 'reduce' });
+  const page = await newPage(context);
+  await page.goto(`${webUrl}/signin`);
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await page.waitForURL(`${webUrl}/forgot-password`);
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByRole('button', { name: 'Email me a link' }).click();
+  await expect.poll(async () => (await page.getByTestId('reset-sent').textContent({ timeout: 1_000 }).catch(() => null)) ?? '', { timeout: 15_000 }).toContain(EMAIL);
+  await page.screenshot({ path: join(SHOTS, 'forgot-password-sent.png'), fullPage: true });
+  const [mail] = await latestEmails(platform.db.admin, { recipient: EMAIL, limit: 1 });
+  const link = /(http:\/\/\S+\/reset-password\?token=\S+)/.exec(mail!.body)![1]!;
+  await page.goto(link);
+  await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await page.waitForURL(/\/signin\?reset=1$/);
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByLabel('Password').fill(NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByTestId('overall-status').textContent(), { timeout: 30_000 }).toBe('All systems healthy');
+  await context.close();
 });
 
 it('says so when the API does not answer', async () => {

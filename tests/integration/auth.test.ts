@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGN_IN_LIMITS } from '../../api/routes/auth.ts';
+import { latestEmails } from '../../db/outbox.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { buildTestApp, createTestDatabase, signUp, testConfig, TEST_JWT_SECRET, type TestDatabase } from '../helpers.ts';
@@ -204,5 +205,57 @@ describe('roles and accounts', () => {
     expect(created.statusCode).toBe(201);
     expect(created.json().account).toMatchObject({ accountName: 'Solo Inc', role: 'owner' });
     expect((await app.inject({ method: 'GET', url: '/api/jobs', headers: auth })).statusCode).toBe(200);
+  });
+});
+
+describe('passwords', () => {
+  const signIn = (email: string, password: string) => app.inject({ method: 'POST', url: '/api/auth/signin', payload: { email, password } });
+
+  it('changes a password with the current one, ending the user’s other sessions but not this one', async () => {
+    const user = await signUp(app);
+    const elsewhere = (await signIn(user.email, user.password)).json().accessToken as string;
+    const wrong = await user.call({ method: 'POST', url: '/api/auth/password', payload: { currentPassword: 'not it at all', newPassword: 'a brand new passphrase' } });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().error).toMatchObject({ code: 'wrong_password', details: [{ field: 'currentPassword' }] });
+    const weak = await user.call({ method: 'POST', url: '/api/auth/password', payload: { currentPassword: user.password, newPassword: 'short' } });
+    expect(weak.json().error).toMatchObject({ code: 'weak_password', details: [{ field: 'newPassword' }] });
+
+    const ok = await user.call({ method: 'POST', url: '/api/auth/password', payload: { currentPassword: user.password, newPassword: 'a brand new passphrase' } });
+    expect(ok.statusCode).toBe(204);
+    expect((await user.call({ method: 'GET', url: '/api/jobs' })).statusCode).toBe(200);
+    const other = await app.inject({ method: 'GET', url: '/api/jobs', headers: { authorization: `Bearer ${elsewhere}` } });
+    expect(other.json().error.code).toBe('session_ended');
+    expect((await signIn(user.email, user.password)).statusCode).toBe(401);
+    expect((await signIn(user.email, 'a brand new passphrase')).statusCode).toBe(200);
+  });
+
+  it('resets a forgotten password by a single-use emailed link, ending every session, and tells nobody which emails exist', async () => {
+    const user = await signUp(app);
+    const unknown = await app.inject({ method: 'POST', url: '/api/auth/password-reset', payload: { email: 'ghost@example.com' } });
+    const known = await app.inject({ method: 'POST', url: '/api/auth/password-reset', payload: { email: user.email } });
+    expect([unknown.statusCode, known.statusCode]).toEqual([202, 202]);
+    expect(await latestEmails(db.admin, { recipient: 'ghost@example.com', limit: 1 })).toEqual([]);
+    const [mail] = await latestEmails(db.admin, { recipient: user.email, limit: 1 });
+    const token = decodeURIComponent(/reset-password\?token=(\S+)/.exec(mail!.body)![1]!);
+
+    const weak = await app.inject({ method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token, newPassword: 'short' } });
+    expect(weak.statusCode).toBe(400); // and the link is still good
+    const done = await app.inject({ method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token, newPassword: 'remembered at last' } });
+    expect(done.statusCode).toBe(204);
+    const again = await app.inject({ method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token, newPassword: 'and once more please' } });
+    expect(again.statusCode).toBe(410);
+    expect(again.json().error.code).toBe('invalid_reset_link');
+    expect((await user.call({ method: 'GET', url: '/api/jobs' })).json().error.code).toBe('session_ended');
+    expect((await signIn(user.email, 'remembered at last')).statusCode).toBe(200);
+  });
+
+  it('refuses an expired reset link', async () => {
+    const user = await signUp(app);
+    await app.inject({ method: 'POST', url: '/api/auth/password-reset', payload: { email: user.email } });
+    const [mail] = await latestEmails(db.admin, { recipient: user.email, limit: 1 });
+    const token = decodeURIComponent(/reset-password\?token=(\S+)/.exec(mail!.body)![1]!);
+    await db.admin`update password_resets set expires_at = now() - interval '1 second'`;
+    const res = await app.inject({ method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token, newPassword: 'too late for this one' } });
+    expect(res.statusCode).toBe(410);
   });
 });

@@ -6,7 +6,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   if (locals.accessToken) redirect(303, safeNext(url.searchParams.get('next')));
-  return { next: safeNext(url.searchParams.get('next')) };
+  return { next: safeNext(url.searchParams.get('next')), reset: url.searchParams.has('reset') };
 };
 
 export const actions: Actions = {

@@ -1,0 +1,16 @@
+// Forgot password: ask for a reset link by email (the answer is the same whether or not the email has a user).
+import { api } from '$lib/server/api';
+import { formFailure } from '$lib/server/forms';
+import type { Actions } from './$types';
+
+export const actions: Actions = {
+  default: async (event) => {
+    const email = String((await event.request.formData()).get('email') ?? '');
+    try {
+      await api(event, '/api/auth/password-reset', { method: 'POST', body: { email } });
+    } catch (err) {
+      return formFailure(err, { email });
+    }
+    return { sent: email };
+  },
+};

@@ -42,6 +42,8 @@ export interface Config {
     readonly sessionTtlDays: number;
     /** Refresh cookies set by the API carry `Secure` (on by default in production). */
     readonly cookieSecure: boolean;
+    /** Sign-ups and password-reset requests per client address and minute (each costs a password hash or an email). */
+    readonly signUpsPerMinute: number;
   };
   readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined };
   readonly pinecone: { readonly apiKey: string | undefined; readonly index: string | undefined };
@@ -154,6 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
       accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30),
       sessionTtlDays: int(env, 'SESSION_TTL_DAYS', 30, 1),
       cookieSecure: bool(env, 'COOKIE_SECURE', nodeEnv === 'production'),
+      signUpsPerMinute: int(env, 'SIGNUP_RATE_LIMIT_PER_MINUTE', 10, 1),
     },
     openai: { baseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:']), apiKey: str(env, 'OPENAI_API_KEY'), model: str(env, 'OPENAI_MODEL') },
     pinecone: { apiKey: str(env, 'PINECONE_API_KEY'), index: str(env, 'PINECONE_INDEX') },

@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppDeps } from './deps.ts';
+import rateLimit from '@fastify/rate-limit';
+import { AppError } from './errors.ts';
 import { authentication } from './plugins/authentication.ts';
 import { authorization } from './plugins/authorization.ts';
 import { errorHandler } from './plugins/error-handler.ts';
@@ -22,6 +24,10 @@ export interface BuildAppOptions {
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
+    // Paths only: query strings can carry tokens (links in emails), and logs are read by more people than the API.
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
+    },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
   };
 }
@@ -49,6 +55,12 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(errorHandler);
   await app.register(validation);
   await app.register(openapi, { version: deps.version });
+  // Only routes that opt in (config.rateLimit) are limited; sign-in has its own, database-backed limits.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError(429, 'rate_limited', `Too many requests from your address; try again in ${Math.ceil(context.ttl / 1000)} s`),
+  });
   await app.register(authentication, { sql: deps.sql, jwtSecret: deps.jwtSecret, accessTokenTtlSeconds: deps.config.auth.accessTokenTtlSeconds });
   await app.register(authorization);
 

@@ -16,7 +16,7 @@ export interface InvitationRow {
 }
 
 const columns = (tx: TransactionSql) => tx`
-  i.id, i.account_id as "accountId", i.email, i.role, i.invited_by as "invitedBy", u.name as "invitedByName",
+  i.id, i.account_id as "accountId", i.email, i.role, i.invited_by as "invitedBy", coalesce(u.name, 'a former member') as "invitedByName",
   i.created_at as "createdAt", i.expires_at as "expiresAt", i.accepted_at as "acceptedAt", i.revoked_at as "revokedAt"`;
 
 export class OpenInvitationExistsError extends Error {
@@ -39,21 +39,21 @@ export async function createInvitation(
 
 export async function listOpenInvitations(tx: TransactionSql, accountId: string): Promise<InvitationRow[]> {
   return tx<InvitationRow[]>`
-    select ${columns(tx)} from invitations i join users u on u.id = i.invited_by
+    select ${columns(tx)} from invitations i left join users u on u.id = i.invited_by
     where i.account_id = ${accountId} and i.accepted_at is null and i.revoked_at is null
     order by i.created_at desc`;
 }
 
 export async function getInvitation(tx: TransactionSql, accountId: string, id: string): Promise<InvitationRow | undefined> {
   const [row] = await tx<[InvitationRow?]>`
-    select ${columns(tx)} from invitations i join users u on u.id = i.invited_by
+    select ${columns(tx)} from invitations i left join users u on u.id = i.invited_by
     where i.account_id = ${accountId} and i.id = ${id}`;
   return row;
 }
 
 export async function findInvitationByToken(tx: TransactionSql, accountId: string, tokenHash: Buffer): Promise<InvitationRow | undefined> {
   const [row] = await tx<[InvitationRow?]>`
-    select ${columns(tx)} from invitations i join users u on u.id = i.invited_by
+    select ${columns(tx)} from invitations i left join users u on u.id = i.invited_by
     where i.account_id = ${accountId} and i.token_hash = ${tokenHash}`;
   return row;
 }

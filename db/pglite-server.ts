@@ -7,6 +7,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 
 const SSL_REQUEST = 80877103;
+/** Larger messages are refused (a malformed or hostile length would otherwise buffer without bound). */
+const MAX_MESSAGE = 64 * 1024 * 1024;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 /**
@@ -48,6 +50,10 @@ class Connection {
         if (this.buffer.length < 8) return;
         const length = this.buffer.readInt32BE(0);
         const code = this.buffer.readInt32BE(4);
+        if (length < 8 || length > 10_000) {
+          this.close();
+          return;
+        }
         if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
           this.buffer = this.buffer.subarray(8);
           this.socket.write('N');
@@ -65,7 +71,12 @@ class Connection {
         continue;
       }
       if (this.buffer.length < 5) return;
-      const total = 1 + this.buffer.readInt32BE(1);
+      const declared = this.buffer.readInt32BE(1);
+      if (declared < 4 || declared > MAX_MESSAGE) {
+        this.close();
+        return;
+      }
+      const total = 1 + declared;
       if (this.buffer.length < total) return;
       const type = String.fromCharCode(this.buffer[0]!);
       this.pending.push(this.buffer.subarray(0, total));

@@ -1,6 +1,6 @@
 // Sign-in sessions, their rotating refresh tokens (stored hashed) and failed sign-ins. Not tenant data: these are
 // read before any account context exists, by the connecting role.
-import type { Sql } from './sql.ts';
+import type { Sql, TransactionSql } from './sql.ts';
 
 export interface SessionRow {
   id: string;
@@ -74,14 +74,21 @@ export async function setSessionAccount(sql: Sql, id: string, accountId: string)
   await sql`update sessions set current_account_id = ${accountId}, last_used_at = now() where id = ${id}`;
 }
 
-export async function recordSignInFailure(sql: Sql, email: string, ip: string): Promise<void> {
+export async function recordSignInFailure(sql: Sql | TransactionSql, email: string, ip: string): Promise<void> {
   await sql`insert into sign_in_failures (email, ip) values (${email}, ${ip})`;
   // Keep the table small: a day of history is plenty for a one-minute window and for an operator's look.
   await sql`delete from sign_in_failures where at < now() - interval '1 day' and id in (select id from sign_in_failures order by id limit 100)`;
 }
 
+/** Serialises password checks per client address and per email for the transaction (see api/routes/auth.ts). */
+export async function lockSignInAttempts(tx: TransactionSql, email: string, ip: string): Promise<void> {
+  // Always address first, then email: two requests never wait for each other in opposite orders.
+  await tx`select pg_advisory_xact_lock(hashtext(${`sign-in address ${ip}`}))`;
+  await tx`select pg_advisory_xact_lock(hashtext(${`sign-in email ${email}`}))`;
+}
+
 /** Failures in the last `seconds` for this email and for this address, and when the oldest of them expires. */
-export async function recentSignInFailures(sql: Sql, email: string, ip: string, seconds: number): Promise<{ byEmail: number; byIp: number; oldestEmailAt: Date | null }> {
+export async function recentSignInFailures(sql: Sql | TransactionSql, email: string, ip: string, seconds: number): Promise<{ byEmail: number; byIp: number; oldestEmailAt: Date | null }> {
   const [row] = await sql<[{ byEmail: number; byIp: number; oldestEmailAt: Date | null }]>`
     select
       (select count(*)::int from sign_in_failures where email = ${email} and at > now() - make_interval(secs => ${seconds})) as "byEmail",

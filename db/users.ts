@@ -73,6 +73,8 @@ export async function createAccountWithOwner(tx: TransactionSql, account: { id: 
 /** A new password; the user's other sessions end (all of them when `keepSessionId` is undefined). Run in a transaction. */
 export async function setPassword(tx: TransactionSql, userId: string, passwordHash: string, keepSessionId: string | undefined, reason: string): Promise<void> {
   await tx`update users set password_hash = ${passwordHash}, password_changed_at = now() where id = ${userId}`;
+  // Any other reset link still open dies with the old password.
+  await tx`update password_resets set used_at = now() where user_id = ${userId} and used_at is null`;
   await tx`
     update sessions set revoked_at = now(), revoked_reason = ${reason}
     where user_id = ${userId} and revoked_at is null ${keepSessionId ? tx`and id <> ${keepSessionId}` : tx``}`;

@@ -62,6 +62,8 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
     WORKER_HEALTH_PORT: '0',
     JWT_SECRET: TEST_JWT_SECRET,
+    // Test files sign many users up from one address; the limit itself has its own test.
+    SIGNUP_RATE_LIMIT_PER_MINUTE: '10000',
     ...env,
   });
 }

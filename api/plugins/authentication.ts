@@ -73,7 +73,8 @@ export const authentication = fp(
       secret: opts.jwtSecret,
       sign: { algorithm: 'HS256', expiresIn: opts.accessTokenTtlSeconds, iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE },
       // Pinned: a token signed with another algorithm, or with `alg: none`, is refused.
-      verify: { algorithms: ['HS256'], allowedIss: TOKEN_ISSUER, allowedAud: TOKEN_AUDIENCE },
+      // fast-jwt skips the iss/aud/exp checks when the claim is absent: require them.
+      verify: { algorithms: ['HS256'], allowedIss: TOKEN_ISSUER, allowedAud: TOKEN_AUDIENCE, requiredClaims: ['exp', 'iss', 'aud', 'sub', 'sid'] },
     });
     app.decorateRequest('caller', undefined);
     app.decorateRequest('accountId', '');

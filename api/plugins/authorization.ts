@@ -21,7 +21,8 @@ export const authorization = fp(
         throw new Error(`route ${String(route.method)} ${route.url} declares no access (config.access: a permission, 'signed-in' or 'public')`);
       }
     });
-    app.addHook('preHandler', async (request) => {
+    // onRequest: before the body is read or validated, so callers without the right get 401/403, not 400.
+    app.addHook('onRequest', async (request) => {
       const access = request.routeOptions.config.access;
       if (access === undefined || access === 'public') return;
       const caller = await app.authenticate(request);

@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   createSession,
+  lockSignInAttempts,
   recentSignInFailures,
   recordSignInFailure,
   revokeSession,
@@ -55,6 +56,27 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     });
   const clearRefreshCookie = (reply: FastifyReply) => reply.clearCookie(REFRESH_COOKIE, { path: '/api/auth' });
 
+  /**
+   * A password check under the limits: at most `perEmail` failures per email and `perAddress` per client address
+   * within the window, then 429 (even for the right password). Checks for one email and one address run one at a
+   * time (advisory locks), so a burst of parallel guesses is counted guess by guess.
+   */
+  const guardedPasswordCheck = (reply: FastifyReply, email: string, ip: string, check: () => Promise<boolean>): Promise<boolean> =>
+    sql.begin(async (tx) => {
+      await lockSignInAttempts(tx, email, ip);
+      const failures = await recentSignInFailures(tx, email, ip, SIGN_IN_LIMITS.windowSeconds);
+      if (failures.byEmail >= SIGN_IN_LIMITS.perEmail || failures.byIp >= SIGN_IN_LIMITS.perAddress) {
+        const waitS = failures.oldestEmailAt
+          ? Math.max(1, Math.ceil(SIGN_IN_LIMITS.windowSeconds - (Date.now() - failures.oldestEmailAt.getTime()) / 1000))
+          : SIGN_IN_LIMITS.windowSeconds;
+        reply.header('retry-after', String(waitS));
+        throw new AppError(429, 'too_many_attempts', `Too many failed sign-ins; this sign-in is locked for ${waitS} s`);
+      }
+      const ok = await check();
+      if (!ok) await recordSignInFailure(tx, email, ip);
+      return ok;
+    }) as Promise<boolean>;
+
   const membershipView = (m: MembershipRow | undefined) =>
     m ? { accountId: m.accountId, accountName: m.accountName, role: m.role, approver: m.approver } : null;
 
@@ -87,7 +109,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
   app.post(
     '/api/auth/signup',
     {
-      config: { access: 'public' },
+      config: { access: 'public', rateLimit: { max: config.auth.signUpsPerMinute, timeWindow: '1 minute' } },
       schema: {
         tags: ['auth'],
         summary: 'Create a user (and, with `accountName`, their first account, as its owner) and sign them in',
@@ -127,16 +149,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     },
     async (request, reply) => {
       const email = request.body.email.trim().toLowerCase();
-      const failures = await recentSignInFailures(sql, email, request.ip, SIGN_IN_LIMITS.windowSeconds);
-      if (failures.byEmail >= SIGN_IN_LIMITS.perEmail || failures.byIp >= SIGN_IN_LIMITS.perAddress) {
-        const waitS = failures.oldestEmailAt ? Math.max(1, Math.ceil(SIGN_IN_LIMITS.windowSeconds - (Date.now() - failures.oldestEmailAt.getTime()) / 1000)) : SIGN_IN_LIMITS.windowSeconds;
-        reply.header('retry-after', String(waitS));
-        throw new AppError(429, 'too_many_attempts', `Too many failed sign-ins; this sign-in is locked for ${waitS} s`);
-      }
       const user = await findUserByEmail(sql, email);
-      const valid = user ? await verifyPassword(request.body.password, user.passwordHash) : (await burnPasswordCheck(request.body.password), false);
+      const valid = await guardedPasswordCheck(reply, email, request.ip, () =>
+        user ? verifyPassword(request.body.password, user.passwordHash) : burnPasswordCheck(request.body.password).then(() => false),
+      );
       if (!user || !valid) {
-        await recordSignInFailure(sql, email, request.ip);
         request.log.info({ reason: 'invalid_credentials' }, 'sign-in refused');
         throw new AppError(401, 'invalid_credentials', 'The email or the password is wrong');
       }
@@ -285,7 +302,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     async (request, reply) => {
       const caller = request.caller!;
       const user = (await getUserById(sql, caller.userId))!;
-      if (!(await verifyPassword(request.body.currentPassword, user.passwordHash))) {
+      // The same limits as sign-in: a stolen session must not become a way to guess the password.
+      if (!(await guardedPasswordCheck(reply, user.email, request.ip, () => verifyPassword(request.body.currentPassword, user.passwordHash)))) {
         throw new AppError(400, 'wrong_password', 'The current password is wrong', [{ field: 'currentPassword', in: 'body', message: 'body.currentPassword is wrong' }]);
       }
       const weakness = passwordWeakness(request.body.newPassword, { email: user.email, name: user.name });
@@ -300,7 +318,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
   app.post(
     '/api/auth/password-reset',
     {
-      config: { access: 'public' },
+      config: { access: 'public', rateLimit: { max: config.auth.signUpsPerMinute, timeWindow: '1 minute' } },
       schema: {
         tags: ['auth'],
         summary: 'Email a password-reset link (valid for an hour, once)',

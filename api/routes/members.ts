@@ -43,7 +43,6 @@ import {
   MemberParams,
   RoleBody,
   TokenBody,
-  TokenQuery,
   TransferBody,
 } from '../schemas/members.ts';
 
@@ -188,16 +187,18 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     },
   );
 
-  app.get(
+  // POST, not GET: the token stays out of URLs that proxies and request logs keep.
+  app.post(
     '/api/invitations/preview',
     {
       config: { access: 'public' },
-      schema: { tags: ['members'], summary: 'What an invitation link offers (for the accept page)', querystring: TokenQuery, response: { 200: InvitationPreview, ...errors } },
+      schema: { tags: ['members'], summary: 'What an invitation link offers (for the accept page)', body: TokenBody, response: { 200: InvitationPreview, ...errors } },
     },
     async (request) => {
-      const accountId = accountOfToken(request.query.token);
+      const token = request.body.token;
+      const accountId = accountOfToken(token);
       const found = await withAccount(sql, accountId, async (tx) => {
-        const inv = await findInvitationByToken(tx, accountId, hashToken(request.query.token));
+        const inv = await findInvitationByToken(tx, accountId, hashToken(token));
         if (!inv) return undefined;
         const [account] = await tx<[{ name: string }?]>`select name from accounts where id = ${accountId}`;
         return { inv, accountName: account?.name ?? '' };
@@ -229,6 +230,11 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         if (status !== 'open') throw new AppError(410, `invitation_${status}`, `This invitation was ${status === 'used' ? 'already used' : status}; ask for a new one`);
         if (inv.email !== user.email) {
           throw new AppError(403, 'invitation_for_another_email', `This invitation is for ${inv.email}; sign in with that address to accept it`);
+        }
+        // An invitation carries its inviter's rights: if they were removed or demoted below its role since, it lapsed.
+        const inviter = await getMember(tx, accountId, inv.invitedBy);
+        if (!inviter || ROLE_RANK[inviter.role] < ROLE_RANK[inv.role]) {
+          throw new AppError(410, 'invitation_revoked', 'This invitation lapsed: whoever sent it can no longer grant its role; ask for a new one');
         }
         if (!(await markInvitationAccepted(tx, accountId, inv.id, user.id))) throw new AppError(410, 'invitation_used', 'This invitation was already used; ask for a new one');
         await addMember(tx, accountId, user.id, inv.role);

@@ -32,7 +32,6 @@ export const InviteBody = Type.Object(
   { additionalProperties: false },
 );
 export const TokenBody = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false });
-export const TokenQuery = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false });
 export const InvitationParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 export const MemberParams = Type.Object({ userId: Uuid }, { additionalProperties: false });
 export const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });

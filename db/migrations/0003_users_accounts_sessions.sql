@@ -71,22 +71,37 @@ create index sign_in_failures_ip_idx on sign_in_failures (ip, at);
 
 -- Tenant side: members of an account see its memberships and their colleagues; a user sees their own.
 grant select, insert, update, delete on accounts, memberships to insights_app;
-grant select on users to insights_app;
+-- Colleagues' names and emails, never their password hashes.
+grant select (id, email, name, created_at) on users to insights_app;
 
 alter table memberships enable row level security;
 alter table memberships force row level security;
-create policy memberships_tenant_isolation on memberships
-  using (account_id = current_setting('app.account_id', true) or user_id::text = current_setting('app.user_id', true))
+-- Reading: the account's memberships, or the user's own (the account switcher). Writing: the account's only, so a
+-- user transaction cannot touch memberships in other accounts.
+create policy memberships_read on memberships for select
+  using (account_id = current_setting('app.account_id', true) or user_id::text = current_setting('app.user_id', true));
+create policy memberships_write on memberships for insert
   with check (account_id = current_setting('app.account_id', true));
+create policy memberships_update on memberships for update
+  using (account_id = current_setting('app.account_id', true))
+  with check (account_id = current_setting('app.account_id', true));
+create policy memberships_delete on memberships for delete
+  using (account_id = current_setting('app.account_id', true));
 
 alter table accounts enable row level security;
 alter table accounts force row level security;
-create policy accounts_tenant_isolation on accounts
+create policy accounts_read on accounts for select
   using (
     id = current_setting('app.account_id', true)
     or exists (select 1 from memberships m where m.account_id = accounts.id and m.user_id::text = current_setting('app.user_id', true))
-  )
+  );
+create policy accounts_insert on accounts for insert
   with check (id = current_setting('app.account_id', true));
+create policy accounts_update on accounts for update
+  using (id = current_setting('app.account_id', true))
+  with check (id = current_setting('app.account_id', true));
+create policy accounts_delete on accounts for delete
+  using (id = current_setting('app.account_id', true));
 
 -- Enabled, not forced: sign-in reads users as the connecting role (before anyone's context exists), while a
 -- tenant transaction (insights_app) sees only the user and their colleagues.

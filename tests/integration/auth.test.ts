@@ -95,6 +95,33 @@ describe('sign-up and sign-in', () => {
   });
 });
 
+describe('brute force', () => {
+  it('counts a burst of parallel guesses one by one: no more than the limit get a verdict', async () => {
+    const user = await signUp(app);
+    const burst = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => app.inject({ method: 'POST', url: '/api/auth/signin', payload: { email: user.email, password: `parallel guess ${i}` } })),
+    );
+    const codes = burst.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 401)).toHaveLength(SIGN_IN_LIMITS.perEmail);
+    expect(codes.filter((c) => c === 429)).toHaveLength(25 - SIGN_IN_LIMITS.perEmail);
+  });
+
+  it('limits sign-ups per address, in the common error format', async () => {
+    const limited = await buildTestApp(testConfig(db.url, { SIGNUP_RATE_LIMIT_PER_MINUTE: '3' }), db.sql, temporal);
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await limited.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: `burst-${i}@example.com`, password: 'one of many signups', name: 'B' } });
+        codes.push(res.statusCode);
+        if (res.statusCode === 429) expect(res.json().error.code).toBe('rate_limited');
+      }
+      expect(codes).toEqual([201, 201, 201, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('access tokens', () => {
   it('rejects a missing, malformed, tampered, expired or alg:none token on a protected route', async () => {
     const user = await signUp(app);

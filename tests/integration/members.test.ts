@@ -54,7 +54,7 @@ describe('invitations', () => {
     const [{ n }] = await db.admin<[{ n: number }]>`select count(*)::int as n from invitations where token_hash::text like ${'%' + token + '%'}`;
     expect(n).toBe(0); // only a hash is stored
 
-    const preview = await app.inject({ method: 'GET', url: `/api/invitations/preview?token=${encodeURIComponent(token)}` });
+    const preview = await app.inject({ method: 'POST', url: '/api/invitations/preview', payload: { token } });
     expect(preview.json()).toMatchObject({ accountName: 'Inviters', role: 'responder', status: 'open' });
 
     const accepted = await guest.call({ method: 'POST', url: '/api/invitations/accept', payload: { token } });
@@ -65,7 +65,7 @@ describe('invitations', () => {
     const again = await guest.call({ method: 'POST', url: '/api/invitations/accept', payload: { token } });
     expect(again.statusCode).toBe(410);
     expect(again.json().error.code).toBe('invitation_used');
-    expect((await app.inject({ method: 'GET', url: `/api/invitations/preview?token=${encodeURIComponent(token)}` })).json().status).toBe('used');
+    expect((await app.inject({ method: 'POST', url: '/api/invitations/preview', payload: { token } })).json().status).toBe('used');
   });
 
   it('refuses a link for another email, an expired one, a revoked one, and a resent one’s old link', async () => {
@@ -108,6 +108,21 @@ describe('invitations', () => {
     expect(twice.json().error.code).toBe('already_invited');
     const member = await owner.call({ method: 'POST', url: '/api/invitations', payload: { email: admin.email, role: 'viewer' } });
     expect(member.json().error.code).toBe('already_member');
+  });
+});
+
+describe('invitations and their inviter', () => {
+  it('lapse when the inviter can no longer grant their role', async () => {
+    const { owner, member: admin } = await teamWith('admin');
+    const friend = await signUp(app);
+    await admin.call({ method: 'POST', url: '/api/invitations', payload: { email: friend.email, role: 'admin' } });
+    const token = await invitationToken(friend.email);
+    await owner.call({ method: 'PATCH', url: `/api/members/${admin.userId}`, payload: { role: 'viewer' } });
+    const res = await friend.call({ method: 'POST', url: '/api/invitations/accept', payload: { token } });
+    expect(res.statusCode).toBe(410);
+    expect(res.json().error.code).toBe('invitation_revoked');
+    const invitations = await owner.call({ method: 'GET', url: '/api/invitations' });
+    expect(invitations.json().invitations.map((i: { email: string }) => i.email)).toContain(friend.email); // still visible, to revoke
   });
 });
 

@@ -1,5 +1,6 @@
 // The embedded database's wire-protocol server: many connections, transactions and plain queries interleaved, and a
 // client that vanishes inside a transaction, against the real postgres.js client.
+import { connect } from 'node:net';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../db/embedded.ts';
@@ -67,5 +68,24 @@ it('rolls back the transaction of a client that disconnects inside it, so others
     expect(rows).toEqual([]);
   } finally {
     await other.end({ timeout: 1 });
+  }
+});
+
+it('drops a connection that sends a malformed length, and goes on serving the others', async () => {
+  const url = new URL(embedded.url);
+  for (const packet of [Buffer.from([0x00, 0x00, 0x00, 0x02, 0, 0, 0, 0]), Buffer.from([0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0])]) {
+    const closed = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(url.port), url.hostname, () => socket.write(packet));
+      socket.on('close', () => resolve(true));
+      socket.on('error', () => resolve(true));
+      setTimeout(() => resolve(false), 5_000).unref();
+    });
+    expect(closed).toBe(true);
+  }
+  const sql = postgres(embedded.url, { max: 1, onnotice: () => {} });
+  try {
+    expect((await sql<[{ one: number }]>`select 1 as one`)[0].one).toBe(1);
+  } finally {
+    await sql.end({ timeout: 1 });
   }
 });

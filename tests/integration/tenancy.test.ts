@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertJob } from '../../db/jobs.ts';
 import { createSql } from '../../db/sql.ts';
-import { TENANT_ROLE, withAccount } from '../../db/tenancy.ts';
+import { TENANT_ROLE, withAccount, withUser } from '../../db/tenancy.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { buildTestApp, createTestDatabase, signUp, testConfig, type SignedIn, type TestDatabase } from '../helpers.ts';
 
@@ -72,6 +72,17 @@ describe('row-level security', () => {
     expect(deleted.count).toBe(0);
     const [{ status }] = await db.admin<[{ status: string }]>`select status from jobs where id = ${otherJob}`;
     expect(status).toBe('queued');
+  });
+
+  it('lets neither a user transaction nor another account’s transaction delete an account or its memberships', async () => {
+    const deletedAccounts = await withAccount(db.sql, mine.accountId, (tx) => tx`delete from accounts where id = ${theirs.accountId}`, mine.userId);
+    expect(deletedAccounts.count).toBe(0);
+    const fromUser = await withUser(db.sql, theirs.userId, (tx) => tx`delete from memberships where user_id = ${theirs.userId}`);
+    expect(fromUser.count).toBe(0);
+    const hashes = withAccount(db.sql, mine.accountId, (tx) => tx`select password_hash from users`, mine.userId);
+    await expect(hashes).rejects.toThrow(/permission denied/);
+    const [{ n }] = await db.admin<[{ n: number }]>`select count(*)::int as n from memberships where account_id = ${theirs.accountId}`;
+    expect(n).toBe(1);
   });
 
   it('leaves nothing behind on a pooled connection after a tenant transaction', async () => {

@@ -12,5 +12,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (!event.locals.accessToken) await refreshSession(event);
   const response = await resolve(event);
   response.headers.set('x-request-id', event.locals.requestId);
+  // Pages carry tokens in their URLs (invitations, password resets): never send them to another site.
+  response.headers.set('referrer-policy', 'same-origin');
   return response;
 };

@@ -16,8 +16,4 @@ export function formFailure(err: unknown, values: Record<string, string>) {
   throw err;
 }
 
-/** Where to go after signing in: only a path on this site (`/x`, not `//evil.example` or `https://...`). */
-export function safeNext(raw: string | null): string {
-  if (!raw || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return '/';
-  return raw;
-}
+export { safeNext } from '../safe-next';

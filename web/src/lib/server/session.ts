@@ -55,12 +55,34 @@ export async function authenticate(event: ApiEvent & { cookies: Cookies; url: UR
   return tokens;
 }
 
+/**
+ * Refreshes in flight, by refresh token: parallel page requests of one browser (preloading, several tabs) share one
+ * exchange instead of presenting the same token twice, which the API would take for theft and end the session.
+ */
+const inFlight = new Map<string, Promise<{ tokens: TokenResponse; refreshToken: string | undefined }>>();
+
 /** Uses the refresh cookie to get a new access token; false (and a cleared session) when the session has ended. */
 export async function refreshSession(event: ApiEvent & { cookies: Cookies; url: URL }): Promise<boolean> {
   const refreshToken = event.cookies.get(REFRESH_COOKIE);
   if (!refreshToken) return false;
+  let exchange = inFlight.get(refreshToken);
+  if (!exchange) {
+    let issued: string | undefined;
+    exchange = api<TokenResponse>(event, '/api/auth/refresh', {
+      method: 'POST',
+      cookie: `${REFRESH_COOKIE}=${refreshToken}`,
+      onResponse: (res) => {
+        issued = refreshTokenOf(res);
+      },
+    }).then((tokens) => ({ tokens, refreshToken: issued }));
+    inFlight.set(refreshToken, exchange);
+    // Kept a little after it settles, for requests that were already on their way with the old cookie.
+    void exchange.catch(() => undefined).finally(() => setTimeout(() => inFlight.delete(refreshToken), 10_000).unref());
+  }
   try {
-    await authenticate(event, '/api/auth/refresh', undefined, refreshToken);
+    const { tokens, refreshToken: next } = await exchange;
+    storeSession(event.cookies, event.url, tokens, next);
+    event.locals.accessToken = tokens.accessToken;
     return true;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {

@@ -9,7 +9,12 @@ export const load: PageServerLoad = () => redirect(303, '/');
 export const actions: Actions = {
   switch: async (event) => {
     const form = await event.request.formData();
-    await api(event, '/api/auth/switch-account', { method: 'POST', body: { accountId: String(form.get('accountId') ?? '') } });
+    try {
+      await api(event, '/api/auth/switch-account', { method: 'POST', body: { accountId: String(form.get('accountId') ?? '') } });
+    } catch (err) {
+      // The account list was stale (removed meanwhile): the page shows the current one.
+      if (!(err instanceof ApiError) || err.status >= 500) throw err;
+    }
     redirect(303, '/');
   },
   signout: async (event) => {

@@ -54,12 +54,22 @@ export const actions: Actions = {
   },
   revoke: async (event) => {
     const id = String((await event.request.formData()).get('id') ?? '');
-    await post(event, `/api/invitations/${encodeURIComponent(id)}/revoke`);
+    try {
+      await post(event, `/api/invitations/${encodeURIComponent(id)}/revoke`);
+    } catch (err) {
+      if (err instanceof ApiError) return fail(err.status, { memberError: err.body.message });
+      throw err;
+    }
     return { revoked: id };
   },
   resend: async (event) => {
     const id = String((await event.request.formData()).get('id') ?? '');
-    await post(event, `/api/invitations/${encodeURIComponent(id)}/resend`);
+    try {
+      await post(event, `/api/invitations/${encodeURIComponent(id)}/resend`);
+    } catch (err) {
+      if (err instanceof ApiError) return fail(err.status, { memberError: err.body.message });
+      throw err;
+    }
     return { resent: id };
   },
 };

@@ -17,7 +17,7 @@ export const load: PageServerLoad = async (event) => {
   let preview: Preview | null = null;
   let problem: string | null = null;
   try {
-    preview = await api<Preview>(event, `/api/invitations/preview?token=${encodeURIComponent(token)}`);
+    preview = await api<Preview>(event, '/api/invitations/preview', { method: 'POST', body: { token } });
   } catch (err) {
     if (!(err instanceof ApiError) || err.status >= 500) throw err;
     problem = 'This invitation link is not valid. Ask for a new one.';

@@ -4,9 +4,9 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../api/app.ts';
-import type { TemporalClient } from '../temporal/client.ts';
+import { connectTemporal, type TemporalClient } from '../temporal/client.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { createSql, type Sql } from '../db/sql.ts';
@@ -155,4 +155,31 @@ async function waitForState(worker: Worker, state: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`worker never reached ${state} (is ${worker.getState()})`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface ApiFixture {
+  db: TestDatabase;
+  config: Config;
+  temporal: TemporalClient;
+  app: FastifyInstance;
+}
+
+/**
+ * A fresh database, a Temporal client and the API for one test file (set up in beforeAll, torn down in afterAll).
+ * Read its fields inside tests and hooks, after set-up ran.
+ */
+export function useApi(env: Record<string, string> = {}): ApiFixture {
+  const fixture = {} as ApiFixture;
+  beforeAll(async () => {
+    fixture.db = await createTestDatabase();
+    fixture.config = testConfig(fixture.db.url, env);
+    fixture.temporal = await connectTemporal({ address: fixture.config.temporal.address!, namespace: fixture.config.temporal.namespace });
+    fixture.app = await buildTestApp(fixture.config, fixture.db.sql, fixture.temporal);
+  });
+  afterAll(async () => {
+    await fixture.app?.close();
+    await fixture.temporal?.close();
+    await fixture.db?.drop();
+  });
+  return fixture;
 }

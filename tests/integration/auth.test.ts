@@ -2,28 +2,20 @@
 // tokens, password guessing, and roles that do not allow a route.
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SIGN_IN_LIMITS } from '../../api/routes/auth.ts';
 import { latestEmails } from '../../db/outbox.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { buildTestApp, createTestDatabase, signUp, testConfig, TEST_JWT_SECRET, type TestDatabase } from '../helpers.ts';
+import type { TemporalClient } from '../../temporal/client.ts';
+import { buildTestApp, signUp, useApi, testConfig, TEST_JWT_SECRET, type TestDatabase } from '../helpers.ts';
 
+const api = useApi();
 let db: TestDatabase;
 let temporal: TemporalClient;
 let app: FastifyInstance;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  const config = testConfig(db.url);
-  temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
-  app = await buildTestApp(config, db.sql, temporal);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await temporal?.close();
-  await db?.drop();
+beforeAll(() => {
+  ({ db, temporal, app } = api);
 });
 
 function refreshCookie(res: LightMyRequestResponse): string {

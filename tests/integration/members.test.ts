@@ -1,26 +1,16 @@
 // Members and invitations: single-use expiring links bound to an email, roles up to one's own, the last owner,
 // and every route refusing the roles it should.
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { latestEmails } from '../../db/outbox.ts';
-import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { buildTestApp, createTestDatabase, signUp, testConfig, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
 
+const api = useApi();
 let db: TestDatabase;
-let temporal: TemporalClient;
 let app: FastifyInstance;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  const config = testConfig(db.url);
-  temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
-  app = await buildTestApp(config, db.sql, temporal);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await temporal?.close();
-  await db?.drop();
+beforeAll(() => {
+  ({ db, app } = api);
 });
 
 /** The token from the newest invitation email to `email` (the outbox stands in for the mailbox). */

@@ -64,6 +64,16 @@ export async function getMembership(tx: TransactionSql, accountId: string, userI
   return row;
 }
 
+export async function renameAccount(tx: TransactionSql, accountId: string, name: string): Promise<void> {
+  await tx`update accounts set name = ${name} where id = ${accountId}`;
+}
+
+/** Deletes the account; its memberships, jobs and everything else that names it go with it (foreign keys). */
+export async function deleteAccount(tx: TransactionSql, accountId: string): Promise<boolean> {
+  const rows = await tx`delete from accounts where id = ${accountId}`;
+  return rows.count === 1;
+}
+
 /** A new account with its first owner (a withAccount transaction for the new account). */
 export async function createAccountWithOwner(tx: TransactionSql, account: { id: string; name: string; ownerId: string }): Promise<void> {
   await tx`insert into accounts (id, name) values (${account.id}, ${account.name})`;

@@ -25,7 +25,7 @@ import { enqueueEmail } from '../../db/outbox.ts';
 import { setSessionAccount } from '../../db/sessions.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount, withUser } from '../../db/tenancy.ts';
-import { getUserById, listMembershipsOfUser, type MemberRole } from '../../db/users.ts';
+import { deleteAccount, getUserById, listMembershipsOfUser, renameAccount, type MemberRole } from '../../db/users.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -41,6 +41,8 @@ import {
   MemberEnvelope,
   MemberList,
   MemberParams,
+  DeleteAccountBody,
+  RenameBody,
   RoleBody,
   TokenBody,
   TransferBody,
@@ -336,6 +338,47 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       });
       request.log.info({ newOwner: request.body.userId }, 'ownership transferred');
       return { members: members.map(memberView) };
+    },
+  );
+
+  app.patch(
+    '/api/account',
+    {
+      config: { access: 'account:rename' },
+      schema: { tags: ['accounts'], summary: 'Rename the current account', body: RenameBody, response: { 200: MeResponse, ...errors } },
+    },
+    async (request) => {
+      const caller = request.caller!;
+      await withAccount(sql, caller.account!.accountId, (tx) => renameAccount(tx, caller.account!.accountId, request.body.name.trim()));
+      request.log.info({ accountId: caller.account!.accountId }, 'account renamed');
+      return me(caller.userId, caller.account!.accountId);
+    },
+  );
+
+  app.delete(
+    '/api/account',
+    {
+      config: { access: 'account:delete' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Delete the current account and all its data',
+        description: 'The body must repeat the account’s name exactly. Members keep their users and other accounts.',
+        body: DeleteAccountBody,
+        response: { 200: MeResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const caller = request.caller!;
+      const account = caller.account!;
+      if (request.body.confirmName !== account.accountName) {
+        throw new AppError(400, 'confirmation_mismatch', 'Type the account’s name exactly to delete it', [{ field: 'confirmName', in: 'body', message: 'body.confirmName does not match the account name' }]);
+      }
+      await withAccount(sql, account.accountId, (tx) => deleteAccount(tx, account.accountId), caller.userId);
+      request.log.warn({ accountId: account.accountId }, 'account deleted');
+      const after = await me(caller.userId, null);
+      const next = after.memberships[0]?.accountId ?? null;
+      if (next) await setSessionAccount(sql, caller.sessionId, next);
+      return next ? me(caller.userId, next) : after;
     },
   );
 };

@@ -35,6 +35,11 @@ export const TokenBody = Type.Object({ token: Type.String({ minLength: 10, maxLe
 export const InvitationParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 export const MemberParams = Type.Object({ userId: Uuid }, { additionalProperties: false });
 export const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
+export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) }, { additionalProperties: false });
+export const DeleteAccountBody = Type.Object(
+  { confirmName: Type.String({ maxLength: 100, description: 'The account’s current name, typed by the user' }) },
+  { additionalProperties: false },
+);
 export const TransferBody = Type.Object({ userId: Uuid }, { additionalProperties: false });
 
 export const InvitationPreview = Type.Object({

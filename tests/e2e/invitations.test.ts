@@ -42,6 +42,7 @@ it('invites a teammate who accepts in another browser, and whose permissions fol
   await ownerPage.getByLabel('Role', { exact: true }).selectOption('viewer');
   await ownerPage.getByRole('button', { name: 'Send invitation' }).click();
   await expect.poll(() => ownerPage.getByTestId('invitation-dorothy@example.com').textContent(), { timeout: 15_000 }).toContain('as viewer');
+  expect(await ownerPage.getByLabel('Role', { exact: true }).inputValue()).toBe('viewer'); // the form resets to the least role
   await shot(ownerPage, 'members-invited');
 
   // The invitation email (the outbox stands in for the mailbox) carries the link.

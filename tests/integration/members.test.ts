@@ -201,3 +201,35 @@ describe('every member route, for every role', () => {
     expect(revoked).toBeNull();
   });
 });
+
+describe('the account itself', () => {
+  it('is renamed by an owner or admin, not by a responder', async () => {
+    const { owner, member: responder } = await teamWith('responder');
+    const refused = await responder.call({ method: 'PATCH', url: '/api/account', payload: { name: 'Hijacked' } });
+    expect(refused.statusCode).toBe(403);
+    const renamed = await owner.call({ method: 'PATCH', url: '/api/account', payload: { name: 'New name' } });
+    expect(renamed.json().account.accountName).toBe('New name');
+    expect((await responder.call({ method: 'GET', url: '/api/auth/me' })).json().account.accountName).toBe('New name');
+  });
+
+  it('is deleted only by an owner who types its name, with all its data, leaving members their users', async () => {
+    const { owner, member: admin } = await teamWith('admin');
+    const name = (await owner.call({ method: 'GET', url: '/api/auth/me' })).json().account.accountName as string;
+    await owner.call({ method: 'POST', url: '/api/jobs/echo', payload: { message: 'doomed', steps: 0 } });
+    expect((await admin.call({ method: 'DELETE', url: '/api/account', payload: { confirmName: name } })).statusCode).toBe(403);
+    const mismatch = await owner.call({ method: 'DELETE', url: '/api/account', payload: { confirmName: name.toUpperCase() } });
+    expect(mismatch.statusCode).toBe(400);
+    expect(mismatch.json().error).toMatchObject({ code: 'confirmation_mismatch', details: [{ field: 'confirmName' }] });
+
+    const deleted = await owner.call({ method: 'DELETE', url: '/api/account', payload: { confirmName: name } });
+    expect(deleted.statusCode).toBe(200);
+    expect(deleted.json().memberships.map((m: { accountId: string }) => m.accountId)).not.toContain(owner.accountId);
+    const [{ jobs, members }] = await db.admin<[{ jobs: number; members: number }]>`
+      select (select count(*)::int from jobs where account_id = ${owner.accountId}) as jobs,
+             (select count(*)::int from memberships where account_id = ${owner.accountId}) as members`;
+    expect([jobs, members]).toEqual([0, 0]);
+    const adminMe = await admin.call({ method: 'GET', url: '/api/auth/me' });
+    expect(adminMe.statusCode).toBe(200);
+    expect(adminMe.json().memberships).toHaveLength(1); // their own account remains
+  });
+});

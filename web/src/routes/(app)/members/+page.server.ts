@@ -1,5 +1,5 @@
 // Members of the account: who has which role, invitations, and (for owners and admins) managing both.
-import { fail } from '@sveltejs/kit';
+import { fail, redirect } from '@sveltejs/kit';
 import { api, ApiError } from '$lib/server/api';
 import { formFailure } from '$lib/server/forms';
 import type { Invitation, Member } from '$lib/types';
@@ -51,6 +51,24 @@ export const actions: Actions = {
       throw err;
     }
     return { removed: userId };
+  },
+  rename: async (event) => {
+    const name = String((await event.request.formData()).get('name') ?? '');
+    try {
+      await post(event, '/api/account', { name }, 'PATCH');
+    } catch (err) {
+      return formFailure(err, { name });
+    }
+    return { renamed: name };
+  },
+  deleteAccount: async (event) => {
+    const confirmName = String((await event.request.formData()).get('confirmName') ?? '');
+    try {
+      await post(event, '/api/account', { confirmName }, 'DELETE');
+    } catch (err) {
+      return formFailure(err, { confirmName });
+    }
+    redirect(303, '/');
   },
   revoke: async (event) => {
     const id = String((await event.request.formData()).get('id') ?? '');

@@ -12,6 +12,7 @@ import { validation } from './plugins/validation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { memberRoutes } from './routes/members.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { ErrorResponse } from './schemas/common.ts';
 
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(healthRoutes, { deps });
   await app.register(authRoutes, { deps });
   await app.register(memberRoutes, { deps });
+  await app.register(tokenRoutes, { deps });
   await app.register(jobRoutes, { deps });
 
   return app;

@@ -16,6 +16,7 @@ export const PERMISSIONS = {
   'members:manage': { roles: ['owner', 'admin'], summary: 'Change members’ roles (up to their own) and remove members (not owners, unless owner)' },
   'account:leave': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'Leave the account (not as its last owner)' },
   'account:transfer': { roles: ['owner'], summary: 'Hand ownership to another member' },
+  'tokens:manage': { roles: ['owner', 'admin'], summary: 'Create (up to their own role), list and revoke API tokens' },
   'account:rename': { roles: ['owner', 'admin'], summary: 'Rename the account' },
   'account:delete': { roles: ['owner'], summary: 'Delete the account and everything in it (typing its name to confirm)' },
 } as const satisfies Record<string, { roles: readonly Role[]; summary: string }>;

@@ -8,11 +8,16 @@ import fp from 'fastify-plugin';
 import { getLiveSession } from '../../db/sessions.ts';
 import type { Sql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
+import { findApiToken, touchApiToken } from '../../db/api-tokens.ts';
+import { getMember } from '../../db/invitations.ts';
 import { getMembership } from '../../db/users.ts';
+import { hashToken } from '../auth/tokens.ts';
 import { AppError } from '../errors.ts';
-import type { Role } from '../permissions.ts';
+import { ROLE_RANK, type Role } from '../permissions.ts';
 
 export const TOKEN_ISSUER = 'incident-insights';
+/** `Bearer iit.<accountId>.<secret>`: an API token; anything else after Bearer is an access token (JWT). */
+const API_TOKEN = /^Bearer iit\.([A-Za-z0-9-]{1,64})\.[A-Za-z0-9_-]{40,}$/;
 export const TOKEN_AUDIENCE = 'incident-insights-api';
 
 export interface AccessClaims {
@@ -30,8 +35,12 @@ export interface AccountContext {
 }
 
 export interface Caller {
+  /** The user, or for an API token the member who created it. */
   userId: string;
+  /** The sign-in session; empty for an API token. */
   sessionId: string;
+  /** An API token (a machine), not a person's session: it may not act on the user's own things. */
+  viaToken: boolean;
   /** The session's current account and the caller's role there; undefined before they have one. */
   account: AccountContext | undefined;
 }
@@ -84,6 +93,8 @@ export const authentication = fp(
     app.decorate('authenticate', async (request: FastifyRequest): Promise<Caller> => {
       const header = request.headers.authorization;
       if (!header) throw new AppError(401, 'unauthenticated', 'Sign in to continue');
+      const apiToken = API_TOKEN.exec(header);
+      if (apiToken) return authenticateApiToken(apiToken[1]!, header.slice('Bearer '.length));
       if (!/^Bearer [A-Za-z0-9._~+/=-]+$/.test(header)) throw new AppError(401, 'invalid_token', 'The Authorization header must be `Bearer <access token>`');
       let claims: AccessClaims;
       try {
@@ -101,8 +112,28 @@ export const authentication = fp(
         const membership = await withAccount(opts.sql, accountId, (tx) => getMembership(tx, accountId, claims.sub), claims.sub);
         if (membership) account = { accountId, accountName: membership.accountName, role: membership.role, approver: membership.approver };
       }
-      return { userId: claims.sub, sessionId: claims.sid, account };
+      return { userId: claims.sub, sessionId: claims.sid, viaToken: false, account };
     });
+
+    /** An API token: live, and still backed by a member who may grant its role (or it lapsed with them). */
+    async function authenticateApiToken(accountId: string, token: string): Promise<Caller> {
+      const found = await withAccount(opts.sql, accountId, async (tx) => {
+        const row = await findApiToken(tx, accountId, hashToken(token));
+        if (!row || row.revokedAt) return undefined;
+        const creator = await getMember(tx, accountId, row.createdBy);
+        if (!creator || ROLE_RANK[creator.role] < ROLE_RANK[row.role]) return undefined;
+        await touchApiToken(tx, accountId, row.id);
+        const [account] = await tx<[{ name: string }]>`select name from accounts where id = ${accountId}`;
+        return { row, accountName: account.name };
+      });
+      if (!found) throw new AppError(401, 'invalid_token', 'This API token is not valid (revoked, or its creator can no longer grant its role)');
+      return {
+        userId: found.row.createdBy,
+        sessionId: '',
+        viaToken: true,
+        account: { accountId, accountName: found.accountName, role: found.row.role, approver: false },
+      };
+    }
   },
   { name: 'authentication' },
 );

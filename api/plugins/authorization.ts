@@ -27,7 +27,11 @@ export const authorization = fp(
       if (access === undefined || access === 'public') return;
       const caller = await app.authenticate(request);
       request.caller = caller;
-      if (access === 'signed-in') return;
+      if (access === 'signed-in') {
+        // The caller's own things (password, sessions, accounts) are for people, not for machines.
+        if (caller.viaToken) throw new AppError(403, 'not_for_api_tokens', 'API tokens cannot use this route; sign in as a person');
+        return;
+      }
       if (!caller.account) throw new AppError(403, 'no_account', 'Create an account or choose one of yours first');
       if (!can(caller.account.role, access)) {
         throw new AppError(403, 'forbidden', `Your role (${caller.account.role}) does not allow ${access}`, [{ message: `requires ${access}` }]);

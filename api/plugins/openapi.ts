@@ -19,6 +19,7 @@ export const openapi = fp(
           { name: 'auth', description: 'Sign-up, sign-in, sessions and the caller’s accounts' },
           { name: 'accounts', description: 'Accounts (organisations)' },
           { name: 'members', description: 'Members of an account, invitations, ownership' },
+          { name: 'tokens', description: 'API tokens for machines' },
           { name: 'jobs', description: 'Long-running jobs (Temporal workflows) and their progress' },
         ],
         components: {

@@ -9,10 +9,16 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
   }
+  interface FastifyInstance {
+    /** Every route with its declared access: the route × role tests walk it, so a new route is tested at once. */
+    routeAccess: { method: string; url: string; access: RouteAccess }[];
+  }
 }
 
 export const authorization = fp(
   async (app: FastifyInstance) => {
+    const routeAccess: FastifyInstance['routeAccess'] = [];
+    app.decorate('routeAccess', routeAccess);
     app.addHook('onRoute', (route) => {
       // The documentation routes of @fastify/swagger-ui are public by nature.
       if (route.url.startsWith('/docs')) return;
@@ -20,6 +26,7 @@ export const authorization = fp(
       if (!isRouteAccess(access)) {
         throw new Error(`route ${String(route.method)} ${route.url} declares no access (config.access: a permission, 'signed-in' or 'public')`);
       }
+      for (const method of [route.method].flat()) if (method !== 'HEAD') routeAccess.push({ method, url: route.url, access });
     });
     // onRequest: before the body is read or validated, so callers without the right get 401/403, not 400.
     app.addHook('onRequest', async (request) => {

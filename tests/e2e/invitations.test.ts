@@ -89,3 +89,27 @@ it('invites a teammate who accepts in another browser, and whose permissions fol
   await again.goto(link);
   expect(await again.getByTestId('invitation-status').textContent()).toContain('already used');
 });
+
+it('creates an API token that is shown once and works for a script, and revokes it', async () => {
+  const page = await platform.newPage(owner);
+  await page.goto(`${platform.webUrl}/tokens`);
+  await page.getByLabel('Name').fill('deploy pipeline');
+  await page.getByLabel('Role', { exact: true }).selectOption('responder');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const token = await (async () => {
+    await expect.poll(() => page.getByTestId('created-token').count(), { timeout: 15_000 }).toBe(1);
+    return page.getByLabel('Token', { exact: true }).inputValue();
+  })();
+  expect(token).toMatch(/^iit\./);
+  await shot(page, 'tokens-created');
+
+  const script = await platform.app.inject({ method: 'GET', url: '/api/jobs', headers: { authorization: `Bearer ${token}` } });
+  expect(script.statusCode).toBe(200);
+
+  await page.reload();
+  expect(await page.getByTestId('created-token').count()).toBe(0); // shown once
+  await page.getByTestId('token-deploy pipeline').getByRole('button', { name: 'Revoke' }).click();
+  await expect.poll(() => page.getByTestId('token-deploy pipeline').textContent(), { timeout: 15_000 }).toContain('revoked');
+  const after = await platform.app.inject({ method: 'GET', url: '/api/jobs', headers: { authorization: `Bearer ${token}` } });
+  expect(after.statusCode).toBe(401);
+});

@@ -80,3 +80,13 @@ export interface Invitation {
   createdAt: string;
   expiresAt: string;
 }
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  createdBy: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}

@@ -28,6 +28,7 @@ import { withAccount, withUser } from '../../db/tenancy.ts';
 import { deleteAccount, getUserById, listMembershipsOfUser, renameAccount, type MemberRole } from '../../db/users.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { AppDeps } from '../deps.ts';
+import type { Caller } from '../plugins/authentication.ts';
 import { AppError, notFound } from '../errors.ts';
 import { mayGrant, ROLE_RANK } from '../permissions.ts';
 import { MeResponse } from '../schemas/auth.ts';
@@ -247,6 +248,18 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     },
   );
 
+  /**
+   * The actor's role as of this transaction (not as of the request's start): two managers demoting each other at
+   * once cannot both act on rights one of them just lost. API tokens act with their own role.
+   */
+  const actorRole = async (tx: TransactionSql, accountId: string, caller: Caller): Promise<MemberRole> => {
+    const member = await getMember(tx, accountId, caller.userId);
+    if (!member) throw new AppError(403, 'forbidden', 'You are no longer a member of this account');
+    const tokenRole = caller.account!.role;
+    // A token never acts above its own role, whatever its creator holds.
+    return caller.viaToken && ROLE_RANK[tokenRole] < ROLE_RANK[member.role] ? tokenRole : member.role;
+  };
+
   /** Checks shared by changing a role and removing a member: rank, and the last owner. */
   const guardChange = async (tx: TransactionSql, accountId: string, actorRole: MemberRole, target: MemberRow, newRole: MemberRole | null) => {
     if (ROLE_RANK[target.role] > ROLE_RANK[actorRole]) {
@@ -272,7 +285,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       const member = await withAccount(sql, caller.accountId, async (tx) => {
         const target = await getMember(tx, caller.accountId, request.params.userId);
         if (!target) throw notFound('member', request.params.userId);
-        await guardChange(tx, caller.accountId, caller.role, target, request.body.role);
+        await guardChange(tx, caller.accountId, await actorRole(tx, caller.accountId, request.caller!), target, request.body.role);
         await setMemberRole(tx, caller.accountId, target.userId, request.body.role);
         return (await getMember(tx, caller.accountId, target.userId))!;
       });
@@ -292,7 +305,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       await withAccount(sql, caller.accountId, async (tx) => {
         const target = await getMember(tx, caller.accountId, request.params.userId);
         if (!target) throw notFound('member', request.params.userId);
-        await guardChange(tx, caller.accountId, caller.role, target, null);
+        await guardChange(tx, caller.accountId, await actorRole(tx, caller.accountId, request.caller!), target, null);
         await removeMember(tx, caller.accountId, target.userId);
       });
       request.log.info({ memberId: request.params.userId }, 'member removed');

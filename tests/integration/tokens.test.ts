@@ -47,6 +47,13 @@ it('lets a viewer token read but not run, and refuses a token above its creatorâ
   expect(escalate.json().error.code).toBe('cannot_grant');
 });
 
+it('acts with its own role, not its creatorâ€™s: an admin token cannot change an owner', async () => {
+  const { token } = (await owner.call({ method: 'POST', url: '/api/tokens', payload: { name: 'admin bot', role: 'admin' } })).json();
+  const res = await app.inject({ method: 'PATCH', url: `/api/members/${owner.userId}`, headers: bearer(token), payload: { role: 'viewer' } });
+  expect(res.statusCode).toBe(403);
+  expect(res.json().error.code).toBe('cannot_manage');
+});
+
 it('cannot act as the person: no password change, no account switching, no sign-in routes', async () => {
   const token = (await owner.call({ method: 'POST', url: '/api/tokens', payload: { name: 'ci', role: 'owner' } })).json().token;
   for (const [method, url, payload] of [

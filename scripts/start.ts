@@ -265,7 +265,8 @@ async function seedDemo(apiUrl: string): Promise<{ email: string; password: stri
       return undefined;
     }
   } else {
-    credentials = { email: DEMO_EMAIL, password: randomBytes(12).toString('base64url') };
+    // Hex: nothing in it a shell or a copy-paste would trip over (base64url can start with '-').
+    credentials = { email: DEMO_EMAIL, password: randomBytes(12).toString('hex') };
     res = await post('/api/auth/signup', { ...credentials, name: 'Demo user', accountName: 'Demo team' });
     if (res.status === 409) {
       info(`demo data: ${DEMO_EMAIL} exists but its password is unknown (${file} is gone)`);

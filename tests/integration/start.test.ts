@@ -20,15 +20,21 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const ports = {
-  API_PORT: await freePort(),
-  WEB_PORT: await freePort(),
-  WORKER_HEALTH_PORT: await freePort(),
-  PGLITE_PORT: await freePort(),
-  TEMPORAL_PORT: await freePort(),
-  TEMPORAL_UI_PORT: await freePort(),
-};
-const api = `http://127.0.0.1:${ports.API_PORT}`;
+// Fresh ports for every start: other test files run in parallel and take free ports too, so a start that finds
+// one taken is retried with new ones (`npm start` checks every port before it spawns anything).
+let ports: Record<'API_PORT' | 'WEB_PORT' | 'WORKER_HEALTH_PORT' | 'PGLITE_PORT' | 'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT', number>;
+let api: string;
+async function pickPorts(): Promise<void> {
+  ports = {
+    API_PORT: await freePort(),
+    WEB_PORT: await freePort(),
+    WORKER_HEALTH_PORT: await freePort(),
+    PGLITE_PORT: await freePort(),
+    TEMPORAL_PORT: await freePort(),
+    TEMPORAL_UI_PORT: await freePort(),
+  };
+  api = `http://127.0.0.1:${ports.API_PORT}`;
+}
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
 const json = async (res: Response): Promise<any> => res.json();
 
@@ -102,6 +108,21 @@ async function ready(run: { child: Child; output: () => string }): Promise<void>
   });
 }
 
+/** Starts on fresh ports until none of them was taken meanwhile (three tries), then waits until ready. */
+async function startReady(runNumber: number): Promise<{ child: Child; output: () => string }> {
+  for (let attempt = 1; ; attempt++) {
+    await pickPorts();
+    const run = start(runNumber, dataDir);
+    try {
+      await ready(run);
+      return run;
+    } catch (err) {
+      if (attempt < 3 && run.output().includes('is in use')) continue;
+      throw err;
+    }
+  }
+}
+
 async function ctrlC(run: { child: Child; output: () => string }, children: number[]): Promise<void> {
   run.child.process.kill('SIGINT');
   const code = await run.child.exited;
@@ -110,8 +131,7 @@ async function ctrlC(run: { child: Child; output: () => string }, children: numb
 }
 
 it('brings every part up healthy, completes the demo job, and stops every child on Ctrl-C', async () => {
-  const run = start(1);
-  await ready(run);
+  const run = await startReady(1);
   const out = run.output();
   for (const part of ['postgres', 'temporal', 'worker', 'api', 'web']) expect(out).toMatch(new RegExp(`✔ ${part}\\s`));
   expect(out).toContain(`Web UI http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
@@ -146,8 +166,7 @@ it('brings every part up healthy, completes the demo job, and stops every child 
 }, 240_000);
 
 it('reuses the data of the first start on the second', async () => {
-  const run = start(2);
-  await ready(run);
+  const run = await startReady(2);
   const auth = await demoAuth(); // the same demo user, with the password kept from the first start
   const { jobs } = await json(await fetch(`${api}/api/jobs`, { headers: auth }));
   expect(jobs).toHaveLength(1); // the first run's demo job, and no second seed
@@ -162,12 +181,24 @@ it('reuses the data of the first start on the second', async () => {
 it('stops what it already started when Ctrl-C comes during start-up', async () => {
   const fresh = mkdtempSync(join(tmpdir(), 'insights-start-early-'));
   try {
-    const run = start(3, fresh);
-    // Wait until the Temporal dev server process exists (it is not healthy yet on a fresh data folder) ...
-    const seen = await waitFor('the Temporal dev server to be spawned', () => {
-      const pids = descendants(run.child.process.pid!);
-      return describeProcesses(pids).some((p) => p.includes('start-dev')) ? pids : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 50, abortIf: () => (run.child.hasExited() ? `npm start exited:\n${run.output()}` : undefined) });
+    let run: { child: Child; output: () => string };
+    let seen: number[];
+    for (let attempt = 1; ; attempt++) {
+      await pickPorts();
+      run = start(3, fresh);
+      const current = run;
+      try {
+        // Wait until the Temporal dev server process exists (it is not healthy yet on a fresh data folder) ...
+        seen = await waitFor('the Temporal dev server to be spawned', () => {
+          const pids = descendants(current.child.process.pid!);
+          return describeProcesses(pids).some((p) => p.includes('start-dev')) ? pids : undefined;
+        }, { timeoutMs: 60_000, intervalMs: 50, abortIf: () => (current.child.hasExited() ? `npm start exited:\n${current.output()}` : undefined) });
+        break;
+      } catch (err) {
+        if (attempt < 3 && current.output().includes('is in use')) continue;
+        throw err;
+      }
+    }
     // ... then press Ctrl-C.
     await ctrlC(run, seen);
     expect(run.output()).toContain('temporal stopped');

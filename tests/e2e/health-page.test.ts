@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { stopChild } from '../../scripts/lib/processes.ts';
+import { stopChild, type Child } from '../../scripts/lib/processes.ts';
 import { freePort } from '../global-setup.ts';
 import { latestEmails } from '../../db/outbox.ts';
 import { waitFor } from '../helpers.ts';
@@ -151,11 +151,25 @@ it('resets a forgotten password through the emailed link, then signs in with the
 });
 
 it('says so when the API does not answer', async () => {
-  const port = await freePort();
-  const lonely = startWeb('web-without-api', port, `http://127.0.0.1:${await freePort()}`);
+  // A free port may be taken by a parallel test before the server binds it: then try another.
+  let lonely: Child | undefined;
+  let url = '';
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    lonely = startWeb('web-without-api', port, `http://127.0.0.1:${await freePort()}`);
+    const current = lonely;
+    try {
+      await waitFor('the second web server', async () => ((await fetch(`${url}/signin`)).ok ? true : undefined), {
+        timeoutMs: 30_000,
+        abortIf: () => (current.hasExited() ? 'exited' : undefined),
+      });
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !current.hasExited()) throw err;
+    }
+  }
   try {
-    const url = `http://127.0.0.1:${port}`;
-    await waitFor('the second web server', async () => ((await fetch(`${url}/signin`)).ok ? true : undefined), { timeoutMs: 30_000 });
     const context = await browser.newContext({ reducedMotion: 'reduce' });
     const page = await newPage(context);
     await page.goto(`${url}/signin`);
@@ -166,6 +180,6 @@ it('says so when the API does not answer', async () => {
     await page.screenshot({ path: join(SHOTS, 'signin-api-down.png'), fullPage: true });
     await context.close();
   } finally {
-    await stopChild(lonely, 5_000);
+    if (lonely) await stopChild(lonely, 5_000);
   }
 });

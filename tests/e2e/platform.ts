@@ -36,6 +36,21 @@ export function startWeb(name: string, port: number, apiUrl: string): Child {
 
 /** `beforeListen` runs on the API before it listens (to add a test hook, say). */
 export async function startPlatform(options: { beforeListen?: (app: FastifyInstance) => void } = {}): Promise<Platform> {
+  // The web server's port is chosen before it can be taken (the API writes links to it), so a parallel test file
+  // may take it first: then the whole platform starts again on a new one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPlatformOnce(options);
+    } catch (err) {
+      if (attempt < 3 && err instanceof PortTakenError) continue;
+      throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startPlatformOnce(options: { beforeListen?: (app: FastifyInstance) => void }): Promise<Platform> {
   mkdirSync(SHOTS, { recursive: true });
   const db = await createTestDatabase();
   const webPort = await freePort();
@@ -48,10 +63,23 @@ export async function startPlatform(options: { beforeListen?: (app: FastifyInsta
   options.beforeListen?.(app);
   const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const web = startWeb(`web-${webPort}`, webPort, apiUrl);
-  await waitFor('the web server', async () => ((await fetch(`${webUrl}/signin`)).ok ? true : undefined), {
-    timeoutMs: 30_000,
-    abortIf: () => (web.hasExited() ? 'the web server exited (did `npm run build:web` run?)' : undefined),
-  });
+  const stopServers = async () => {
+    await stopChild(web, 5_000);
+    await app.close();
+    await worker.stop();
+    await temporal.close();
+    await db.drop();
+  };
+  try {
+    await waitFor('the web server', async () => ((await fetch(`${webUrl}/signin`)).ok ? true : undefined), {
+      timeoutMs: 30_000,
+      abortIf: () => (web.hasExited() ? 'the web server exited (its port taken meanwhile, or `npm run build:web` did not run)' : undefined),
+    });
+  } catch (err) {
+    const taken = web.hasExited();
+    await stopServers();
+    throw taken ? new PortTakenError(String(err)) : err;
+  }
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   return {
     db,
@@ -67,11 +95,7 @@ export async function startPlatform(options: { beforeListen?: (app: FastifyInsta
     },
     async stop() {
       await browser.close();
-      await stopChild(web, 5_000);
-      await app.close();
-      await worker.stop();
-      await temporal.close();
-      await db.drop();
+      await stopServers();
     },
   };
 }

@@ -75,6 +75,10 @@ it('invites a teammate who accepts in another browser, and whose permissions fol
   await row.getByRole('button', { name: 'Save' }).click();
   await expect.poll(() => ownerPage.getByTestId('member-dorothy@example.com').locator('select').inputValue(), { timeout: 15_000 }).toBe('responder');
   await shot(ownerPage, 'members-role-changed');
+  await ownerPage.setViewportSize({ width: 360, height: 800 });
+  expect(await ownerPage.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'), 'no horizontal scroll at 360 px').toBeLessThanOrEqual(0);
+  await shot(ownerPage, 'members-360');
+  await ownerPage.setViewportSize({ width: 1280, height: 900 });
 
   // On their next page load the teammate may run jobs.
   await page.reload();

@@ -19,6 +19,17 @@ async function post(event: Parameters<Actions[string]>[0], path: string, body?: 
   await api(event, path, { method, ...(body === undefined ? {} : { body }) });
 }
 
+/** A row action: its success value, or the API's refusal shown above the members table. */
+async function memberAction<T>(run: () => Promise<void>, done: T, userId?: string) {
+  try {
+    await run();
+  } catch (err) {
+    if (err instanceof ApiError) return fail(err.status, { memberError: err.body.message, ...(userId ? { userId } : {}) });
+    throw err;
+  }
+  return done;
+}
+
 export const actions: Actions = {
   invite: async (event) => {
     const form = await event.request.formData();
@@ -33,24 +44,11 @@ export const actions: Actions = {
   role: async (event) => {
     const form = await event.request.formData();
     const userId = String(form.get('userId') ?? '');
-    try {
-      await post(event, `/api/members/${encodeURIComponent(userId)}`, { role: String(form.get('role') ?? '') }, 'PATCH');
-    } catch (err) {
-      if (err instanceof ApiError) return fail(err.status, { memberError: err.body.message, userId });
-      throw err;
-    }
-    return { updated: userId };
+    return memberAction(() => post(event, `/api/members/${encodeURIComponent(userId)}`, { role: String(form.get('role') ?? '') }, 'PATCH'), { updated: userId }, userId);
   },
   remove: async (event) => {
-    const form = await event.request.formData();
-    const userId = String(form.get('userId') ?? '');
-    try {
-      await post(event, `/api/members/${encodeURIComponent(userId)}`, undefined, 'DELETE');
-    } catch (err) {
-      if (err instanceof ApiError) return fail(err.status, { memberError: err.body.message, userId });
-      throw err;
-    }
-    return { removed: userId };
+    const userId = String((await event.request.formData()).get('userId') ?? '');
+    return memberAction(() => post(event, `/api/members/${encodeURIComponent(userId)}`, undefined, 'DELETE'), { removed: userId }, userId);
   },
   rename: async (event) => {
     const name = String((await event.request.formData()).get('name') ?? '');
@@ -72,22 +70,10 @@ export const actions: Actions = {
   },
   revoke: async (event) => {
     const id = String((await event.request.formData()).get('id') ?? '');
-    try {
-      await post(event, `/api/invitations/${encodeURIComponent(id)}/revoke`);
-    } catch (err) {
-      if (err instanceof ApiError) return fail(err.status, { memberError: err.body.message });
-      throw err;
-    }
-    return { revoked: id };
+    return memberAction(() => post(event, `/api/invitations/${encodeURIComponent(id)}/revoke`), { revoked: id });
   },
   resend: async (event) => {
     const id = String((await event.request.formData()).get('id') ?? '');
-    try {
-      await post(event, `/api/invitations/${encodeURIComponent(id)}/resend`);
-    } catch (err) {
-      if (err instanceof ApiError) return fail(err.status, { memberError: err.body.message });
-      throw err;
-    }
-    return { resent: id };
+    return memberAction(() => post(event, `/api/invitations/${encodeURIComponent(id)}/resend`), { resent: id });
   },
 };

@@ -9,6 +9,7 @@ import { authorization } from './plugins/authorization.ts';
 import { errorHandler } from './plugins/error-handler.ts';
 import { openapi } from './plugins/openapi.ts';
 import { validation } from './plugins/validation.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { memberRoutes } from './routes/members.ts';
@@ -70,6 +71,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(memberRoutes, { deps });
   await app.register(tokenRoutes, { deps });
   await app.register(jobRoutes, { deps });
+  await app.register(auditRoutes, { deps });
 
   return app;
 }

@@ -19,6 +19,7 @@ export const PERMISSIONS = {
   'tokens:manage': { roles: ['owner', 'admin'], summary: 'Create (up to their own role), list and revoke API tokens' },
   'account:rename': { roles: ['owner', 'admin'], summary: 'Rename the account' },
   'account:delete': { roles: ['owner'], summary: 'Delete the account and everything in it (typing its name to confirm)' },
+  'audit:read': { roles: ['owner', 'admin'], summary: 'Read the account’s audit log and verify its hash chain' },
 } as const satisfies Record<string, { roles: readonly Role[]; summary: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;

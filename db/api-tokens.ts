@@ -44,7 +44,10 @@ export async function touchApiToken(tx: TransactionSql, accountId: string, id: s
     where account_id = ${accountId} and id = ${id} and (last_used_at is null or last_used_at < now() - interval '1 minute')`;
 }
 
-export async function revokeApiToken(tx: TransactionSql, accountId: string, id: string): Promise<boolean> {
-  const rows = await tx`update api_tokens set revoked_at = now() where account_id = ${accountId} and id = ${id} and revoked_at is null`;
-  return rows.count === 1;
+/** Revokes a live token; answers it as revoked, or undefined when there was no live token with that id. */
+export async function revokeApiToken(tx: TransactionSql, accountId: string, id: string): Promise<ApiTokenRow | undefined> {
+  const [row] = await tx<[ApiTokenRow?]>`
+    update api_tokens set revoked_at = now() where account_id = ${accountId} and id = ${id} and revoked_at is null
+    returning ${columns(tx)}`;
+  return row;
 }

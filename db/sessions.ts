@@ -22,18 +22,19 @@ export async function createSession(
 }
 
 /** A live session (not revoked, not expired) of that user, or undefined. */
-export async function getLiveSession(sql: Sql, id: string, userId: string): Promise<SessionRow | undefined> {
-  const [row] = await sql<[SessionRow?]>`
-    select id, user_id as "userId", current_account_id as "currentAccountId"
-    from sessions
-    where id = ${id} and user_id = ${userId} and revoked_at is null and expires_at > now()`;
+/** A live session with its user's email (the name the audit log gives its actions). */
+export async function getLiveSession(sql: Sql, id: string, userId: string): Promise<(SessionRow & { email: string }) | undefined> {
+  const [row] = await sql<[(SessionRow & { email: string })?]>`
+    select s.id, s.user_id as "userId", s.current_account_id as "currentAccountId", u.email
+    from sessions s join users u on u.id = s.user_id
+    where s.id = ${id} and s.user_id = ${userId} and s.revoked_at is null and s.expires_at > now()`;
   return row;
 }
 
 export type RotateOutcome =
   | { kind: 'rotated'; session: SessionRow }
   | { kind: 'unknown' }
-  | { kind: 'reused'; sessionId: string }
+  | { kind: 'reused'; sessionId: string; userId: string }
   | { kind: 'dead'; sessionId: string };
 
 /**
@@ -46,8 +47,10 @@ export async function rotateRefreshToken(sql: Sql, oldHash: Buffer, newHash: Buf
       select session_id as "sessionId", used_at as "usedAt" from refresh_tokens where token_hash = ${oldHash} for update`;
     if (!token) return { kind: 'unknown' } as const;
     if (token.usedAt) {
-      await tx`update sessions set revoked_at = now(), revoked_reason = 'refresh token reused' where id = ${token.sessionId} and revoked_at is null`;
-      return { kind: 'reused', sessionId: token.sessionId } as const;
+      const [revoked] = await tx<[{ userId: string }]>`
+        update sessions set revoked_at = coalesce(revoked_at, now()), revoked_reason = coalesce(revoked_reason, 'refresh token reused')
+        where id = ${token.sessionId} returning user_id as "userId"`;
+      return { kind: 'reused', sessionId: token.sessionId, userId: revoked.userId } as const;
     }
     const [session] = await tx<[SessionRow?]>`
       update sessions set last_used_at = now()
@@ -66,8 +69,11 @@ export async function sessionOfRefreshToken(sql: Sql, hash: Buffer): Promise<str
   return row?.sessionId;
 }
 
-export async function revokeSession(sql: Sql, id: string, reason: string): Promise<void> {
-  await sql`update sessions set revoked_at = now(), revoked_reason = ${reason} where id = ${id} and revoked_at is null`;
+/** Ends a live session; answers whose it was, or undefined when it had already ended. */
+export async function revokeSession(sql: Sql, id: string, reason: string): Promise<{ userId: string } | undefined> {
+  const [row] = await sql<[{ userId: string }?]>`
+    update sessions set revoked_at = now(), revoked_reason = ${reason} where id = ${id} and revoked_at is null returning user_id as "userId"`;
+  return row;
 }
 
 export async function setSessionAccount(sql: Sql, id: string, accountId: string): Promise<void> {

@@ -9,6 +9,7 @@ import { buildApp } from '../api/app.ts';
 import { connectTemporal, type TemporalClient } from '../temporal/client.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
+import { latestEmails } from '../db/outbox.ts';
 import { createSql, type Sql } from '../db/sql.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { WORKFLOWS_PATH, createWorker } from '../temporal/worker.ts';
@@ -109,6 +110,25 @@ export async function signUp(app: FastifyInstance, options: { accountName?: stri
     password,
     call: (opts) => app.inject({ ...opts, headers: { ...(opts.headers ?? {}), authorization: `Bearer ${token}` } } as InjectOptions),
   };
+}
+
+/** The token of the newest emailed link to `path` for `email` (the outbox stands in for the mailbox). */
+export async function emailedToken(db: TestDatabase, email: string, path: string): Promise<string> {
+  const [mail] = await latestEmails(db.admin, { recipient: email, limit: 1 });
+  const link = new RegExp(`${path.replace(/[/?]/g, '\\$&')}\\?token=(\\S+)`).exec(mail?.body ?? '')?.[1];
+  if (!link) throw new Error(`no email with a ${path} link for ${email}`);
+  return decodeURIComponent(link);
+}
+
+/** A new owner with a new member of the given role in the owner's account, joined by invitation. */
+export async function joinedTeam(app: FastifyInstance, db: TestDatabase, role: 'admin' | 'responder' | 'viewer'): Promise<{ owner: SignedIn; member: SignedIn }> {
+  const owner = await signUp(app);
+  const member = await signUp(app);
+  const invite = await owner.call({ method: 'POST', url: '/api/invitations', payload: { email: member.email, role } });
+  if (invite.statusCode !== 201) throw new Error(`invitation failed: ${invite.statusCode} ${invite.body}`);
+  const accepted = await member.call({ method: 'POST', url: '/api/invitations/accept', payload: { token: await emailedToken(db, member.email, '/invitations/accept') } });
+  if (accepted.statusCode !== 200) throw new Error(`accepting failed: ${accepted.statusCode} ${accepted.body}`);
+  return { owner, member };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

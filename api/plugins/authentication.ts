@@ -5,6 +5,7 @@ import cookie from '@fastify/cookie';
 import jwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { AuditActor } from '../../db/audit.ts';
 import { getLiveSession } from '../../db/sessions.ts';
 import type { Sql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
@@ -41,6 +42,10 @@ export interface Caller {
   sessionId: string;
   /** An API token (a machine), not a person's session: it may not act on the user's own things. */
   viaToken: boolean;
+  /** The API token's id, when the caller is one. */
+  tokenId?: string;
+  /** How the audit log names the caller: the user's email, or `API token “name” (email of its creator)`. */
+  label: string;
   /** The session's current account and the caller's role there; undefined before they have one. */
   account: AccountContext | undefined;
 }
@@ -112,7 +117,7 @@ export const authentication = fp(
         const membership = await withAccount(opts.sql, accountId, (tx) => getMembership(tx, accountId, claims.sub), claims.sub);
         if (membership) account = { accountId, accountName: membership.accountName, role: membership.role, approver: membership.approver };
       }
-      return { userId: claims.sub, sessionId: claims.sid, viaToken: false, account };
+      return { userId: claims.sub, sessionId: claims.sid, viaToken: false, label: session.email, account };
     });
 
     /** An API token: live, and still backed by a member who may grant its role (or it lapsed with them). */
@@ -124,16 +129,24 @@ export const authentication = fp(
         if (!creator || ROLE_RANK[creator.role] < ROLE_RANK[row.role]) return undefined;
         await touchApiToken(tx, accountId, row.id);
         const [account] = await tx<[{ name: string }]>`select name from accounts where id = ${accountId}`;
-        return { row, accountName: account.name };
+        return { row, accountName: account.name, creatorEmail: creator.email };
       });
       if (!found) throw new AppError(401, 'invalid_token', 'This API token is not valid (revoked, or its creator can no longer grant its role)');
       return {
         userId: found.row.createdBy,
         sessionId: '',
         viaToken: true,
+        tokenId: found.row.id,
+        label: `API token “${found.row.name}” (${found.creatorEmail})`,
         account: { accountId, accountName: found.accountName, role: found.row.role, approver: false },
       };
     }
   },
   { name: 'authentication' },
 );
+
+/** The caller as the audit log records them, with where the request came from. */
+export function auditActor(request: FastifyRequest): AuditActor {
+  const caller = request.caller;
+  return { userId: caller?.userId ?? null, tokenId: caller?.tokenId ?? null, label: caller?.label ?? 'anonymous', ip: request.ip, requestId: request.id };
+}

@@ -15,6 +15,7 @@ import {
 } from '../../db/sessions.ts';
 import { withAccount, withUser } from '../../db/tenancy.ts';
 import { enqueueEmail } from '../../db/outbox.ts';
+import { appendAudit, appendPlatformAudit } from '../../db/audit.ts';
 import {
   consumePasswordReset,
   createAccountWithOwner,
@@ -33,6 +34,7 @@ import { burnPasswordCheck, hashPassword, passwordWeakness, verifyPassword } fro
 import { hashToken, newRefreshToken, REFRESH_COOKIE } from '../auth/tokens.ts';
 import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../deps.ts';
+import { auditActor } from '../plugins/authentication.ts';
 import { AppError, notFound } from '../errors.ts';
 import { ChangePasswordBody, CreateAccountBody, MeResponse, ResetConfirmBody, ResetRequestBody, SignInBody, SignUpBody, SwitchAccountBody, TokenResponse } from '../schemas/auth.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
@@ -130,10 +132,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
         }
         throw err;
       }
+      const actor = { ...auditActor(request), userId: user.id, label: email };
+      await appendPlatformAudit(sql, { action: 'user.signed_up', actor, subjectUserId: user.id });
       let accountId: string | null = null;
       if (request.body.accountName) {
         const id = randomUUID();
-        await withAccount(sql, id, (tx) => createAccountWithOwner(tx, { id, name: request.body.accountName!.trim(), ownerId: user.id }), user.id);
+        const name = request.body.accountName.trim();
+        await withAccount(sql, id, async (tx) => {
+          await createAccountWithOwner(tx, { id, name, ownerId: user.id });
+          await appendAudit(tx, id, { action: 'account.created', actor, subjectUserId: user.id, target: { type: 'account', id }, details: { name } });
+        }, user.id);
         accountId = id;
       }
       request.log.info({ userId: user.id }, 'user signed up');
@@ -150,13 +158,30 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     async (request, reply) => {
       const email = request.body.email.trim().toLowerCase();
       const user = await findUserByEmail(sql, email);
-      const valid = await guardedPasswordCheck(reply, email, request.ip, () =>
-        user ? verifyPassword(request.body.password, user.passwordHash) : burnPasswordCheck(request.body.password).then(() => false),
-      );
+      // An unknown address is recorded without it: people type passwords into the email field.
+      const actor = { ...auditActor(request), userId: null, label: user ? email : 'unknown address' };
+      let valid: boolean;
+      try {
+        valid = await guardedPasswordCheck(reply, email, request.ip, () =>
+          user ? verifyPassword(request.body.password, user.passwordHash) : burnPasswordCheck(request.body.password).then(() => false),
+        );
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'too_many_attempts') {
+          await appendPlatformAudit(sql, { action: 'user.sign_in_locked', actor, subjectUserId: user?.id ?? null });
+        }
+        throw err;
+      }
       if (!user || !valid) {
+        await appendPlatformAudit(sql, { action: 'user.sign_in_failed', actor, subjectUserId: user?.id ?? null, details: { reason: user ? 'wrong_password' : 'unknown_email' } });
         request.log.info({ reason: 'invalid_credentials' }, 'sign-in refused');
         throw new AppError(401, 'invalid_credentials', 'The email or the password is wrong');
       }
+      await appendPlatformAudit(sql, {
+        action: 'user.signed_in',
+        actor: { ...actor, userId: user.id },
+        subjectUserId: user.id,
+        details: { userAgent: request.headers['user-agent']?.slice(0, 200) ?? null },
+      });
       // Act for the user's first account (by name); the account switcher changes it.
       const memberships = await withUser(sql, user.id, (tx) => listMembershipsOfUser(tx, user.id));
       request.log.info({ userId: user.id }, 'user signed in');
@@ -183,6 +208,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       if (outcome.kind !== 'rotated') {
         clearRefreshCookie(reply);
         if (outcome.kind === 'reused') {
+          await appendPlatformAudit(sql, {
+            action: 'session.refresh_reused',
+            actor: { ...auditActor(request), userId: null, label: 'a refresh token presented twice' },
+            subjectUserId: outcome.userId,
+            target: { type: 'session', id: outcome.sessionId },
+          });
           request.log.warn({ sessionId: outcome.sessionId }, 'refresh token reused: session revoked');
           throw new AppError(401, 'refresh_token_reused', 'This sign-in was used from elsewhere and has been ended for safety; sign in again');
         }
@@ -213,7 +244,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       const token = request.cookies[REFRESH_COOKIE];
       let sessionId = token ? await sessionOfRefreshToken(sql, hashToken(token)) : undefined;
       if (!sessionId && request.headers.authorization) sessionId = (await app.authenticate(request)).sessionId;
-      if (sessionId) await revokeSession(sql, sessionId, 'signed out');
+      const ended = sessionId ? await revokeSession(sql, sessionId, 'signed out') : undefined;
+      if (ended && sessionId) {
+        const user = await getUserById(sql, ended.userId);
+        await appendPlatformAudit(sql, {
+          action: 'user.signed_out',
+          actor: { ...auditActor(request), userId: ended.userId, label: user?.email ?? 'deleted user' },
+          subjectUserId: ended.userId,
+          target: { type: 'session', id: sessionId },
+        });
+      }
       clearRefreshCookie(reply);
       return reply.status(204).send(null);
     },
@@ -276,7 +316,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     async (request, reply) => {
       const caller = request.caller!;
       const id = randomUUID();
-      await withAccount(sql, id, (tx) => createAccountWithOwner(tx, { id, name: request.body.name.trim(), ownerId: caller.userId }), caller.userId);
+      const name = request.body.name.trim();
+      await withAccount(sql, id, async (tx) => {
+        await createAccountWithOwner(tx, { id, name, ownerId: caller.userId });
+        await appendAudit(tx, id, { action: 'account.created', actor: auditActor(request), subjectUserId: caller.userId, target: { type: 'account', id }, details: { name } });
+      }, caller.userId);
       await setSessionAccount(sql, caller.sessionId, id);
       const user = (await getUserById(sql, caller.userId))!;
       const memberships = await withUser(sql, user.id, (tx) => listMembershipsOfUser(tx, user.id));
@@ -309,7 +353,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       const weakness = passwordWeakness(request.body.newPassword, { email: user.email, name: user.name });
       if (weakness) throw weakPasswordError(weakness, 'newPassword');
       const hash = await hashPassword(request.body.newPassword);
-      await sql.begin((tx) => setPassword(tx, user.id, hash, caller.sessionId, 'password changed'));
+      await sql.begin(async (tx) => {
+        await setPassword(tx, user.id, hash, caller.sessionId, 'password changed');
+        await appendPlatformAudit(tx, { action: 'user.password_changed', actor: auditActor(request), subjectUserId: user.id, details: { otherSessionsEnded: true } });
+      });
       request.log.info({ userId: user.id }, 'password changed');
       return reply.status(204).send(null);
     },
@@ -372,6 +419,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
         const userId = await consumePasswordReset(tx, hashToken(request.body.token));
         if (!userId) throw new AppError(410, 'invalid_reset_link', 'This reset link is not valid any more; ask for a new one');
         await setPassword(tx, userId, hash, undefined, 'password reset');
+        const [owner] = await tx<[{ email: string }]>`select email from users where id = ${userId}`;
+        await appendPlatformAudit(tx, {
+          action: 'user.password_reset',
+          actor: { ...auditActor(request), userId, label: owner.email },
+          subjectUserId: userId,
+          details: { via: 'emailed link', sessionsEnded: true },
+        });
       });
       return reply.status(204).send(null);
     },

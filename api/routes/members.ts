@@ -22,13 +22,14 @@ import {
   type MemberRow,
 } from '../../db/invitations.ts';
 import { enqueueEmail } from '../../db/outbox.ts';
+import { appendAudit } from '../../db/audit.ts';
 import { setSessionAccount } from '../../db/sessions.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount, withUser } from '../../db/tenancy.ts';
 import { deleteAccount, getUserById, listMembershipsOfUser, renameAccount, type MemberRole } from '../../db/users.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { AppDeps } from '../deps.ts';
-import type { Caller } from '../plugins/authentication.ts';
+import { auditActor, type Caller } from '../plugins/authentication.ts';
 import { AppError, notFound } from '../errors.ts';
 import { mayGrant, ROLE_RANK } from '../permissions.ts';
 import { MeResponse } from '../schemas/auth.ts';
@@ -156,6 +157,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         }
         const row = (await getInvitation(tx, caller.accountId, id))!;
         await inviteEmail(tx, row, token, caller.accountName, row.invitedByName);
+        await appendAudit(tx, caller.accountId, { action: 'invitation.created', actor: auditActor(request), target: { type: 'invitation', id }, details: { email, role: row.role } });
         return row;
       }, request.caller!.userId);
       request.log.info({ invitationId: id, role: invitation.role }, 'invitation sent');
@@ -167,8 +169,16 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     '/api/invitations/:id/revoke',
     { config: { access: 'members:invite' }, schema: { tags: ['members'], summary: 'Revoke an open invitation (its link stops working)', params: InvitationParams, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
-      const revoked = await withAccount(sql, request.accountId, (tx) => revokeInvitation(tx, request.accountId, request.params.id));
-      if (!revoked) throw notFound('open invitation', request.params.id);
+      await withAccount(sql, request.accountId, async (tx) => {
+        const invitation = await getInvitation(tx, request.accountId, request.params.id);
+        if (!invitation || !(await revokeInvitation(tx, request.accountId, request.params.id))) throw notFound('open invitation', request.params.id);
+        await appendAudit(tx, request.accountId, {
+          action: 'invitation.revoked',
+          actor: auditActor(request),
+          target: { type: 'invitation', id: invitation.id },
+          details: { email: invitation.email, role: invitation.role },
+        });
+      });
       return reply.status(204).send(null);
     },
   );
@@ -184,6 +194,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         if (!renewed) throw notFound('open invitation', request.params.id);
         const row = (await getInvitation(tx, caller.accountId, request.params.id))!;
         await inviteEmail(tx, row, token, caller.accountName, row.invitedByName);
+        await appendAudit(tx, caller.accountId, { action: 'invitation.resent', actor: auditActor(request), target: { type: 'invitation', id: row.id }, details: { email: row.email, role: row.role } });
         return row;
       });
       return { invitation: invitationView(invitation) };
@@ -241,6 +252,13 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         }
         if (!(await markInvitationAccepted(tx, accountId, inv.id, user.id))) throw new AppError(410, 'invitation_used', 'This invitation was already used; ask for a new one');
         await addMember(tx, accountId, user.id, inv.role);
+        await appendAudit(tx, accountId, {
+          action: 'invitation.accepted',
+          actor: auditActor(request),
+          subjectUserId: user.id,
+          target: { type: 'invitation', id: inv.id },
+          details: { email: user.email, role: inv.role, invitedBy: inv.invitedBy },
+        });
       }, caller.userId);
       await setSessionAccount(sql, caller.sessionId, accountId);
       request.log.info({ accountId }, 'invitation accepted');
@@ -287,6 +305,15 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         if (!target) throw notFound('member', request.params.userId);
         await guardChange(tx, caller.accountId, await actorRole(tx, caller.accountId, request.caller!), target, request.body.role);
         await setMemberRole(tx, caller.accountId, target.userId, request.body.role);
+        if (target.role !== request.body.role) {
+          await appendAudit(tx, caller.accountId, {
+            action: 'member.role_changed',
+            actor: auditActor(request),
+            subjectUserId: target.userId,
+            target: { type: 'member', id: target.userId },
+            details: { email: target.email, from: target.role, to: request.body.role },
+          });
+        }
         return (await getMember(tx, caller.accountId, target.userId))!;
       });
       request.log.info({ memberId: member.userId, role: member.role }, 'member role changed');
@@ -307,6 +334,13 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         if (!target) throw notFound('member', request.params.userId);
         await guardChange(tx, caller.accountId, await actorRole(tx, caller.accountId, request.caller!), target, null);
         await removeMember(tx, caller.accountId, target.userId);
+        await appendAudit(tx, caller.accountId, {
+          action: 'member.removed',
+          actor: auditActor(request),
+          subjectUserId: target.userId,
+          target: { type: 'member', id: target.userId },
+          details: { email: target.email, role: target.role },
+        });
       });
       request.log.info({ memberId: request.params.userId }, 'member removed');
       return reply.status(204).send(null);
@@ -323,6 +357,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         const self = (await getMember(tx, account.accountId, caller.userId))!;
         await guardChange(tx, account.accountId, account.role, self, null);
         await removeMember(tx, account.accountId, caller.userId);
+        await appendAudit(tx, account.accountId, { action: 'member.left', actor: auditActor(request), subjectUserId: caller.userId, target: { type: 'member', id: caller.userId }, details: { role: self.role } });
       }, caller.userId);
       const after = await me(caller.userId, null);
       const next = after.memberships[0]?.accountId ?? null;
@@ -347,6 +382,13 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         await lockOwners(tx, accountId);
         await setMemberRole(tx, accountId, target.userId, 'owner');
         await setMemberRole(tx, accountId, caller.userId, 'admin');
+        await appendAudit(tx, accountId, {
+          action: 'account.ownership_transferred',
+          actor: auditActor(request),
+          subjectUserId: target.userId,
+          target: { type: 'member', id: target.userId },
+          details: { to: target.email, previousRoleOfNewOwner: target.role, previousOwnerNowAdmin: caller.label },
+        });
         return listMembers(tx, accountId);
       });
       request.log.info({ newOwner: request.body.userId }, 'ownership transferred');
@@ -362,7 +404,12 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     },
     async (request) => {
       const caller = request.caller!;
-      await withAccount(sql, caller.account!.accountId, (tx) => renameAccount(tx, caller.account!.accountId, request.body.name.trim()));
+      const accountId = caller.account!.accountId;
+      const name = request.body.name.trim();
+      await withAccount(sql, accountId, async (tx) => {
+        await renameAccount(tx, accountId, name);
+        await appendAudit(tx, accountId, { action: 'account.renamed', actor: auditActor(request), target: { type: 'account', id: accountId }, details: { from: caller.account!.accountName, to: name } });
+      });
       request.log.info({ accountId: caller.account!.accountId }, 'account renamed');
       return me(caller.userId, caller.account!.accountId);
     },
@@ -386,7 +433,11 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       if (request.body.confirmName !== account.accountName) {
         throw new AppError(400, 'confirmation_mismatch', 'Type the account’s name exactly to delete it', [{ field: 'confirmName', in: 'body', message: 'body.confirmName does not match the account name' }]);
       }
-      await withAccount(sql, account.accountId, (tx) => deleteAccount(tx, account.accountId), caller.userId);
+      await withAccount(sql, account.accountId, async (tx) => {
+        // The entry outlives the account (no foreign key): the chain ends with who deleted it.
+        await appendAudit(tx, account.accountId, { action: 'account.deleted', actor: auditActor(request), target: { type: 'account', id: account.accountId }, details: { name: account.accountName } });
+        await deleteAccount(tx, account.accountId);
+      }, caller.userId);
       request.log.warn({ accountId: account.accountId }, 'account deleted');
       const after = await me(caller.userId, null);
       const next = after.memberships[0]?.accountId ?? null;

@@ -3,9 +3,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenRow } from '../../db/api-tokens.ts';
+import { appendAudit } from '../../db/audit.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { AppDeps } from '../deps.ts';
+import { auditActor } from '../plugins/authentication.ts';
 import { AppError, notFound } from '../errors.ts';
 import { mayGrant } from '../permissions.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
@@ -50,9 +52,11 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
         throw new AppError(403, 'cannot_grant', `A token cannot have a role above your own (${account.role})`, [{ field: 'role', in: 'body', message: 'body.role is above your own role' }]);
       }
       const token = `iit.${account.accountId}.${randomBytes(32).toString('base64url')}`;
-      const row = await withAccount(sql, account.accountId, (tx) =>
-        createApiToken(tx, { id: randomUUID(), accountId: account.accountId, name: request.body.name.trim(), role: request.body.role, tokenHash: hashToken(token), createdBy: caller.userId }),
-      );
+      const row = await withAccount(sql, account.accountId, async (tx) => {
+        const created = await createApiToken(tx, { id: randomUUID(), accountId: account.accountId, name: request.body.name.trim(), role: request.body.role, tokenHash: hashToken(token), createdBy: caller.userId });
+        await appendAudit(tx, account.accountId, { action: 'token.created', actor: auditActor(request), target: { type: 'api_token', id: created.id }, details: { name: created.name, role: created.role } });
+        return created;
+      });
       request.log.info({ tokenId: row.id, role: row.role }, 'API token created');
       return reply.status(201).send({ token, apiToken: view(row) });
     },
@@ -62,8 +66,11 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
     '/api/tokens/:id/revoke',
     { config: { access: 'tokens:manage' }, schema: { tags: ['tokens'], summary: 'Revoke an API token at once', params: ApiTokenParams, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
-      const revoked = await withAccount(sql, request.accountId, (tx) => revokeApiToken(tx, request.accountId, request.params.id));
-      if (!revoked) throw notFound('API token', request.params.id);
+      await withAccount(sql, request.accountId, async (tx) => {
+        const token = await revokeApiToken(tx, request.accountId, request.params.id);
+        if (!token) throw notFound('API token', request.params.id);
+        await appendAudit(tx, request.accountId, { action: 'token.revoked', actor: auditActor(request), target: { type: 'api_token', id: request.params.id }, details: { name: token.name, role: token.role } });
+      });
       request.log.info({ tokenId: request.params.id }, 'API token revoked');
       return reply.status(204).send(null);
     },

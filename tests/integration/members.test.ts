@@ -2,8 +2,7 @@
 // and every route refusing the roles it should.
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { latestEmails } from '../../db/outbox.ts';
-import { signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { emailedToken, joinedTeam, signUp, useApi, type TestDatabase } from '../helpers.ts';
 
 const api = useApi();
 let db: TestDatabase;
@@ -13,24 +12,8 @@ beforeAll(() => {
   ({ db, app } = api);
 });
 
-/** The token from the newest invitation email to `email` (the outbox stands in for the mailbox). */
-async function invitationToken(email: string): Promise<string> {
-  const [mail] = await latestEmails(db.admin, { recipient: email, limit: 1 });
-  const link = /\/invitations\/accept\?token=(\S+)/.exec(mail?.body ?? '')?.[1];
-  if (!link) throw new Error(`no invitation email for ${email}`);
-  return decodeURIComponent(link);
-}
-
-/** An owner with a member of the given role in the owner's account. */
-async function teamWith(role: 'admin' | 'responder' | 'viewer'): Promise<{ owner: SignedIn; member: SignedIn }> {
-  const owner = await signUp(app);
-  const member = await signUp(app);
-  const invite = await owner.call({ method: 'POST', url: '/api/invitations', payload: { email: member.email, role } });
-  expect(invite.statusCode, invite.body).toBe(201);
-  const accepted = await member.call({ method: 'POST', url: '/api/invitations/accept', payload: { token: await invitationToken(member.email) } });
-  expect(accepted.statusCode, accepted.body).toBe(200);
-  return { owner, member };
-}
+const invitationToken = (email: string) => emailedToken(db, email, '/invitations/accept');
+const teamWith = (role: 'admin' | 'responder' | 'viewer') => joinedTeam(app, db, role);
 
 describe('invitations', () => {
   it('emails a link that lets the invited address join with the role, once', async () => {

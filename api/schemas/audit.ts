@@ -1,0 +1,48 @@
+// The audit log: entries of the account's chain, its verification, and a user's own security events.
+import { Type } from 'typebox';
+import { DateTime } from './common.ts';
+
+export const AuditEntry = Type.Object({
+  seq: Type.Integer({ description: 'Position in the account’s chain, from 1' }),
+  occurredAt: DateTime,
+  action: Type.String({ description: 'What happened, e.g. `member.role_changed`' }),
+  actor: Type.Object({
+    userId: Type.Union([Type.String(), Type.Null()]),
+    tokenId: Type.Union([Type.String(), Type.Null()]),
+    label: Type.String({ description: 'The actor as named at the time: an email, or an API token and its creator' }),
+  }),
+  subjectUserId: Type.Union([Type.String(), Type.Null()]),
+  target: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  requestId: Type.Union([Type.String(), Type.Null()]),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  hash: Type.String({ description: 'SHA-256 over the entry and the previous entry’s hash (hex)' }),
+});
+
+export const AuditQuery = Type.Object(
+  {
+    before: Type.Optional(Type.Integer({ minimum: 1, description: 'Entries before this sequence number (the previous page’s `nextBefore`)' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    action: Type.Optional(
+      Type.String({ pattern: '^[a-z_]+\\.([a-z_]+)?$', maxLength: 60, description: 'One action (`token.created`) or a family (`member.`)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const AuditPage = Type.Object({
+  entries: Type.Array(AuditEntry),
+  nextBefore: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as `before` for older entries; null on the last page' }),
+});
+
+export const AuditVerification = Type.Object({
+  valid: Type.Boolean(),
+  entries: Type.Integer(),
+  headHash: Type.Union([Type.String(), Type.Null()], { description: 'Keep it elsewhere: a later rewrite of the whole chain would change it' }),
+  firstBroken: Type.Optional(
+    Type.Object({ seq: Type.Integer(), reason: Type.Union([Type.Literal('content_changed'), Type.Literal('link_broken'), Type.Literal('gap'), Type.Literal('head_mismatch')]) }),
+  ),
+  checkedAt: DateTime,
+});
+
+export const SecurityEvents = Type.Object({ events: Type.Array(AuditEntry) });

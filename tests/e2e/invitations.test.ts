@@ -117,3 +117,30 @@ it('creates an API token that is shown once and works for a script, and revokes 
   const after = await platform.app.inject({ method: 'GET', url: '/api/jobs', headers: { authorization: `Bearer ${token}` } });
   expect(after.statusCode).toBe(401);
 });
+
+it('shows the owner a verified audit log of what happened, and each person their own sign-in activity', async () => {
+  const page = await platform.newPage(owner);
+  await page.goto(`${platform.webUrl}/audit`);
+  expect(await page.getByTestId('audit-verified').textContent()).toMatch(/Chain verified\.\s+\d+ entries, none changed or missing/);
+  const entries = page.getByTestId('audit-entries');
+  expect(await entries.locator('li[data-action="member.role_changed"]').textContent()).toContain('katherine@example.com changed dorothy@example.com from viewer to responder');
+  expect(await entries.locator('li[data-action="token.revoked"]').textContent()).toContain('revoked the API token “deploy pipeline”');
+  await shot(page, 'audit-log');
+  await page.getByLabel('Show').selectOption('member.');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect.poll(() => page.url()).toContain('action=member.');
+  expect(await entries.locator('li').count()).toBe(1);
+  await page.setViewportSize({ width: 360, height: 800 });
+  await page.goto(`${platform.webUrl}/audit`);
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'), 'no horizontal scroll at 360 px').toBeLessThanOrEqual(0);
+  await shot(page, 'audit-log-360');
+
+  // The teammate, a responder, has no audit log, but sees their own sign-ins.
+  const mine = await platform.newPage(teammate);
+  await mine.goto(`${platform.webUrl}/audit`);
+  expect(await mine.getByText('Only owners and admins read the audit log').count()).toBe(1);
+  expect(await mine.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+  await mine.goto(`${platform.webUrl}/profile`);
+  expect(await mine.getByTestId('activity').textContent()).toContain('signed up');
+  await shot(mine, 'profile-activity');
+});

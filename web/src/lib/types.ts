@@ -90,3 +90,24 @@ export interface ApiToken {
   lastUsedAt: string | null;
   revokedAt: string | null;
 }
+
+export interface AuditEntry {
+  seq: number;
+  occurredAt: string;
+  action: string;
+  actor: { userId: string | null; tokenId: string | null; label: string };
+  subjectUserId: string | null;
+  target: { type: string; id: string } | null;
+  ip: string | null;
+  requestId: string | null;
+  details: Record<string, unknown>;
+  hash: string;
+}
+
+export interface AuditVerification {
+  valid: boolean;
+  entries: number;
+  headHash: string | null;
+  firstBroken?: { seq: number; reason: 'content_changed' | 'link_broken' | 'gap' | 'head_mismatch' };
+  checkedAt: string;
+}

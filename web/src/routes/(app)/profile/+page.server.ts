@@ -1,7 +1,12 @@
-// Profile: who you are, and changing your password (your other sessions end).
+// Profile: who you are, your recent sign-in activity, and changing your password (your other sessions end).
 import { api } from '$lib/server/api';
 import { formFailure } from '$lib/server/forms';
-import type { Actions } from './$types';
+import type { AuditEntry } from '$lib/types';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => ({
+  activity: (await api<{ events: AuditEntry[] }>(event, '/api/auth/activity')).events,
+});
 
 export const actions: Actions = {
   password: async (event) => {

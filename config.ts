@@ -45,6 +45,11 @@ export interface Config {
     /** Sign-ups and password-reset requests per client address and minute (each costs a password hash or an email). */
     readonly signUpsPerMinute: number;
   };
+  /**
+   * Email: with `smtpUrl` (smtp:// or smtps://, credentials in the URL) the worker sends what the outbox holds;
+   * without it, emails stay in the outbox for a developer to read (`npm run outbox`).
+   */
+  readonly email: { readonly smtpUrl: string | undefined; readonly from: string };
   readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined };
   readonly pinecone: { readonly apiKey: string | undefined; readonly index: string | undefined };
   readonly aws: { readonly region: string | undefined };
@@ -158,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
       cookieSecure: bool(env, 'COOKIE_SECURE', nodeEnv === 'production'),
       signUpsPerMinute: int(env, 'SIGNUP_RATE_LIMIT_PER_MINUTE', 10, 1),
     },
+    email: { smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']), from: str(env, 'SMTP_FROM') ?? 'Incident Insights <no-reply@incident-insights.local>' },
     openai: { baseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:']), apiKey: str(env, 'OPENAI_API_KEY'), model: str(env, 'OPENAI_MODEL') },
     pinecone: { apiKey: str(env, 'PINECONE_API_KEY'), index: str(env, 'PINECONE_INDEX') },
     aws: { region: str(env, 'AWS_REGION') },

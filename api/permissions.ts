@@ -12,7 +12,12 @@ export const PERMISSIONS = {
   'jobs:run': { roles: ['owner', 'admin', 'responder'], summary: 'Start jobs' },
   'jobs:cancel': { roles: ['owner', 'admin', 'responder'], summary: 'Cancel running jobs' },
   'members:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See the account’s members and their roles' },
-  'members:invite': { roles: ['owner', 'admin'], summary: 'Invite people (up to their own role), see, resend and revoke invitations' },
+  'members:invite': {
+    roles: ['owner', 'admin'],
+    summary: 'Invite people (up to their own role), see, resend and revoke invitations',
+    // Invitations are emails to other people: an unconfirmed sign-up must not turn the platform into a spam relay.
+    confirmedEmail: true,
+  },
   'members:manage': { roles: ['owner', 'admin'], summary: 'Change members’ roles (up to their own) and remove members (not owners, unless owner)' },
   'account:leave': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'Leave the account (not as its last owner)' },
   'account:transfer': { roles: ['owner'], summary: 'Hand ownership to another member' },
@@ -20,7 +25,7 @@ export const PERMISSIONS = {
   'account:rename': { roles: ['owner', 'admin'], summary: 'Rename the account' },
   'account:delete': { roles: ['owner'], summary: 'Delete the account and everything in it (typing its name to confirm)' },
   'audit:read': { roles: ['owner', 'admin'], summary: 'Read the account’s audit log and verify its hash chain' },
-} as const satisfies Record<string, { roles: readonly Role[]; summary: string }>;
+} as const satisfies Record<string, { roles: readonly Role[]; summary: string; confirmedEmail?: true }>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -30,6 +35,11 @@ export type Permission = keyof typeof PERMISSIONS;
  * probes, sign-up, sign-in). A route that declares nothing fails at start-up, never silently open.
  */
 export type RouteAccess = Permission | 'signed-in' | 'public';
+
+/** Permissions that also need the caller (for an API token: its creator) to have confirmed their email address. */
+export function needsConfirmedEmail(permission: Permission): boolean {
+  return 'confirmedEmail' in PERMISSIONS[permission];
+}
 
 export function can(role: Role, permission: Permission): boolean {
   return (PERMISSIONS[permission].roles as readonly Role[]).includes(role);
@@ -49,7 +59,7 @@ export function renderMatrix(): string {
   const header = `| permission | ${ROLES.join(' | ')} | what it allows |`;
   const rule = `| --- | ${ROLES.map(() => ':-:').join(' | ')} | --- |`;
   const rows = (Object.keys(PERMISSIONS) as Permission[]).map(
-    (p) => `| \`${p}\` | ${ROLES.map((r) => (can(r, p) ? '✔' : '')).join(' | ')} | ${PERMISSIONS[p].summary} |`,
+    (p) => `| \`${p}\` | ${ROLES.map((r) => (can(r, p) ? '✔' : '')).join(' | ')} | ${PERMISSIONS[p].summary}${needsConfirmedEmail(p) ? ' (needs a confirmed email address)' : ''} |`,
   );
   return [header, rule, ...rows].join('\n');
 }

@@ -7,6 +7,7 @@ import { migrate } from '../db/migrate.ts';
 import { createSql } from '../db/sql.ts';
 import { connectTemporal } from '../temporal/client.ts';
 import { ensureNamespace, ensureSearchAttributes } from '../temporal/search-attributes.ts';
+import { ensureSchedules } from '../temporal/schedules.ts';
 import { buildApp, loggerOptions } from './app.ts';
 
 const config = loadConfig();
@@ -34,6 +35,7 @@ const temporal = await connectTemporal({ address: config.temporal.address, names
 // The API starts workflows with our search attributes: make sure they exist even before any worker ran.
 await ensureNamespace(temporal.connection, config.temporal.namespace);
 await ensureSearchAttributes(temporal.connection, config.temporal.namespace);
+await ensureSchedules(temporal, config);
 const app = await buildApp({ config, sql, temporal, version, jwtSecret }, { logger: loggerOptions(config.logLevel) });
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -88,11 +88,13 @@ export interface MemberRow {
   role: MemberRole;
   approver: boolean;
   joinedAt: Date;
+  /** Whether the member confirmed their email address. */
+  emailVerified: boolean;
 }
 
 export async function listMembers(tx: TransactionSql, accountId: string): Promise<MemberRow[]> {
   return tx<MemberRow[]>`
-    select m.user_id as "userId", u.name, u.email, m.role, m.approver, m.created_at as "joinedAt"
+    select m.user_id as "userId", u.name, u.email, m.role, m.approver, m.created_at as "joinedAt", u.email_verified_at is not null as "emailVerified"
     from memberships m join users u on u.id = m.user_id
     where m.account_id = ${accountId}
     order by u.name, u.email`;
@@ -100,7 +102,7 @@ export async function listMembers(tx: TransactionSql, accountId: string): Promis
 
 export async function getMember(tx: TransactionSql, accountId: string, userId: string): Promise<MemberRow | undefined> {
   const [row] = await tx<[MemberRow?]>`
-    select m.user_id as "userId", u.name, u.email, m.role, m.approver, m.created_at as "joinedAt"
+    select m.user_id as "userId", u.name, u.email, m.role, m.approver, m.created_at as "joinedAt", u.email_verified_at is not null as "emailVerified"
     from memberships m join users u on u.id = m.user_id
     where m.account_id = ${accountId} and m.user_id = ${userId}`;
   return row;

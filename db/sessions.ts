@@ -21,11 +21,10 @@ export async function createSession(
   });
 }
 
-/** A live session (not revoked, not expired) of that user, or undefined. */
-/** A live session with its user's email (the name the audit log gives its actions). */
-export async function getLiveSession(sql: Sql, id: string, userId: string): Promise<(SessionRow & { email: string }) | undefined> {
-  const [row] = await sql<[(SessionRow & { email: string })?]>`
-    select s.id, s.user_id as "userId", s.current_account_id as "currentAccountId", u.email
+/** A live session (not revoked, not expired) of that user, with the user's email (the audit log's name for them). */
+export async function getLiveSession(sql: Sql, id: string, userId: string): Promise<(SessionRow & { email: string; emailVerified: boolean }) | undefined> {
+  const [row] = await sql<[(SessionRow & { email: string; emailVerified: boolean })?]>`
+    select s.id, s.user_id as "userId", s.current_account_id as "currentAccountId", u.email, u.email_verified_at is not null as "emailVerified"
     from sessions s join users u on u.id = s.user_id
     where s.id = ${id} and s.user_id = ${userId} and s.revoked_at is null and s.expires_at > now()`;
   return row;

@@ -7,7 +7,12 @@ export interface UserRow {
   name: string;
   passwordHash: string;
   passwordChangedAt: Date;
+  /** When the user proved they read this address (a confirmation, reset or invitation link); null until then. */
+  emailVerifiedAt: Date | null;
 }
+
+const userColumns = (sql: Sql) => sql`
+  id, email, name, password_hash as "passwordHash", password_changed_at as "passwordChangedAt", email_verified_at as "emailVerifiedAt"`;
 
 export class EmailTakenError extends Error {
   override name = 'EmailTakenError';
@@ -25,15 +30,13 @@ export async function createUser(sql: Sql | TransactionSql, user: { id: string; 
 /** For sign-in, before anyone's context exists: runs as the connecting role (users has RLS enabled, not forced). */
 export async function findUserByEmail(sql: Sql, email: string): Promise<UserRow | undefined> {
   const [row] = await sql<[UserRow?]>`
-    select id, email, name, password_hash as "passwordHash", password_changed_at as "passwordChangedAt"
-    from users where email = ${email}`;
+    select ${userColumns(sql)} from users where email = ${email}`;
   return row;
 }
 
 export async function getUserById(sql: Sql, id: string): Promise<UserRow | undefined> {
   const [row] = await sql<[UserRow?]>`
-    select id, email, name, password_hash as "passwordHash", password_changed_at as "passwordChangedAt"
-    from users where id = ${id}`;
+    select ${userColumns(sql)} from users where id = ${id}`;
   return row;
 }
 
@@ -107,4 +110,33 @@ export async function consumePasswordReset(sql: Sql | TransactionSql, tokenHash:
     where token_hash = ${tokenHash} and used_at is null and expires_at > now()
     returning user_id as "userId"`;
   return row?.userId;
+}
+
+export async function createEmailVerification(sql: Sql | TransactionSql, link: { tokenHash: Buffer; userId: string; email: string; expiresAt: Date }): Promise<void> {
+  await sql`insert into email_verifications (token_hash, user_id, email, expires_at) values (${link.tokenHash}, ${link.userId}, ${link.email}, ${link.expiresAt})`;
+}
+
+export async function recentEmailVerifications(sql: Sql, userId: string, seconds: number): Promise<number> {
+  const [row] = await sql<[{ n: number }]>`
+    select count(*)::int as n from email_verifications where user_id = ${userId} and created_at > now() - make_interval(secs => ${seconds})`;
+  return row.n;
+}
+
+/**
+ * Takes a confirmation link once and marks the address confirmed: the user, or undefined when the link is unknown,
+ * used, expired, or was sent to an address the user no longer has.
+ */
+export async function consumeEmailVerification(sql: Sql | TransactionSql, tokenHash: Buffer): Promise<{ userId: string; email: string } | undefined> {
+  const [link] = await sql<[{ userId: string; email: string }?]>`
+    update email_verifications set used_at = now()
+    where token_hash = ${tokenHash} and used_at is null and expires_at > now()
+    returning user_id as "userId", email`;
+  if (!link) return undefined;
+  return (await markEmailVerified(sql, link.userId, link.email)) ? link : undefined;
+}
+
+/** Marks the user's address confirmed, if it still is `email` (a link proves the mailbox it went to, nothing else). */
+export async function markEmailVerified(sql: Sql | TransactionSql, userId: string, email: string): Promise<boolean> {
+  const rows = await sql`update users set email_verified_at = coalesce(email_verified_at, now()) where id = ${userId} and email = ${email}`;
+  return rows.count === 1;
 }

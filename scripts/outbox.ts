@@ -12,7 +12,9 @@ try {
   const emails = await latestEmails(sql, { limit: 10, ...(recipient ? { recipient } : {}) });
   if (emails.length === 0) console.log('The outbox is empty.');
   for (const email of emails.reverse()) {
-    console.log(`\n#${email.id}  ${email.createdAt.toISOString()}  to ${email.recipient}${email.sentAt ? '  (sent)' : ''}\nSubject: ${email.subject}\n\n${email.body}`);
+    const state = email.sentAt ? '  (sent)' : email.failedAt ? `  (refused: ${email.lastError})` : '';
+    const body = email.body ?? '(body removed after sending: its links were in the recipient’s mailbox)';
+    console.log(`\n#${email.id}  ${email.createdAt.toISOString()}  to ${email.recipient}${state}\nSubject: ${email.subject}\n\n${body}`);
   }
 } finally {
   await sql.end();

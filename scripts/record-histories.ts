@@ -32,7 +32,7 @@ const sql = createSql(database.url, { max: 4 });
 await migrate(sql);
 const connection = await NativeConnection.connect({ address: server.address });
 await ensureSearchAttributes(connection, 'default');
-const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record-histories', sql, identity: 'record-histories' });
+const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record-histories', sql, email: config.email, identity: 'record-histories' });
 const temporal = await connectTemporal({ address: server.address, namespace: 'default' });
 const app = await buildApp({ config, sql, temporal, version: 'record', jwtSecret: randomBytes(48).toString('base64url') });
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { childEnv, loadConfig, type Config } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { createSql, pingDatabase } from '../db/sql.ts';
+import { markEmailVerified } from '../db/users.ts';
 import { resolveTemporalCli, startDevServer, waitForTemporal } from '../temporal/dev-server.ts';
 import { mainTaskQueue } from '../temporal/task-queues.ts';
 import { spawnChild, stopChild, waitFor, type Child } from './lib/processes.ts';
@@ -235,7 +236,7 @@ async function main(config: Config): Promise<void> {
   await waitFor('the web server', () => httpOk(webUrl), { timeoutMs: 60_000, intervalMs: 300, abortIf: exitedEarly(web) });
   ok('web', webUrl);
 
-  const demo = await seedDemo(apiUrl);
+  const demo = await seedDemo(apiUrl, databaseUrl);
   await waitFor('all parts healthy', () => httpOk(`${apiUrl}/api/health`), { timeoutMs: 90_000, intervalMs: 500 });
   console.log(`\n${color(1, 'Ready')}: open ${webUrl}  (Ctrl-C stops everything)`);
   if (demo) console.log(`  sign in as ${demo.email} with password ${demo.password}  (kept in ${join(config.dataDir, 'demo-credentials.json')})`);
@@ -247,7 +248,7 @@ const DEMO_EMAIL = 'demo@incident-insights.local';
  * Demo data on a fresh platform: a demo user (owner of the "Demo team" account) whose password is kept in
  * .data/demo-credentials.json, and one echo job, so the first page shows a job and the Temporal UI a workflow.
  */
-async function seedDemo(apiUrl: string): Promise<{ email: string; password: string } | undefined> {
+async function seedDemo(apiUrl: string, databaseUrl: string): Promise<{ email: string; password: string } | undefined> {
   const file = join(config.dataDir, 'demo-credentials.json');
   const post = (path: string, body: unknown, token?: string) =>
     fetch(`${apiUrl}${path}`, {
@@ -274,6 +275,14 @@ async function seedDemo(apiUrl: string): Promise<{ email: string; password: stri
     }
     if (!res.ok) throw new Error(`seeding the demo user failed: ${res.status} ${await res.text()}`);
     writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+    // The demo address has no mailbox to open a confirmation link in: confirm it here, so the demo can invite.
+    const sql = createSql(databaseUrl, { max: 1, applicationName: 'incident-insights-start' });
+    try {
+      const user = (await res.clone().json()) as { user: { id: string } };
+      await markEmailVerified(sql, user.user.id, DEMO_EMAIL);
+    } finally {
+      await sql.end();
+    }
     info('demo data: created the demo user and the "Demo team" account');
   }
   const { accessToken } = (await res.json()) as { accessToken: string };

@@ -16,6 +16,8 @@ export interface CreateWorkerOptions {
   namespace: string;
   taskQueue: string;
   sql: Sql;
+  /** Where emails go (SMTP, or nowhere: the outbox keeps them). */
+  email: Config['email'];
   identity?: string;
   /** A pre-built bundle (tests bundle once); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkflowBundleWithSourceMap;
@@ -29,7 +31,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     identity,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ sql: options.sql, workerIdentity: identity }),
+    activities: createActivities({ sql: options.sql, workerIdentity: identity, email: options.email }),
     // After a crash, the next workflow task leaves the dead worker's sticky queue after this long.
     stickyQueueScheduleToStartTimeout: '5 seconds',
     // A cancel reaches an activity only in the answer to a heartbeat: send them at least every second, so a
@@ -67,7 +69,7 @@ export async function runWorker(config: Config): Promise<void> {
   try {
     await ensureNamespace(connection, config.temporal.namespace);
     await ensureSearchAttributes(connection, config.temporal.namespace);
-    const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: mainTaskQueue(config), sql });
+    const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: mainTaskQueue(config), sql, email: config.email });
     if (config.worker.healthPort) health = await startHealthServer(worker, config.worker.healthPort, config.worker.healthHost);
     // Worker.create installs SIGINT/SIGTERM handlers that shut it down gracefully; run() resolves once drained.
     await worker.run();

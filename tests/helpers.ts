@@ -74,13 +74,18 @@ mkdirSync(resolve('test-results'), { recursive: true });
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
 /** The API as the tests use it: real dependencies, the test JWT secret. */
-export function buildTestApp(config: Config, sql: Sql, temporal: TemporalClient): Promise<FastifyInstance> {
+export async function buildTestApp(config: Config, sql: Sql, temporal: TemporalClient): Promise<FastifyInstance> {
   // Errors (5xx) go to a file, so a failing test's cause can be read without changing the test.
-  return buildApp(
+  const app = await buildApp(
     { config, sql, temporal, version: 'test', jwtSecret: config.secrets.jwtSecret ?? TEST_JWT_SECRET },
     { logger: { level: 'error', file: resolve('test-results', 'api-errors.log') } },
   );
+  databaseOfApp.set(app, sql);
+  return app;
 }
+
+/** Which database each test app uses, so signUp can read the confirmation email like the user would. */
+const databaseOfApp = new WeakMap<FastifyInstance, Sql>();
 
 export interface SignedIn {
   token: string;
@@ -93,8 +98,11 @@ export interface SignedIn {
 }
 
 let signUps = 0;
-/** Signs a new user up through the API, with a new account they own. */
-export async function signUp(app: FastifyInstance, options: { accountName?: string; email?: string } = {}): Promise<SignedIn> {
+/**
+ * Signs a new user up through the API, with a new account they own, and (unless `confirmEmail` is false) confirms
+ * their address with the emailed link, as most people do before inviting anyone.
+ */
+export async function signUp(app: FastifyInstance, options: { accountName?: string; email?: string; confirmEmail?: boolean } = {}): Promise<SignedIn> {
   signUps += 1;
   const email = options.email ?? `user-${process.pid}-${signUps}-${randomBytes(3).toString('hex')}@example.com`;
   const password = 'a sturdy test passphrase';
@@ -102,6 +110,12 @@ export async function signUp(app: FastifyInstance, options: { accountName?: stri
   if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`);
   const body = res.json();
   const token = body.accessToken as string;
+  const db = databaseOfApp.get(app);
+  if ((options.confirmEmail ?? true) && db) {
+    const link = await emailedToken(db, email, '/verify-email');
+    const confirmed = await app.inject({ method: 'POST', url: '/api/auth/verify-email', payload: { token: link } });
+    if (confirmed.statusCode !== 204) throw new Error(`confirming the email failed: ${confirmed.statusCode} ${confirmed.body}`);
+  }
   return {
     token,
     userId: body.user.id,
@@ -113,9 +127,10 @@ export async function signUp(app: FastifyInstance, options: { accountName?: stri
 }
 
 /** The token of the newest emailed link to `path` for `email` (the outbox stands in for the mailbox). */
-export async function emailedToken(db: TestDatabase, email: string, path: string): Promise<string> {
-  const [mail] = await latestEmails(db.admin, { recipient: email, limit: 1 });
-  const link = new RegExp(`${path.replace(/[/?]/g, '\\$&')}\\?token=(\\S+)`).exec(mail?.body ?? '')?.[1];
+export async function emailedToken(sql: Sql, email: string, path: string): Promise<string> {
+  const pattern = new RegExp(`${path.replace(/[/?]/g, '\\$&')}\\?token=(\\S+)`);
+  const mails = await latestEmails(sql, { recipient: email, limit: 10 });
+  const link = mails.map((mail) => pattern.exec(mail.body ?? '')?.[1]).find(Boolean);
   if (!link) throw new Error(`no email with a ${path} link for ${email}`);
   return decodeURIComponent(link);
 }
@@ -126,7 +141,7 @@ export async function joinedTeam(app: FastifyInstance, db: TestDatabase, role: '
   const member = await signUp(app);
   const invite = await owner.call({ method: 'POST', url: '/api/invitations', payload: { email: member.email, role } });
   if (invite.statusCode !== 201) throw new Error(`invitation failed: ${invite.statusCode} ${invite.body}`);
-  const accepted = await member.call({ method: 'POST', url: '/api/invitations/accept', payload: { token: await emailedToken(db, member.email, '/invitations/accept') } });
+  const accepted = await member.call({ method: 'POST', url: '/api/invitations/accept', payload: { token: await emailedToken(db.admin, member.email, '/invitations/accept') } });
   if (accepted.statusCode !== 200) throw new Error(`accepting failed: ${accepted.statusCode} ${accepted.body}`);
   return { owner, member };
 }
@@ -154,6 +169,7 @@ export async function startWorker(config: Config, sql: Sql, identity?: string): 
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     sql,
+    email: config.email,
     workflowBundle: await workflowBundle(),
     ...(identity ? { identity } : {}),
   });

@@ -34,8 +34,24 @@ export interface FinishJobInput {
   error?: string;
 }
 
+export interface DeliverEmailInput {
+  /** The outbox row: the address, subject and body stay in the database, out of workflow histories. */
+  emailId: string;
+}
+
+export interface DeliverEmailResult {
+  /** `kept`: no SMTP server is configured, the email stays in the outbox; `already_done`: sent or refused before. */
+  outcome: 'sent' | 'kept' | 'already_done';
+}
+
+export interface StrandedEmailsInput {
+  limit: number;
+}
+
 export interface Activities {
   markJobRunning(input: MarkJobRunningInput): Promise<void>;
   writeEcho(input: WriteEchoInput): Promise<WriteEchoResult>;
   finishJob(input: FinishJobInput): Promise<void>;
+  deliverEmail(input: DeliverEmailInput): Promise<DeliverEmailResult>;
+  strandedEmails(input: StrandedEmailsInput): Promise<string[]>;
 }

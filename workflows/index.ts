@@ -1,2 +1,3 @@
 // Every workflow, re-exported: this file is the worker's workflowsPath and what the API imports to start them.
 export * from './echo.ts';
+export * from './email.ts';

@@ -15,10 +15,12 @@ export const FailureType = {
   rateLimited: 'RateLimited',
   /** A dependency is down or timed out; retried with backoff. */
   unavailable: 'Unavailable',
+  /** The mail server refused an email for good (unknown mailbox, policy): sending it again would be refused again. */
+  emailRejected: 'EmailRejected',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
-export const NON_RETRYABLE_FAILURE_TYPES: string[] = [FailureType.invalid, FailureType.auth, FailureType.notFound, FailureType.jobClosed];
+export const NON_RETRYABLE_FAILURE_TYPES: string[] = [FailureType.invalid, FailureType.auth, FailureType.notFound, FailureType.jobClosed, FailureType.emailRejected];
 
 /** Short database writes: bookkeeping of jobs. */
 export const databaseActivity: ActivityOptions = {
@@ -44,6 +46,21 @@ export const longRunningActivity: ActivityOptions = {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+  },
+};
+
+/**
+ * Sending one email: a mail server that is down is tried again for about two and a half hours (2 s doubling to
+ * 10 min, 25 attempts), after which the sweep picks the email up again; a refusal for good stops at once.
+ */
+export const emailActivity: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    maximumAttempts: 25,
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   },
 };

@@ -44,6 +44,8 @@ export interface Caller {
   viaToken: boolean;
   /** The API token's id, when the caller is one. */
   tokenId?: string;
+  /** Whether the user (for a token: its creator) confirmed their email address. */
+  emailVerified: boolean;
   /** How the audit log names the caller: the user's email, or `API token “name” (email of its creator)`. */
   label: string;
   /** The session's current account and the caller's role there; undefined before they have one. */
@@ -117,7 +119,7 @@ export const authentication = fp(
         const membership = await withAccount(opts.sql, accountId, (tx) => getMembership(tx, accountId, claims.sub), claims.sub);
         if (membership) account = { accountId, accountName: membership.accountName, role: membership.role, approver: membership.approver };
       }
-      return { userId: claims.sub, sessionId: claims.sid, viaToken: false, label: session.email, account };
+      return { userId: claims.sub, sessionId: claims.sid, viaToken: false, label: session.email, emailVerified: session.emailVerified, account };
     });
 
     /** An API token: live, and still backed by a member who may grant its role (or it lapsed with them). */
@@ -129,7 +131,7 @@ export const authentication = fp(
         if (!creator || ROLE_RANK[creator.role] < ROLE_RANK[row.role]) return undefined;
         await touchApiToken(tx, accountId, row.id);
         const [account] = await tx<[{ name: string }]>`select name from accounts where id = ${accountId}`;
-        return { row, accountName: account.name, creatorEmail: creator.email };
+        return { row, accountName: account.name, creatorEmail: creator.email, creatorVerified: creator.emailVerified };
       });
       if (!found) throw new AppError(401, 'invalid_token', 'This API token is not valid (revoked, or its creator can no longer grant its role)');
       return {
@@ -137,6 +139,7 @@ export const authentication = fp(
         sessionId: '',
         viaToken: true,
         tokenId: found.row.id,
+        emailVerified: found.creatorVerified,
         label: `API token “${found.row.name}” (${found.creatorEmail})`,
         account: { accountId, accountName: found.accountName, role: found.row.role, approver: false },
       };

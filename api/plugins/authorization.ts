@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.ts';
-import { can, isRouteAccess, type RouteAccess } from '../permissions.ts';
+import { can, isRouteAccess, needsConfirmedEmail, type RouteAccess } from '../permissions.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -42,6 +42,9 @@ export const authorization = fp(
       if (!caller.account) throw new AppError(403, 'no_account', 'Create an account or choose one of yours first');
       if (!can(caller.account.role, access)) {
         throw new AppError(403, 'forbidden', `Your role (${caller.account.role}) does not allow ${access}`, [{ message: `requires ${access}` }]);
+      }
+      if (needsConfirmedEmail(access) && !caller.emailVerified) {
+        throw new AppError(403, 'email_unconfirmed', 'Confirm your email address first: open the link we sent you (or send a new one from your profile)');
       }
       request.accountId = caller.account.accountId;
     });

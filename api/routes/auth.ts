@@ -13,6 +13,7 @@ import {
   sessionOfRefreshToken,
   setSessionAccount,
 } from '../../db/sessions.ts';
+import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount, withUser } from '../../db/tenancy.ts';
 import { enqueueEmail } from '../../db/outbox.ts';
 import { appendAudit, appendPlatformAudit } from '../../db/audit.ts';
@@ -29,20 +30,38 @@ import {
   recentPasswordResets,
   setPassword,
   type MembershipRow,
+  type UserRow,
+  createEmailVerification,
+  consumeEmailVerification,
+  recentEmailVerifications,
+  markEmailVerified,
 } from '../../db/users.ts';
+import { deliverEmails } from '../email-delivery.ts';
 import { burnPasswordCheck, hashPassword, passwordWeakness, verifyPassword } from '../auth/passwords.ts';
 import { hashToken, newRefreshToken, REFRESH_COOKIE } from '../auth/tokens.ts';
 import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../deps.ts';
 import { auditActor } from '../plugins/authentication.ts';
 import { AppError, notFound } from '../errors.ts';
-import { ChangePasswordBody, CreateAccountBody, MeResponse, ResetConfirmBody, ResetRequestBody, SignInBody, SignUpBody, SwitchAccountBody, TokenResponse } from '../schemas/auth.ts';
+import { ChangePasswordBody, CreateAccountBody, MeResponse, ResetConfirmBody, VerifyEmailBody, ResetRequestBody, SignInBody, SignUpBody, SwitchAccountBody, TokenResponse } from '../schemas/auth.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
 
 /** Failed sign-ins tolerated per email and per address within the window; the next attempt is refused. */
 export const SIGN_IN_LIMITS = { perEmail: 10, perAddress: 50, windowSeconds: 60 } as const;
 
 const authErrors = { ...commonErrors, 401: ErrorResponse, 429: ErrorResponse };
+
+/** Confirmation links live a day; a user may ask for five an hour. */
+const VERIFICATION_TTL_MS = 24 * 3600 * 1000;
+const VERIFICATIONS_PER_HOUR = 5;
+
+/** The user as the API shows them to themselves. */
+export const userView = (user: Pick<UserRow, 'id' | 'email' | 'name' | 'emailVerifiedAt'>) => ({
+  id: user.id,
+  email: user.email,
+  name: user.name,
+  emailVerified: user.emailVerifiedAt !== null,
+});
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql, config } = deps;
@@ -83,7 +102,24 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     m ? { accountId: m.accountId, accountName: m.accountName, role: m.role, approver: m.approver } : null;
 
   /** A new session (a new refresh-token family) for the user, acting for `accountId`. */
-  const startSession = async (request: FastifyRequest, reply: FastifyReply, user: { id: string; email: string; name: string }, accountId: string | null) => {
+  /** Queues a confirmation link to the user's address, in the caller's transaction; answers the outbox id. */
+  const queueVerification = async (tx: TransactionSql, user: { id: string; email: string; name: string }): Promise<string> => {
+    const token = randomBytes(32).toString('base64url');
+    await createEmailVerification(tx, { tokenHash: hashToken(token), userId: user.id, email: user.email, expiresAt: new Date(Date.now() + VERIFICATION_TTL_MS) });
+    return enqueueEmail(tx, {
+      recipient: user.email,
+      subject: 'Confirm your email for Incident Insights',
+      body: [
+        `Hello ${user.name},`,
+        '',
+        `Confirm that ${user.email} is yours within a day: ${config.web.origin}/verify-email?token=${encodeURIComponent(token)}`,
+        '',
+        'Until then you can use Incident Insights, but not invite people. If you did not sign up, ignore this email.',
+      ].join('\n'),
+    });
+  };
+
+  const startSession = async (request: FastifyRequest, reply: FastifyReply, user: Pick<UserRow, 'id' | 'email' | 'name' | 'emailVerifiedAt'>, accountId: string | null) => {
     const sessionId = randomUUID();
     const refresh = newRefreshToken();
     await createSession(
@@ -103,7 +139,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     return {
       accessToken: await app.issueAccessToken({ sub: user.id, sid: sessionId }),
       expiresIn: config.auth.accessTokenTtlSeconds,
-      user: { id: user.id, email: user.email, name: user.name },
+      user: userView(user),
       account: membershipView(membership),
     };
   };
@@ -123,9 +159,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       const email = request.body.email.trim().toLowerCase();
       const weakness = passwordWeakness(request.body.password, { email, name: request.body.name });
       if (weakness) throw new AppError(400, 'weak_password', `password ${weakness}`, [{ field: 'password', in: 'body', message: `body.password ${weakness}` }]);
-      const user = { id: randomUUID(), email, name: request.body.name.trim() };
+      const user = { id: randomUUID(), email, name: request.body.name.trim(), emailVerifiedAt: null };
+      const passwordHash = await hashPassword(request.body.password);
+      let verificationEmail: string;
       try {
-        await createUser(sql, { ...user, passwordHash: await hashPassword(request.body.password) });
+        verificationEmail = await sql.begin(async (tx) => {
+          await createUser(tx, { ...user, passwordHash });
+          return queueVerification(tx, user);
+        });
       } catch (err) {
         if (err instanceof EmailTakenError) {
           throw new AppError(409, 'email_taken', 'An account with this email exists; sign in instead', [{ field: 'email', in: 'body', message: 'body.email is already registered' }]);
@@ -144,6 +185,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
         }, user.id);
         accountId = id;
       }
+      await deliverEmails(deps, [verificationEmail], request.log);
       request.log.info({ userId: user.id }, 'user signed up');
       return reply.status(201).send(await startSession(request, reply, user, accountId));
     },
@@ -228,7 +270,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       return {
         accessToken: await app.issueAccessToken({ sub: user.id, sid: session.id }),
         expiresIn: config.auth.accessTokenTtlSeconds,
-        user: { id: user.id, email: user.email, name: user.name },
+        user: userView(user),
         account: membershipView(membership),
       };
     },
@@ -271,7 +313,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       if (!user) throw new AppError(401, 'session_ended', 'This session has ended; sign in again');
       const memberships = await withUser(sql, user.id, (tx) => listMembershipsOfUser(tx, user.id));
       return {
-        user: { id: user.id, email: user.email, name: user.name },
+        user: userView(user),
         account: caller.account ? { ...caller.account } : null,
         memberships: memberships.map((m) => membershipView(m)!),
       };
@@ -298,7 +340,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       await setSessionAccount(sql, caller.sessionId, accountId);
       const user = (await getUserById(sql, caller.userId))!;
       const memberships = await withUser(sql, user.id, (tx) => listMembershipsOfUser(tx, user.id));
-      return { user: { id: user.id, email: user.email, name: user.name }, account: membershipView(membership), memberships: memberships.map((m) => membershipView(m)!) };
+      return { user: userView(user), account: membershipView(membership), memberships: memberships.map((m) => membershipView(m)!) };
     },
   );
 
@@ -325,7 +367,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       const user = (await getUserById(sql, caller.userId))!;
       const memberships = await withUser(sql, user.id, (tx) => listMembershipsOfUser(tx, user.id));
       const account = memberships.find((m) => m.accountId === id);
-      return reply.status(201).send({ user: { id: user.id, email: user.email, name: user.name }, account: membershipView(account), memberships: memberships.map((m) => membershipView(m)!) });
+      return reply.status(201).send({ user: userView(user), account: membershipView(account), memberships: memberships.map((m) => membershipView(m)!) });
     },
   );
 
@@ -380,9 +422,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       // At most five links an hour per user: more would only help someone flooding their mailbox.
       if (user && (await recentPasswordResets(sql, user.id, 3600)) < 5) {
         const token = randomBytes(32).toString('base64url');
-        await sql.begin(async (tx) => {
+        const emailId = await sql.begin(async (tx) => {
           await createPasswordReset(tx, { tokenHash: hashToken(token), userId: user.id, expiresAt: new Date(Date.now() + 3600_000) });
-          await enqueueEmail(tx, {
+          return enqueueEmail(tx, {
             recipient: user.email,
             subject: 'Reset your Incident Insights password',
             body: [
@@ -394,6 +436,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
             ].join('\n'),
           });
         });
+        await deliverEmails(deps, [emailId], request.log);
       }
       return reply.status(202).send(null);
     },
@@ -420,6 +463,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
         if (!userId) throw new AppError(410, 'invalid_reset_link', 'This reset link is not valid any more; ask for a new one');
         await setPassword(tx, userId, hash, undefined, 'password reset');
         const [owner] = await tx<[{ email: string }]>`select email from users where id = ${userId}`;
+        // The link reached the mailbox: that confirms the address as well.
+        await markEmailVerified(tx, userId, owner.email);
         await appendPlatformAudit(tx, {
           action: 'user.password_reset',
           actor: { ...auditActor(request), userId, label: owner.email },
@@ -428,6 +473,55 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
         });
       });
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/verify-email',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Confirm an email address with the emailed link (valid for a day, once)',
+        body: VerifyEmailBody,
+        response: { 204: Type.Null(), 410: ErrorResponse, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      await sql.begin(async (tx) => {
+        const confirmed = await consumeEmailVerification(tx, hashToken(request.body.token));
+        if (!confirmed) throw new AppError(410, 'invalid_verification_link', 'This confirmation link is not valid any more; send a new one from your profile');
+        await appendPlatformAudit(tx, {
+          action: 'user.email_verified',
+          actor: { ...auditActor(request), userId: confirmed.userId, label: confirmed.email },
+          subjectUserId: confirmed.userId,
+          details: { email: confirmed.email },
+        });
+      });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/verify-email/resend',
+    {
+      config: { access: 'signed-in' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Email a new confirmation link (five an hour at most)',
+        response: { 202: Type.Null(), 409: ErrorResponse, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const user = (await getUserById(sql, request.caller!.userId))!;
+      if (user.emailVerifiedAt) throw new AppError(409, 'already_verified', `${user.email} is confirmed already`);
+      if ((await recentEmailVerifications(sql, user.id, 3600)) >= VERIFICATIONS_PER_HOUR) {
+        reply.header('retry-after', '3600');
+        throw new AppError(429, 'too_many_emails', 'Five confirmation emails were sent in the last hour; use one of them or try again later');
+      }
+      const emailId = await sql.begin((tx) => queueVerification(tx, user));
+      await deliverEmails(deps, [emailId], request.log);
+      return reply.status(202).send(null);
     },
   );
 };

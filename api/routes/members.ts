@@ -22,11 +22,13 @@ import {
   type MemberRow,
 } from '../../db/invitations.ts';
 import { enqueueEmail } from '../../db/outbox.ts';
+import { deliverEmails } from '../email-delivery.ts';
 import { appendAudit } from '../../db/audit.ts';
 import { setSessionAccount } from '../../db/sessions.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount, withUser } from '../../db/tenancy.ts';
-import { deleteAccount, getUserById, listMembershipsOfUser, renameAccount, type MemberRole } from '../../db/users.ts';
+import { deleteAccount, getUserById, listMembershipsOfUser, markEmailVerified, renameAccount, type MemberRole } from '../../db/users.ts';
+import { userView } from './auth.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { AppDeps } from '../deps.ts';
 import { auditActor, type Caller } from '../plugins/authentication.ts';
@@ -104,7 +106,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     const memberships = await withUser(sql, userId, (tx) => listMembershipsOfUser(tx, userId));
     const current = memberships.find((m) => m.accountId === sessionAccountId) ?? null;
     return {
-      user: { id: user.id, email: user.email, name: user.name },
+      user: userView(user),
       account: current ? { accountId: current.accountId, accountName: current.accountName, role: current.role, approver: current.approver } : null,
       memberships: memberships.map((m) => ({ accountId: m.accountId, accountName: m.accountName, role: m.role, approver: m.approver })),
     };
@@ -156,10 +158,11 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
           throw err;
         }
         const row = (await getInvitation(tx, caller.accountId, id))!;
-        await inviteEmail(tx, row, token, caller.accountName, row.invitedByName);
+        const emailId = await inviteEmail(tx, row, token, caller.accountName, row.invitedByName);
         await appendAudit(tx, caller.accountId, { action: 'invitation.created', actor: auditActor(request), target: { type: 'invitation', id }, details: { email, role: row.role } });
-        return row;
+        return { ...row, emailId };
       }, request.caller!.userId);
+      await deliverEmails(deps, [invitation.emailId], request.log);
       request.log.info({ invitationId: id, role: invitation.role }, 'invitation sent');
       return reply.status(201).send({ invitation: invitationView(invitation) });
     },
@@ -193,10 +196,11 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         const renewed = await renewInvitation(tx, caller.accountId, request.params.id, hash, new Date(Date.now() + INVITATION_TTL_MS));
         if (!renewed) throw notFound('open invitation', request.params.id);
         const row = (await getInvitation(tx, caller.accountId, request.params.id))!;
-        await inviteEmail(tx, row, token, caller.accountName, row.invitedByName);
+        const emailId = await inviteEmail(tx, row, token, caller.accountName, row.invitedByName);
         await appendAudit(tx, caller.accountId, { action: 'invitation.resent', actor: auditActor(request), target: { type: 'invitation', id: row.id }, details: { email: row.email, role: row.role } });
-        return row;
+        return { ...row, emailId };
       });
+      await deliverEmails(deps, [invitation.emailId], request.log);
       return { invitation: invitationView(invitation) };
     },
   );
@@ -260,6 +264,9 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
           details: { email: user.email, role: inv.role, invitedBy: inv.invitedBy },
         });
       }, caller.userId);
+      // The invitation reached this address's mailbox: that confirms it (users are not tenant rows, so not in the
+      // account's transaction; setting it twice is harmless).
+      await markEmailVerified(sql, user.id, user.email);
       await setSessionAccount(sql, caller.sessionId, accountId);
       request.log.info({ accountId }, 'invitation accepted');
       return me(user.id, accountId);

@@ -14,7 +14,12 @@ export type SignUpBody = Static<typeof SignUpBody>;
 export const SignInBody = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
 export type SignInBody = Static<typeof SignInBody>;
 
-export const User = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() });
+export const User = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  emailVerified: Type.Boolean({ description: 'Whether the user confirmed their address (inviting people needs it)' }),
+});
 
 export const Membership = Type.Object({
   accountId: Type.String(),
@@ -41,4 +46,5 @@ export const CreateAccountBody = Type.Object({ name: Name }, { additionalPropert
 
 export const ChangePasswordBody = Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false });
 export const ResetRequestBody = Type.Object({ email: Email }, { additionalProperties: false });
+export const VerifyEmailBody = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false });
 export const ResetConfirmBody = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }), newPassword: Password }, { additionalProperties: false });

@@ -11,6 +11,7 @@ export const Member = Type.Object({
   role: RoleSchema,
   approver: Type.Boolean(),
   joinedAt: DateTime,
+  emailVerified: Type.Boolean({ description: 'Whether the member confirmed their email address' }),
 });
 
 export const Invitation = Type.Object({

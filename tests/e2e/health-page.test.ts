@@ -138,7 +138,7 @@ it('resets a forgotten password through the emailed link, then signs in with the
   await expect.poll(async () => (await page.getByTestId('reset-sent').textContent({ timeout: 1_000 }).catch(() => null)) ?? '', { timeout: 15_000 }).toContain(EMAIL);
   await page.screenshot({ path: join(SHOTS, 'forgot-password-sent.png'), fullPage: true });
   const [mail] = await latestEmails(platform.db.admin, { recipient: EMAIL, limit: 1 });
-  const link = /(http:\/\/\S+\/reset-password\?token=\S+)/.exec(mail!.body)![1]!;
+  const link = /(http:\/\/\S+\/reset-password\?token=\S+)/.exec(mail!.body ?? "")![1]!;
   await page.goto(link);
   await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
   await page.getByRole('button', { name: 'Set password' }).click();

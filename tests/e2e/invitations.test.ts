@@ -36,6 +36,18 @@ it('invites a teammate who accepts in another browser, and whose permissions fol
   await ownerPage.getByRole('button', { name: 'Create account' }).click();
   await expect.poll(() => ownerPage.getByTestId('account-name').textContent(), { timeout: 30_000 }).toContain('Flight Research');
 
+  // Before inviting anyone, she confirms her address with the emailed link.
+  expect(await ownerPage.getByTestId('confirm-email-banner').textContent()).toContain('katherine@example.com');
+  await shot(ownerPage, 'confirm-email-banner');
+  const [confirmation] = await latestEmails(platform.db.admin, { recipient: 'katherine@example.com', limit: 1 });
+  await ownerPage.goto(/(http:\/\/\S+\/verify-email\?token=\S+)/.exec(confirmation!.body ?? '')![1]!);
+  await ownerPage.getByRole('button', { name: 'Confirm my email' }).click();
+  await expect.poll(() => ownerPage.getByTestId('email-confirmed').count(), { timeout: 15_000 }).toBe(1);
+  await shot(ownerPage, 'email-confirmed');
+  await ownerPage.getByRole('link', { name: 'Continue to Incident Insights' }).click();
+  await expect.poll(() => ownerPage.getByTestId('account-name').count(), { timeout: 15_000 }).toBe(1);
+  expect(await ownerPage.getByTestId('confirm-email-banner').count()).toBe(0);
+
   // ... and invites a teammate as a viewer.
   await ownerPage.getByRole('link', { name: 'Members' }).click();
   await ownerPage.getByLabel('Email').fill('dorothy@example.com');
@@ -47,7 +59,7 @@ it('invites a teammate who accepts in another browser, and whose permissions fol
 
   // The invitation email (the outbox stands in for the mailbox) carries the link.
   const [mail] = await latestEmails(platform.db.admin, { recipient: 'dorothy@example.com', limit: 1 });
-  const link = /(http:\/\/\S+\/invitations\/accept\?token=\S+)/.exec(mail!.body)![1]!;
+  const link = /(http:\/\/\S+\/invitations\/accept\?token=\S+)/.exec(mail!.body ?? "")![1]!;
   expect(link.startsWith(webUrl)).toBe(true);
 
   // The teammate opens it in their own browser, creates their user, and accepts.

@@ -78,11 +78,11 @@ describe('what is recorded', () => {
     await app.inject({ method: 'POST', url: '/api/auth/signin', payload: { email: `${typedPassword.replace(/ /g, '')}@x.y`, password: 'whatever it is' } });
 
     const events = (await user.call({ method: 'GET', url: '/api/auth/activity' })).json().events as Entry[];
-    expect(events.map((e) => e.action)).toEqual(['user.signed_in', 'user.sign_in_failed', 'user.signed_up']);
+    expect(events.map((e) => e.action)).toEqual(['user.signed_in', 'user.sign_in_failed', 'user.email_verified', 'user.signed_up']);
     expect(events[0]).toMatchObject({ subjectUserId: user.userId, details: { userAgent: 'audit-test' } });
     expect(events[1]).toMatchObject({ actor: { userId: null, label: user.email }, details: { reason: 'wrong_password' } });
     const others = (await other.call({ method: 'GET', url: '/api/auth/activity' })).json().events as Entry[];
-    expect(others.map((e) => e.action)).toEqual(['user.signed_up']);
+    expect(others.map((e) => e.action)).toEqual(['user.email_verified', 'user.signed_up']);
     // A failed sign-in for an unknown address is kept without the address (people type passwords there).
     const [unknown] = await db.admin<[{ label: string; details: unknown }]>`
       select actor_label as label, details from audit_log where action = 'user.sign_in_failed' and subject_user_id is null order by id desc limit 1`;
@@ -101,7 +101,7 @@ describe('what is recorded', () => {
     expect((await app.inject({ method: 'POST', url: '/api/auth/refresh', headers: cookieHeader })).json().error.code).toBe('refresh_token_reused');
     await user.call({ method: 'POST', url: '/api/auth/signout' });
     const actions = (await db.admin<{ action: string }[]>`select action from audit_log where subject_user_id = ${user.userId} and account_id is null order by seq`).map((r) => r.action);
-    expect(actions).toEqual(['user.signed_up', 'user.password_changed', 'user.signed_in', 'session.refresh_reused', 'user.signed_out']);
+    expect(actions).toEqual(['user.signed_up', 'user.email_verified', 'user.password_changed', 'user.signed_in', 'session.refresh_reused', 'user.signed_out']);
   });
 
   it('keeps an account’s history after the account is deleted, ending with who deleted it', async () => {

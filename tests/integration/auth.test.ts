@@ -7,7 +7,9 @@ import { SIGN_IN_LIMITS } from '../../api/routes/auth.ts';
 import { latestEmails } from '../../db/outbox.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import type { TemporalClient } from '../../temporal/client.ts';
-import { buildTestApp, signUp, useApi, testConfig, TEST_JWT_SECRET, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, emailedToken, signUp, useApi, testConfig, TEST_JWT_SECRET, type SignedIn, type TestDatabase } from '../helpers.ts';
+
+type SignedInCall = SignedIn['call'];
 
 const api = useApi();
 let db: TestDatabase;
@@ -254,8 +256,7 @@ describe('passwords', () => {
     const known = await app.inject({ method: 'POST', url: '/api/auth/password-reset', payload: { email: user.email } });
     expect([unknown.statusCode, known.statusCode]).toEqual([202, 202]);
     expect(await latestEmails(db.admin, { recipient: 'ghost@example.com', limit: 1 })).toEqual([]);
-    const [mail] = await latestEmails(db.admin, { recipient: user.email, limit: 1 });
-    const token = decodeURIComponent(/reset-password\?token=(\S+)/.exec(mail!.body)![1]!);
+    const token = await emailedToken(db.admin, user.email, '/reset-password');
 
     const weak = await app.inject({ method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token, newPassword: 'short' } });
     expect(weak.statusCode).toBe(400); // and the link is still good
@@ -271,10 +272,66 @@ describe('passwords', () => {
   it('refuses an expired reset link', async () => {
     const user = await signUp(app);
     await app.inject({ method: 'POST', url: '/api/auth/password-reset', payload: { email: user.email } });
-    const [mail] = await latestEmails(db.admin, { recipient: user.email, limit: 1 });
-    const token = decodeURIComponent(/reset-password\?token=(\S+)/.exec(mail!.body)![1]!);
+    const token = await emailedToken(db.admin, user.email, '/reset-password');
     await db.admin`update password_resets set expires_at = now() - interval '1 second'`;
     const res = await app.inject({ method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token, newPassword: 'too late for this one' } });
     expect(res.statusCode).toBe(410);
+  });
+});
+
+describe('email confirmation', () => {
+  const me = async (user: { call: SignedInCall }) => (await user.call({ method: 'GET', url: '/api/auth/me' })).json().user;
+
+  it('emails a confirmation link at sign-up; until it is opened the user may work but not invite anyone', async () => {
+    const user = await signUp(app, { confirmEmail: false });
+    expect(await me(user)).toMatchObject({ email: user.email, emailVerified: false });
+    const invite = await user.call({ method: 'POST', url: '/api/invitations', payload: { email: 'friend@example.com', role: 'viewer' } });
+    expect(invite.statusCode).toBe(403);
+    expect(invite.json().error.code).toBe('email_unconfirmed');
+    expect((await user.call({ method: 'GET', url: '/api/jobs' })).statusCode).toBe(200);
+    // An API token of an unconfirmed user cannot invite either.
+    const { token } = (await user.call({ method: 'POST', url: '/api/tokens', payload: { name: 'bot', role: 'admin' } })).json();
+    const viaToken = await app.inject({ method: 'POST', url: '/api/invitations', headers: { authorization: `Bearer ${token}` }, payload: { email: 'friend@example.com', role: 'viewer' } });
+    expect(viaToken.json().error.code).toBe('email_unconfirmed');
+
+    const link = await emailedToken(db.admin, user.email, '/verify-email');
+    expect((await app.inject({ method: 'POST', url: '/api/auth/verify-email', payload: { token: link } })).statusCode).toBe(204);
+    expect(await me(user)).toMatchObject({ emailVerified: true });
+    expect((await user.call({ method: 'POST', url: '/api/invitations', payload: { email: 'friend@example.com', role: 'viewer' } })).statusCode).toBe(201);
+    const again = await app.inject({ method: 'POST', url: '/api/auth/verify-email', payload: { token: link } });
+    expect(again.statusCode).toBe(410);
+    expect(again.json().error.code).toBe('invalid_verification_link');
+    const [{ action }] = await db.admin<[{ action: string }]>`select action from audit_log where subject_user_id = ${user.userId} order by id desc limit 1`;
+    expect(action).toBe('user.email_verified');
+  });
+
+  it('refuses an expired link, sends new ones five times an hour, and says when there is nothing to confirm', async () => {
+    const user = await signUp(app, { confirmEmail: false });
+    const first = await emailedToken(db.admin, user.email, '/verify-email');
+    await db.admin`update email_verifications set expires_at = now() - interval '1 second' where user_id = ${user.userId}`;
+    expect((await app.inject({ method: 'POST', url: '/api/auth/verify-email', payload: { token: first } })).statusCode).toBe(410);
+    for (let i = 0; i < 4; i += 1) expect((await user.call({ method: 'POST', url: '/api/auth/verify-email/resend' })).statusCode).toBe(202);
+    const sixth = await user.call({ method: 'POST', url: '/api/auth/verify-email/resend' });
+    expect(sixth.statusCode).toBe(429);
+    expect(sixth.json().error.code).toBe('too_many_emails');
+    const fresh = await emailedToken(db.admin, user.email, '/verify-email');
+    expect(fresh).not.toBe(first);
+    expect((await app.inject({ method: 'POST', url: '/api/auth/verify-email', payload: { token: fresh } })).statusCode).toBe(204);
+    expect((await user.call({ method: 'POST', url: '/api/auth/verify-email/resend' })).json().error.code).toBe('already_verified');
+  });
+
+  it('counts an opened reset link or invitation as a confirmation: both reached the mailbox', async () => {
+    const resetter = await signUp(app, { confirmEmail: false });
+    await app.inject({ method: 'POST', url: '/api/auth/password-reset', payload: { email: resetter.email } });
+    const token = await emailedToken(db.admin, resetter.email, '/reset-password');
+    await app.inject({ method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token, newPassword: 'a brand new passphrase' } });
+    const [{ verified }] = await db.admin<[{ verified: boolean }]>`select email_verified_at is not null as verified from users where id = ${resetter.userId}`;
+    expect(verified).toBe(true);
+
+    const owner = await signUp(app);
+    const invited = await signUp(app, { confirmEmail: false });
+    await owner.call({ method: 'POST', url: '/api/invitations', payload: { email: invited.email, role: 'viewer' } });
+    const accepted = await invited.call({ method: 'POST', url: '/api/invitations/accept', payload: { token: await emailedToken(db.admin, invited.email, '/invitations/accept') } });
+    expect(accepted.json().user).toMatchObject({ emailVerified: true });
   });
 });

@@ -12,7 +12,7 @@ beforeAll(() => {
   ({ db, app } = api);
 });
 
-const invitationToken = (email: string) => emailedToken(db, email, '/invitations/accept');
+const invitationToken = (email: string) => emailedToken(db.admin, email, '/invitations/accept');
 const teamWith = (role: 'admin' | 'responder' | 'viewer') => joinedTeam(app, db, role);
 
 describe('invitations', () => {

@@ -51,7 +51,7 @@ export interface Membership {
 }
 
 export interface Me {
-  user: { id: string; email: string; name: string };
+  user: { id: string; email: string; name: string; emailVerified: boolean };
   account: Membership | null;
   memberships: Membership[];
 }
@@ -70,6 +70,7 @@ export interface Member {
   role: Role;
   approver: boolean;
   joinedAt: string;
+  emailVerified: boolean;
 }
 
 export interface Invitation {

@@ -1,5 +1,5 @@
 // Session actions from the shell: switch the account the session acts for, sign out.
-import { redirect } from '@sveltejs/kit';
+import { fail, redirect } from '@sveltejs/kit';
 import { api, ApiError } from '$lib/server/api';
 import { clearSession, REFRESH_COOKIE } from '$lib/server/session';
 import type { Actions, PageServerLoad } from './$types';
@@ -16,6 +16,16 @@ export const actions: Actions = {
       if (!(err instanceof ApiError) || err.status >= 500) throw err;
     }
     redirect(303, '/');
+  },
+  /** A new confirmation link (the shell's banner); answers what happened for the banner to say. */
+  resendConfirmation: async (event) => {
+    try {
+      await api(event, '/api/auth/verify-email/resend', { method: 'POST' });
+    } catch (err) {
+      if (err instanceof ApiError && err.status < 500) return fail(err.status, { error: err.body.message });
+      throw err;
+    }
+    return { sent: true };
   },
   signout: async (event) => {
     const refresh = event.cookies.get(REFRESH_COOKIE);

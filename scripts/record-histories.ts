@@ -17,7 +17,9 @@ import { connectTemporal } from '../temporal/client.ts';
 import { resolveTemporalCli, startDevServer } from '../temporal/dev-server.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { createWorker } from '../temporal/worker.ts';
-import { echoWorkflow } from '../workflows/index.ts';
+import { emailOutboxSweepWorkflow, emailWorkflowId, echoWorkflow } from '../workflows/index.ts';
+import { enqueueEmail } from '../db/outbox.ts';
+import { startSmtpServer } from '../tests/servers/smtp.ts';
 import { waitFor } from './lib/processes.ts';
 
 const OUT = fileURLToPath(new URL('../tests/replay/histories/', import.meta.url));
@@ -27,7 +29,9 @@ const config0 = loadConfig();
 const cliPath = resolveTemporalCli({ explicitPath: config0.temporal.cliPath, searchPath: config0.searchPath, toolsDir: config0.toolsDir, install: true });
 const server = await startDevServer({ cliPath, port: 17_999, namespace: 'default', logFile: join(tmpdir(), 'record-histories-temporal.log') });
 const database = await startEmbeddedDatabase({ dataDir: undefined, port: 0 });
-const config = loadConfig({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: 'record-histories', NODE_ENV: 'test' });
+// A real SMTP server on loopback, so the email workflows record their sending paths (sent, refused for good).
+const smtp = await startSmtpServer({ user: 'recorder', password: randomBytes(12).toString('hex'), refuse: /^bounce@/ });
+const config = loadConfig({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: 'record-histories', NODE_ENV: 'test', SMTP_URL: smtp.url });
 const sql = createSql(database.url, { max: 4 });
 await migrate(sql);
 const connection = await NativeConnection.connect({ address: server.address });
@@ -81,6 +85,29 @@ await worker.runUntil(async () => {
   });
   await handle.result().catch(() => undefined);
   await save('echoWorkflow-failed', workflowId);
+
+  // 4. An email sent: the recorder's address confirmation.
+  const deliveryOf = async (recipient: string) => {
+    const [row] = await sql<[{ id: string }]>`select delivery_id as id from outbox_emails where recipient = ${recipient} order by id desc limit 1`;
+    return emailWorkflowId(row.id);
+  };
+  const sent = await deliveryOf('recorder@example.com');
+  await temporal.client.workflow.getHandle(sent).result();
+  await save('emailDeliveryWorkflow-sent', sent);
+
+  // 5. An email refused for good (550).
+  await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'bounce@example.com', password: 'recording histories 2026', name: 'Bounce' } });
+  const refused = await deliveryOf('bounce@example.com');
+  await temporal.client.workflow.getHandle(refused).result().catch(() => undefined);
+  await save('emailDeliveryWorkflow-refused', refused);
+
+  // 6. The sweep starting the delivery of an email whose start was lost.
+  const stranded = await enqueueEmail(sql, { recipient: 'stranded@example.com', subject: 'Stranded', body: 'Sent by the sweep' });
+  await sql`update outbox_emails set created_at = now() - interval '5 minutes' where delivery_id = ${stranded}`;
+  const sweep = await temporal.client.workflow.execute(emailOutboxSweepWorkflow, { workflowId: 'email-outbox-sweep-recorded', taskQueue: 'record-histories', args: [{}] });
+  if (sweep.started !== 1) throw new Error(`the sweep started ${sweep.started} deliveries, not 1`);
+  await temporal.client.workflow.getHandle(emailWorkflowId(stranded)).result();
+  await save('emailOutboxSweepWorkflow-started-one', 'email-outbox-sweep-recorded');
 });
 
 await app.close();
@@ -89,3 +116,4 @@ await connection.close();
 await sql.end();
 await database.stop();
 await server.stop();
+await smtp.stop();

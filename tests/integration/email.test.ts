@@ -39,8 +39,8 @@ afterAll(async () => {
 
 const outboxRow = async (recipient: string) => {
   const [row] = await db.admin<[{ id: string; body: string | null; sentAt: Date | null; failedAt: Date | null; attempts: number; lastError: string | null }?]>`
-    select id::text, body, sent_at as "sentAt", failed_at as "failedAt", attempts, last_error as "lastError"
-    from outbox_emails where recipient = ${recipient} order by id desc limit 1`;
+    select delivery_id as id, body, sent_at as "sentAt", failed_at as "failedAt", attempts, last_error as "lastError"
+    from outbox_emails where recipient = ${recipient} order by outbox_emails.id desc limit 1`;
   return row;
 };
 
@@ -107,7 +107,7 @@ describe('the sweep', () => {
   it('starts the delivery of an email whose start was lost, and only once', async () => {
     const recipient = `stranded-${Date.now()}@example.com`;
     const id = await enqueueEmail(db.sql, { recipient, subject: 'Stranded', body: 'Sent by the sweep' });
-    await db.admin`update outbox_emails set created_at = now() - interval '5 minutes' where id = ${id}`;
+    await db.admin`update outbox_emails set created_at = now() - interval '5 minutes' where delivery_id = ${id}`;
     const run = () => temporal.client.workflow.execute(emailOutboxSweepWorkflow, { workflowId: `email-outbox-sweep-test-${id}-${Date.now()}`, taskQueue: config.temporal.taskQueue, args: [{}] });
     const first = await run();
     expect(first.started).toBeGreaterThanOrEqual(1);

@@ -25,6 +25,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/^DATABASE_URL: must use postgres: or postgresql:/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/^LOG_LEVEL: must be one of/);
     expect(() => loadConfig({ DATABASE_MAX_CONNECTIONS: '0' })).toThrow(/^DATABASE_MAX_CONNECTIONS: must be an integer >= 1/);
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example' })).toThrow(/^SMTP_URL: must use smtp: or smtps:/);
+  });
+
+  it('takes a master key of exactly 32 bytes in base64 or hex, and names a truncated one', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ INSIGHTS_MASTER_KEY: key.toString('base64') }).secrets.masterKey).toBe(key.toString('base64'));
+    expect(loadConfig({ INSIGHTS_MASTER_KEY: key.toString('hex'), INSIGHTS_MASTER_KEY_PREVIOUS: `${key.toString('base64')}, ${key.toString('base64url')}` }).secrets.previousMasterKeys).toHaveLength(2);
+    expect(() => loadConfig({ INSIGHTS_MASTER_KEY: key.toString('base64').slice(0, 30) })).toThrow(/^INSIGHTS_MASTER_KEY: must be 32 random bytes/);
+    expect(() => loadConfig({ INSIGHTS_MASTER_KEY_PREVIOUS: 'nope' })).toThrow(/^INSIGHTS_MASTER_KEY_PREVIOUS\[0\]: must be 32 random bytes/);
   });
 
   it('treats blank values as unset', () => {

@@ -36,7 +36,11 @@ export interface Config {
   readonly worker: { readonly healthHost: string; readonly healthPort: number };
   /** The PATH searched for the `temporal` CLI. */
   readonly searchPath: string;
-  readonly secrets: { readonly masterKey: string | undefined; readonly jwtSecret: string | undefined };
+  /**
+   * `masterKey`: 32 bytes (base64 or hex) that encrypt stored secrets (AES-256-GCM); `previousMasterKeys` still
+   * decrypt what older keys sealed, while a rotation re-seals it.
+   */
+  readonly secrets: { readonly masterKey: string | undefined; readonly previousMasterKeys: readonly string[]; readonly jwtSecret: string | undefined };
   readonly auth: {
     readonly accessTokenTtlSeconds: number;
     readonly sessionTtlDays: number;
@@ -100,6 +104,24 @@ function jwtSecret(env: Env): string | undefined {
   return raw;
 }
 
+/** A 256-bit key given as base64 (44 characters) or hex (64): anything else is a typo or a truncated paste. */
+export function decodeMasterKey(raw: string): Buffer {
+  if (/^[0-9a-f]{64}$/i.test(raw)) return Buffer.from(raw, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(raw)) return Buffer.from(raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  throw new Error('must be 32 random bytes in base64 or hex (use `openssl rand -base64 32`)');
+}
+
+function masterKey(env: Env, name: string): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    decodeMasterKey(raw);
+  } catch (err) {
+    throw new ConfigError(name, (err as Error).message);
+  }
+  return raw;
+}
+
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = str(env, name);
   if (raw === undefined) return fallback;
@@ -156,7 +178,15 @@ export function loadConfig(env: Env = process.env): Config {
     },
     worker: { healthHost: str(env, 'WORKER_HEALTH_HOST') ?? '127.0.0.1', healthPort: port(env, 'WORKER_HEALTH_PORT', 3002) },
     searchPath: env.PATH ?? '',
-    secrets: { masterKey: str(env, 'INSIGHTS_MASTER_KEY'), jwtSecret: jwtSecret(env) },
+    secrets: {
+      masterKey: masterKey(env, 'INSIGHTS_MASTER_KEY'),
+      previousMasterKeys: (str(env, 'INSIGHTS_MASTER_KEY_PREVIOUS') ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean)
+        .map((k, i) => masterKey({ [`INSIGHTS_MASTER_KEY_PREVIOUS[${i}]`]: k }, `INSIGHTS_MASTER_KEY_PREVIOUS[${i}]`)!),
+      jwtSecret: jwtSecret(env),
+    },
     auth: {
       accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30),
       sessionTtlDays: int(env, 'SESSION_TTL_DAYS', 30, 1),
@@ -175,6 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
 export const SECRET_VARIABLES = [
   'DATABASE_URL',
   'INSIGHTS_MASTER_KEY',
+  'INSIGHTS_MASTER_KEY_PREVIOUS',
   'JWT_SECRET',
   'OPENAI_API_KEY',
   'PINECONE_API_KEY',

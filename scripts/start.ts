@@ -203,7 +203,8 @@ async function main(config: Config): Promise<void> {
 
   const env = childEnv({
     DATABASE_URL: databaseUrl,
-    JWT_SECRET: jwtSecret(),
+    JWT_SECRET: persistentSecret(config.secrets.jwtSecret, 'jwt-secret', () => randomBytes(48).toString('base64url')),
+    INSIGHTS_MASTER_KEY: persistentSecret(config.secrets.masterKey, 'master-key', () => randomBytes(32).toString('base64')),
     TEMPORAL_ADDRESS: temporal.address,
     ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
   });
@@ -297,15 +298,18 @@ async function seedDemo(apiUrl: string, databaseUrl: string): Promise<{ email: s
   return credentials;
 }
 
-/** JWT_SECRET, or one generated on first start and kept in .data/ (so sessions survive restarts). */
-function jwtSecret(): string {
-  if (config.secrets.jwtSecret) return config.secrets.jwtSecret;
-  const file = join(config.dataDir, 'secrets', 'jwt-secret');
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+/**
+ * A secret from the environment, or one generated on first start and kept in .data/secrets (mode 0600), so sessions
+ * (JWT_SECRET) and stored credentials (INSIGHTS_MASTER_KEY) survive restarts.
+ */
+function persistentSecret(fromEnv: string | undefined, file: string, generate: () => string): string {
+  if (fromEnv) return fromEnv;
+  const path = join(config.dataDir, 'secrets', file);
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(path, generate(), { mode: 0o600 });
   }
-  return readFileSync(file, 'utf8').trim();
+  return readFileSync(path, 'utf8').trim();
 }
 
 main(config).catch((err: unknown) => {

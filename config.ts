@@ -30,7 +30,13 @@ export interface Config {
    * `trustProxy`: which peers may say who the client is (X-Forwarded-For): the web server, a load balancer. Per-address
    * limits (sign-in) count the client's address, not the proxy's.
    */
-  readonly api: { readonly host: string; readonly port: number; readonly trustProxy: string };
+  /** `publicUrl`: where ticket tools reach the API (webhook URLs shown to users). */
+  readonly api: { readonly host: string; readonly port: number; readonly trustProxy: string; readonly publicUrl: string };
+  /**
+   * `allowCustomVendorUrls`: integrations may name their own API host (the simulators, a proxy); off in production,
+   * where a user-chosen host would let the worker call anything on its network with a stored key (SSRF).
+   */
+  readonly ingestion: { readonly allowCustomVendorUrls: boolean };
   readonly web: { readonly host: string; readonly port: number; readonly origin: string };
   /** `healthPort` 0 turns the worker's health endpoint off (a standalone worker; `npm start` needs it). */
   readonly worker: { readonly healthHost: string; readonly healthPort: number };
@@ -170,7 +176,13 @@ export function loadConfig(env: Env = process.env): Config {
       uiUrl: url(env, 'TEMPORAL_UI_URL', ['http:', 'https:']) ?? (temporalAddress ? undefined : `http://127.0.0.1:${uiPort}`),
       taskQueue: str(env, 'TEMPORAL_TASK_QUEUE') ?? 'incident-insights',
     },
-    api: { host: apiHost, port: apiPort, trustProxy: str(env, 'TRUST_PROXY') ?? 'loopback' },
+    api: {
+      host: apiHost,
+      port: apiPort,
+      trustProxy: str(env, 'TRUST_PROXY') ?? 'loopback',
+      publicUrl: (url(env, 'PUBLIC_API_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${apiPort}`).replace(/\/+$/, ''),
+    },
+    ingestion: { allowCustomVendorUrls: bool(env, 'ALLOW_CUSTOM_VENDOR_URLS', nodeEnv !== 'production') },
     web: {
       host: webHost,
       port: webPort,

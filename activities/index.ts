@@ -2,18 +2,25 @@
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/sql.ts';
 import type { Activities } from '../workflows/activity-contract.ts';
+import type { SecretBox } from '../db/secret-box.ts';
+import { createBackfillActivities } from './backfill.ts';
 import { createEchoActivities } from './echo.ts';
+import { createUnifyActivities } from './unify.ts';
 import { createEmailActivities } from './email.ts';
 
 export interface ActivityDeps {
   sql: Sql;
   workerIdentity: string;
   email: Config['email'];
+  /** Opens stored credentials; absent without INSIGHTS_MASTER_KEY. */
+  secretBox: SecretBox | undefined;
 }
 
 export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...createEchoActivities(deps),
     ...createEmailActivities(deps),
+    ...createBackfillActivities(deps),
+    ...createUnifyActivities(deps),
   };
 }

@@ -10,6 +10,9 @@ import { errorHandler } from './plugins/error-handler.ts';
 import { openapi } from './plugins/openapi.ts';
 import { validation } from './plugins/validation.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { incidentRoutes } from './routes/incidents.ts';
+import { integrationRoutes } from './routes/integrations.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { memberRoutes } from './routes/members.ts';
@@ -72,6 +75,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(tokenRoutes, { deps });
   await app.register(jobRoutes, { deps });
   await app.register(auditRoutes, { deps });
+  await app.register(integrationRoutes, { deps });
+  await app.register(webhookRoutes, { deps });
+  await app.register(incidentRoutes, { deps });
 
   return app;
 }

@@ -1,5 +1,6 @@
 // What the API needs from the outside world; buildApp receives it, tests pass real instances.
 import type { Config } from '../config.ts';
+import type { SecretBox } from '../db/secret-box.ts';
 import type { Sql } from '../db/sql.ts';
 import type { TemporalClient } from '../temporal/client.ts';
 
@@ -10,4 +11,6 @@ export interface AppDeps {
   version: string;
   /** Signs access tokens (JWT_SECRET; `npm start` keeps a generated one in .data/). */
   jwtSecret: string;
+  /** Seals ticket-tool credentials and webhook secrets; absent without INSIGHTS_MASTER_KEY (integrations refuse then). */
+  secretBox?: SecretBox | undefined;
 }

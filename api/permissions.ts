@@ -24,6 +24,9 @@ export const PERMISSIONS = {
   'tokens:manage': { roles: ['owner', 'admin'], summary: 'Create (up to their own role), list and revoke API tokens' },
   'account:rename': { roles: ['owner', 'admin'], summary: 'Rename the account' },
   'account:delete': { roles: ['owner'], summary: 'Delete the account and everything in it (typing its name to confirm)' },
+  'integrations:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See integrations, their import progress and errors (never their credentials)' },
+  'integrations:manage': { roles: ['owner', 'admin'], summary: 'Connect, edit, pause, resume, re-import and delete integrations' },
+  'incidents:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See incidents' },
   'audit:read': { roles: ['owner', 'admin'], summary: 'Read the account’s audit log and verify its hash chain' },
 } as const satisfies Record<string, { roles: readonly Role[]; summary: string; confirmedEmail?: true }>;
 

@@ -8,6 +8,7 @@ import { createSql } from '../db/sql.ts';
 import { connectTemporal } from '../temporal/client.ts';
 import { ensureNamespace, ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { ensureSchedules } from '../temporal/schedules.ts';
+import { secretBoxOf } from '../db/secret-box.ts';
 import { buildApp, loggerOptions } from './app.ts';
 
 const config = loadConfig();
@@ -36,7 +37,8 @@ const temporal = await connectTemporal({ address: config.temporal.address, names
 await ensureNamespace(temporal.connection, config.temporal.namespace);
 await ensureSearchAttributes(temporal.connection, config.temporal.namespace);
 await ensureSchedules(temporal, config);
-const app = await buildApp({ config, sql, temporal, version, jwtSecret }, { logger: loggerOptions(config.logLevel) });
+if (!config.secrets.masterKey) console.warn('INSIGHTS_MASTER_KEY is not set: integrations are off (credentials could not be stored safely)');
+const app = await buildApp({ config, sql, temporal, version, jwtSecret, secretBox: secretBoxOf(config) }, { logger: loggerOptions(config.logLevel) });
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error');

@@ -10,3 +10,5 @@ export { createOpsgenieConnector, type OpsgenieConnector, type OpsgenieCredentia
 export { alertmanagerConnector, type AlertmanagerRaw } from './alertmanager/index.ts';
 export { createWebhookConnector, type GenericWebhookRaw } from './webhook/index.ts';
 export { importCsv, type CsvImportRow } from './csv/index.ts';
+export { intake, snapshotKey, type IntakeEvent, type IntakeResult, type IntakeSettings } from './intake.ts';
+export { restConnectorFor, webhookConnectorFor, type ConnectorSettings, type RestConnector } from './registry.ts';

@@ -27,6 +27,12 @@ export const AUDIT_ACTIONS = [
   'member.left',
   'token.created',
   'token.revoked',
+  'integration.created',
+  'integration.updated',
+  'integration.secret_rotated',
+  'integration.paused',
+  'integration.resumed',
+  'integration.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -48,6 +48,13 @@ export async function getJob(sql: TransactionSql, accountId: string, id: string)
   return row;
 }
 
+/** The newest job of a workflow id (a backfill keeps its id across runs). */
+export async function latestJobOfWorkflow(sql: TransactionSql, accountId: string, workflowId: string): Promise<JobRow | undefined> {
+  const [row] = await sql<[JobRow?]>`
+    select ${jobColumns(sql)} from jobs where account_id = ${accountId} and workflow_id = ${workflowId} order by created_at desc limit 1`;
+  return row;
+}
+
 export async function listJobs(sql: TransactionSql, accountId: string, options: { kind?: string; limit: number }): Promise<JobRow[]> {
   return sql<JobRow[]>`
     select ${jobColumns(sql)} from jobs
@@ -79,9 +86,11 @@ export async function recordJobAttempt(sql: TransactionSql, accountId: string, i
     where account_id = ${accountId} and id = ${id}`;
 }
 
-export async function recordJobProgress(sql: TransactionSql, accountId: string, id: string, done: number): Promise<void> {
+/** Progress only moves forward; `total` (an estimate that may change as the job learns more) when given. */
+export async function recordJobProgress(sql: TransactionSql, accountId: string, id: string, done: number, total?: number): Promise<void> {
   await sql`
-    update jobs set progress_done = greatest(progress_done, ${done}), updated_at = now()
+    update jobs set progress_done = greatest(progress_done, ${done}),
+                    progress_total = coalesce(${total ?? null}::integer, progress_total), updated_at = now()
     where account_id = ${accountId} and id = ${id}`;
 }
 

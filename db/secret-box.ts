@@ -1,7 +1,7 @@
 // Secrets at rest (ticket-tool tokens, webhook secrets, later AWS and SSH credentials): AES-256-GCM under the master
 // key, bound to where they are stored, so a sealed value copied into another row or account does not open.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { decodeMasterKey } from '../config.ts';
+import { decodeMasterKey, type Config } from '../config.ts';
 
 /** Format version 1: version (1) ‖ key id (4) ‖ nonce (12) ‖ ciphertext ‖ tag (16). */
 const VERSION = 1;
@@ -61,4 +61,9 @@ export function createSecretBox(masterKey: string, previousKeys: readonly string
       return !sealed.subarray(1, 1 + KEY_ID_BYTES).equals(currentId);
     },
   };
+}
+
+/** The deployment's box, or undefined when no master key is configured. */
+export function secretBoxOf(config: Config): SecretBox | undefined {
+  return config.secrets.masterKey ? createSecretBox(config.secrets.masterKey, config.secrets.previousMasterKeys) : undefined;
 }

@@ -12,6 +12,7 @@ import { buildApp } from '../api/app.ts';
 import { loadConfig } from '../config.ts';
 import { startEmbeddedDatabase } from '../db/embedded.ts';
 import { migrate } from '../db/migrate.ts';
+import { secretBoxOf } from '../db/secret-box.ts';
 import { createSql } from '../db/sql.ts';
 import { connectTemporal } from '../temporal/client.ts';
 import { resolveTemporalCli, startDevServer } from '../temporal/dev-server.ts';
@@ -20,6 +21,8 @@ import { createWorker } from '../temporal/worker.ts';
 import { emailOutboxSweepWorkflow, emailWorkflowId, echoWorkflow } from '../workflows/index.ts';
 import { enqueueEmail } from '../db/outbox.ts';
 import { startSmtpServer } from '../tests/servers/smtp.ts';
+import { startPagerDutySimulator } from '../connectors/simulators/pagerduty.ts';
+import { backfillWorkflowId, unifyNowWorkflowId } from '../workflows/index.ts';
 import { waitFor } from './lib/processes.ts';
 
 const OUT = fileURLToPath(new URL('../tests/replay/histories/', import.meta.url));
@@ -31,14 +34,23 @@ const server = await startDevServer({ cliPath, port: 17_999, namespace: 'default
 const database = await startEmbeddedDatabase({ dataDir: undefined, port: 0 });
 // A real SMTP server on loopback, so the email workflows record their sending paths (sent, refused for good).
 const smtp = await startSmtpServer({ user: 'recorder', password: randomBytes(12).toString('hex'), refuse: /^bounce@/ });
-const config = loadConfig({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: 'record-histories', NODE_ENV: 'test', SMTP_URL: smtp.url });
+const config = loadConfig({
+  DATABASE_URL: database.url,
+  TEMPORAL_ADDRESS: server.address,
+  TEMPORAL_TASK_QUEUE: 'record-histories',
+  NODE_ENV: 'test',
+  SMTP_URL: smtp.url,
+  INSIGHTS_MASTER_KEY: randomBytes(32).toString('base64'),
+});
+// The PagerDuty wire format, for the ingestion workflows (a small history: two pages).
+const pd = await startPagerDutySimulator({ count: 150, seed: 11, tokens: { 'u+record-histories': 'user', 'u+to-be-revoked': 'user' } });
 const sql = createSql(database.url, { max: 4 });
 await migrate(sql);
 const connection = await NativeConnection.connect({ address: server.address });
 await ensureSearchAttributes(connection, 'default');
-const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record-histories', sql, email: config.email, identity: 'record-histories' });
+const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record-histories', sql, email: config.email, secretBox: secretBoxOf(config), identity: 'record-histories' });
 const temporal = await connectTemporal({ address: server.address, namespace: 'default' });
-const app = await buildApp({ config, sql, temporal, version: 'record', jwtSecret: randomBytes(48).toString('base64url') });
+const app = await buildApp({ config, sql, temporal, version: 'record', jwtSecret: randomBytes(48).toString('base64url'), secretBox: secretBoxOf(config) });
 
 async function save(name: string, workflowId: string): Promise<void> {
   const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
@@ -108,6 +120,34 @@ await worker.runUntil(async () => {
   if (sweep.started !== 1) throw new Error(`the sweep started ${sweep.started} deliveries, not 1`);
   await temporal.client.workflow.getHandle(emailWorkflowId(stranded)).result();
   await save('emailOutboxSweepWorkflow-started-one', 'email-outbox-sweep-recorded');
+
+  // 7. A backfill that completes, and the unification it started.
+  const { accountId } = (await app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${accessToken}` } })).json().account as { accountId: string };
+  const connect = async (apiKey: string, backfill: boolean) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/integrations',
+      headers: { authorization: `Bearer ${accessToken}` },
+      payload: { kind: 'pagerduty', name: apiKey, credentials: { apiKey, baseUrl: pd.url }, settings: { history: { days: 120 } }, backfill },
+    });
+    if (res.statusCode !== 201) throw new Error(`connecting failed: ${res.body}`);
+    return (res.json() as { integration: { id: string } }).integration.id;
+  };
+  const completedId = await connect('u+record-histories', true);
+  await temporal.client.workflow.getHandle(backfillWorkflowId(accountId, completedId)).result();
+  await save('backfillWorkflow-completed', backfillWorkflowId(accountId, completedId));
+  await waitFor('the unification to finish', async () => {
+    const description = await temporal.client.workflow.getHandle(unifyNowWorkflowId(accountId)).describe();
+    return description.status.name === 'COMPLETED' ? true : undefined;
+  }, { timeoutMs: 30_000 });
+  await save('unifyWorkflow-after-backfill', unifyNowWorkflowId(accountId));
+
+  // 8. A backfill stopped by a revoked token.
+  const revokedId = await connect('u+to-be-revoked', false);
+  pd.revokeToken('u+to-be-revoked');
+  await app.inject({ method: 'POST', url: `/api/integrations/${revokedId}/backfill`, headers: { authorization: `Bearer ${accessToken}` }, payload: {} });
+  await temporal.client.workflow.getHandle(backfillWorkflowId(accountId, revokedId)).result().catch(() => undefined);
+  await save('backfillWorkflow-token-revoked', backfillWorkflowId(accountId, revokedId));
 });
 
 await app.close();
@@ -117,3 +157,4 @@ await sql.end();
 await database.stop();
 await server.stop();
 await smtp.stop();
+await pd.close();

@@ -2,7 +2,8 @@
 // steer them with `temporal schedule list|describe|trigger|toggle`.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config.ts';
-import { emailOutboxSweepWorkflow } from '../workflows/index.ts';
+import { emailOutboxSweepWorkflow, unifyScheduleId, unifyWorkflow } from '../workflows/index.ts';
+import { AccountIdKey, KindKey } from '../workflows/search-attributes.ts';
 import type { TemporalClient } from './client.ts';
 import { mainTaskQueue } from './task-queues.ts';
 
@@ -35,5 +36,33 @@ export async function ensureSchedules(temporal: TemporalClient, config: Config):
         policies: { ...previous.policies, ...options.policies },
       }));
     }
+  }
+}
+
+/**
+ * The account's unification every 15 minutes (`unify/<account>`), created with its first integration. Webhooks and
+ * backfills also start it on demand; this catches anything those nudges missed.
+ */
+export async function ensureUnifySchedule(temporal: TemporalClient, config: Config, accountId: string): Promise<void> {
+  try {
+    await temporal.client.schedule.create({
+      scheduleId: unifyScheduleId(accountId),
+      spec: { intervals: [{ every: '15 minutes' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: unifyWorkflow,
+        workflowId: unifyScheduleId(accountId),
+        taskQueue: mainTaskQueue(config),
+        args: [{ accountId }],
+        typedSearchAttributes: [
+          { key: AccountIdKey, value: accountId },
+          { key: KindKey, value: 'unify' },
+        ],
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
 }

@@ -6,6 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWi
 import { createActivities } from '../activities/index.ts';
 import type { Config } from '../config.ts';
 import { createSql, type Sql } from '../db/sql.ts';
+import { secretBoxOf, type SecretBox } from '../db/secret-box.ts';
 import { ensureNamespace, ensureSearchAttributes } from './search-attributes.ts';
 import { mainTaskQueue } from './task-queues.ts';
 
@@ -18,6 +19,8 @@ export interface CreateWorkerOptions {
   sql: Sql;
   /** Where emails go (SMTP, or nowhere: the outbox keeps them). */
   email: Config['email'];
+  /** Opens stored credentials (ticket tools); absent without INSIGHTS_MASTER_KEY. */
+  secretBox: SecretBox | undefined;
   identity?: string;
   /** A pre-built bundle (tests bundle once); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkflowBundleWithSourceMap;
@@ -31,7 +34,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     identity,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ sql: options.sql, workerIdentity: identity, email: options.email }),
+    activities: createActivities({ sql: options.sql, workerIdentity: identity, email: options.email, secretBox: options.secretBox }),
     // After a crash, the next workflow task leaves the dead worker's sticky queue after this long.
     stickyQueueScheduleToStartTimeout: '5 seconds',
     // A cancel reaches an activity only in the answer to a heartbeat: send them at least every second, so a
@@ -69,7 +72,7 @@ export async function runWorker(config: Config): Promise<void> {
   try {
     await ensureNamespace(connection, config.temporal.namespace);
     await ensureSearchAttributes(connection, config.temporal.namespace);
-    const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: mainTaskQueue(config), sql, email: config.email });
+    const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: mainTaskQueue(config), sql, email: config.email, secretBox: secretBoxOf(config) });
     if (config.worker.healthPort) health = await startHealthServer(worker, config.worker.healthPort, config.worker.healthHost);
     // Worker.create installs SIGINT/SIGTERM handlers that shut it down gracefully; run() resolves once drained.
     await worker.run();

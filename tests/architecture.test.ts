@@ -18,7 +18,7 @@ const ALLOWED: Record<string, string[]> = {
   connectors: [],
   activities: ['db', 'connectors', 'analysis', 'config.ts', 'workflows/activity-contract.ts', 'workflows/retry.ts'],
   db: ['config.ts'],
-  api: ['db', 'temporal/client.ts', 'temporal/task-queues.ts', 'temporal/search-attributes.ts', 'temporal/schedules.ts', 'analysis', 'config.ts', 'workflows', 'connectors/types.ts'],
+  api: ['db', 'temporal/client.ts', 'temporal/task-queues.ts', 'temporal/search-attributes.ts', 'temporal/schedules.ts', 'analysis', 'config.ts', 'workflows', 'connectors'],
   temporal: ['workflows', 'activities', 'db', 'config.ts', 'scripts/lib/processes.ts'],
 };
 

@@ -10,6 +10,7 @@ import { connectTemporal, type TemporalClient } from '../temporal/client.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { latestEmails } from '../db/outbox.ts';
+import { secretBoxOf } from '../db/secret-box.ts';
 import { createSql, type Sql } from '../db/sql.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { WORKFLOWS_PATH, createWorker } from '../temporal/worker.ts';
@@ -63,6 +64,7 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
     WORKER_HEALTH_PORT: '0',
     JWT_SECRET: TEST_JWT_SECRET,
+    INSIGHTS_MASTER_KEY: TEST_MASTER_KEY,
     // Test files sign many users up from one address; the limit itself has its own test.
     SIGNUP_RATE_LIMIT_PER_MINUTE: '10000',
     ...env,
@@ -72,12 +74,14 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
 mkdirSync(resolve('test-results'), { recursive: true });
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+/** The tests' master key (32 bytes in hex): nothing real is sealed with it. */
+export const TEST_MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
 /** The API as the tests use it: real dependencies, the test JWT secret. */
 export async function buildTestApp(config: Config, sql: Sql, temporal: TemporalClient): Promise<FastifyInstance> {
   // Errors (5xx) go to a file, so a failing test's cause can be read without changing the test.
   const app = await buildApp(
-    { config, sql, temporal, version: 'test', jwtSecret: config.secrets.jwtSecret ?? TEST_JWT_SECRET },
+    { config, sql, temporal, version: 'test', jwtSecret: config.secrets.jwtSecret ?? TEST_JWT_SECRET, secretBox: secretBoxOf(config) },
     { logger: { level: 'error', file: resolve('test-results', 'api-errors.log') } },
   );
   databaseOfApp.set(app, sql);
@@ -170,6 +174,7 @@ export async function startWorker(config: Config, sql: Sql, identity?: string): 
     taskQueue: config.temporal.taskQueue,
     sql,
     email: config.email,
+    secretBox: secretBoxOf(config),
     workflowBundle: await workflowBundle(),
     ...(identity ? { identity } : {}),
   });

@@ -48,10 +48,65 @@ export interface StrandedEmailsInput {
   limit: number;
 }
 
+export interface BackfillPagesInput {
+  accountId: string;
+  integrationId: string;
+  jobId: string;
+  /** The history window (ISO-8601). */
+  since: string;
+  until: string;
+  /** Where the previous call stopped (a connector's plain-JSON cursor); absent at the start. */
+  cursor?: unknown;
+  /** Incidents fetched by earlier calls of this backfill, so progress counts on. */
+  fetchedBefore: number;
+  /** Return after this many pages or this long, so the workflow's progress moves and its history stays small. */
+  maxPages: number;
+  maxMs: number;
+}
+
+export interface BackfillPagesResult {
+  cursor?: unknown;
+  done: boolean;
+  /** Incidents fetched so far, over all calls. */
+  fetched: number;
+  /** New raw events stored by this call (pages fetched twice store nothing twice). */
+  stored: number;
+  /** Left out by the import filters in this call. */
+  filtered: number;
+  /** Share of the window done, 0..1, and the estimated total it implies. */
+  progress: number;
+  estimatedTotal?: number;
+  /** The window being read (for the progress display). */
+  window?: { start: string; end: string };
+}
+
+export interface IntegrationErrorInput {
+  accountId: string;
+  integrationId: string;
+  error: string;
+}
+
+export interface UnifyBatchInput {
+  accountId: string;
+  limit: number;
+}
+
+export interface UnifyBatchResult {
+  /** Raw events taken from the queue. */
+  processed: number;
+  /** Incidents inserted or updated. */
+  incidents: number;
+  /** Changes (a note, an acknowledgement) whose incident was never imported: nothing to apply them to. */
+  orphans: number;
+}
+
 export interface Activities {
   markJobRunning(input: MarkJobRunningInput): Promise<void>;
   writeEcho(input: WriteEchoInput): Promise<WriteEchoResult>;
   finishJob(input: FinishJobInput): Promise<void>;
   deliverEmail(input: DeliverEmailInput): Promise<DeliverEmailResult>;
+  backfillPages(input: BackfillPagesInput): Promise<BackfillPagesResult>;
+  markIntegrationError(input: IntegrationErrorInput): Promise<void>;
+  unifyBatch(input: UnifyBatchInput): Promise<UnifyBatchResult>;
   strandedEmails(input: StrandedEmailsInput): Promise<string[]>;
 }

@@ -1,3 +1,5 @@
 // Every workflow, re-exported: this file is the worker's workflowsPath and what the API imports to start them.
 export * from './echo.ts';
 export * from './email.ts';
+export * from './unify.ts';
+export * from './backfill.ts';

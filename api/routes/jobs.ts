@@ -20,7 +20,7 @@ const CLOSED_WITHOUT_BOOKKEEPING: Record<string, 'failed' | 'cancelled'> = {
   CANCELLED: 'cancelled',
 };
 /** Temporal calls from a request get this long, so a Temporal outage degrades a page instead of hanging it. */
-const TEMPORAL_DEADLINE_MS = 3_000;
+export const TEMPORAL_DEADLINE_MS = 3_000;
 /** A queued job whose workflow Temporal has never heard of after this long will never start. */
 const NEVER_STARTED_AFTER_MS = 60_000;
 /** gRPC codes that mean "Temporal cannot answer right now" (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED). */
@@ -35,7 +35,7 @@ function grpcCode(err: unknown): number | undefined {
 }
 
 /** Temporal refused or failed: 503 when it is unreachable or overloaded, 500 (cause logged) for anything else. */
-function temporalFailure(err: unknown): AppError {
+export function temporalFailure(err: unknown): AppError {
   const code = grpcCode(err);
   if (code === undefined || TRANSIENT_GRPC_CODES.has(code)) return serviceUnavailable('temporal', err);
   return new AppError(500, 'internal', 'Temporal refused the request', [], { cause: err });
@@ -45,28 +45,31 @@ export function workflowUiUrl(uiUrl: string | undefined, namespace: string, work
   return uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
 }
 
+/** A job row as the API shows it, with a link to its workflow in the Temporal Web UI. */
+export function jobView(row: JobRow, config: AppDeps['config'], namespace: string): Job {
+  const temporalUiUrl = workflowUiUrl(config.temporal.uiUrl, namespace, row.workflowId);
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    workflowId: row.workflowId,
+    input: row.input,
+    result: row.result,
+    error: row.error,
+    progress: { done: row.progressDone, total: row.progressTotal },
+    attempts: row.attempts,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    completedAt: row.completedAt ? row.completedAt.toISOString() : null,
+    ...(temporalUiUrl ? { temporalUiUrl } : {}),
+  };
+}
+
 export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql, temporal, config } = deps;
   const withDeadline = <T>(fn: () => Promise<T>) => temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, fn);
 
-  const toJob = (row: JobRow): Job => {
-    const temporalUiUrl = workflowUiUrl(config.temporal.uiUrl, temporal.namespace, row.workflowId);
-    return {
-      id: row.id,
-      kind: row.kind,
-      status: row.status,
-      workflowId: row.workflowId,
-      input: row.input,
-      result: row.result,
-      error: row.error,
-      progress: { done: row.progressDone, total: row.progressTotal },
-      attempts: row.attempts,
-      createdAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
-      completedAt: row.completedAt ? row.completedAt.toISOString() : null,
-      ...(temporalUiUrl ? { temporalUiUrl } : {}),
-    };
-  };
+  const toJob = (row: JobRow): Job => jobView(row, config, temporal.namespace);
 
   const settle = async (row: JobRow, outcome: { status: 'failed' | 'cancelled'; error: string }): Promise<JobRow> => {
     return withAccount(sql, row.accountId, async (tx) => {

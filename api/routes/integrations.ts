@@ -1,0 +1,368 @@
+// Integrations: connect a ticket tool (credentials verified, sealed, never returned), choose what to import, start
+// and follow the history import (a backfill workflow), pause, resume, edit, delete with or without its data.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Type } from 'typebox';
+import { restConnectorFor } from '../../connectors/registry.ts';
+import { ConnectorError, type SourceKind } from '../../connectors/types.ts';
+import { validateMapping } from '../../connectors/field-mapping.ts';
+import { appendAudit } from '../../db/audit.ts';
+import { countIncidents } from '../../db/incidents.ts';
+import {
+  deleteIntegration,
+  getIntegration,
+  insertIntegration,
+  integrationSecretContext,
+  listIntegrations,
+  setIntegrationStatus,
+  updateIntegration,
+  type IntegrationRow,
+} from '../../db/integrations.ts';
+import { finishJob, insertJob, latestJobOfWorkflow } from '../../db/jobs.ts';
+import type { TransactionSql } from '../../db/sql.ts';
+import { withAccount } from '../../db/tenancy.ts';
+import { ensureUnifySchedule } from '../../temporal/schedules.ts';
+import { mainTaskQueue } from '../../temporal/task-queues.ts';
+import { backfillWorkflow, backfillWorkflowId } from '../../workflows/index.ts';
+import { AccountIdKey, IntegrationIdKey, KindKey } from '../../workflows/search-attributes.ts';
+import type { AppDeps } from '../deps.ts';
+import { AppError, notFound } from '../errors.ts';
+import { auditActor } from '../plugins/authentication.ts';
+import { commonErrors, ErrorResponse } from '../schemas/common.ts';
+import {
+  BackfillBody,
+  BackfillStarted,
+  CreatedIntegration,
+  CreateIntegrationBody,
+  DeleteIntegrationQuery,
+  IntegrationEnvelope,
+  IntegrationList,
+  IntegrationParams,
+  RotatedSecret,
+  UpdateIntegrationBody,
+  VerifiedCredentials,
+  VerifyCredentialsBody,
+  type Credentials,
+  type IntegrationSettings,
+} from '../schemas/integrations.ts';
+import { jobView, TEMPORAL_DEADLINE_MS, temporalFailure } from './jobs.ts';
+
+const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse, 503: ErrorResponse };
+const DEFAULT_HISTORY_DAYS = 90;
+const VERIFY_TIMEOUT_MS = 15_000;
+
+/** How each tool proves a webhook delivery is its own. */
+const WEBHOOK_AUTH: Record<SourceKind, string> = {
+  pagerduty: 'X-PagerDuty-Signature: HMAC-SHA256 with your webhook subscription’s signing secret (set it as `webhookSecret`)',
+  opsgenie: 'Custom header X-Webhook-Token: <secret> in the Webhook integration',
+  alertmanager: 'Authorization: Bearer <secret> (receiver http_config.authorization.credentials)',
+  webhook: 'Authorization: Bearer <secret>, or X-Webhook-Token: <secret>',
+  csv: 'Authorization: Bearer <secret> (an upload, not a webhook)',
+};
+
+export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const { sql, config, temporal } = deps;
+
+  const secretBox = () => {
+    if (!deps.secretBox) throw new AppError(503, 'master_key_missing', 'INSIGHTS_MASTER_KEY is not set: credentials cannot be stored safely, so integrations are off');
+    return deps.secretBox;
+  };
+
+  const checkCredentialsAllowed = (credentials: Credentials | undefined) => {
+    if (credentials?.baseUrl && !config.ingestion.allowCustomVendorUrls) {
+      throw new AppError(400, 'invalid_body', 'A custom API host is not allowed here', [{ field: 'credentials.baseUrl', in: 'body', message: 'body.credentials.baseUrl is refused (ALLOW_CUSTOM_VENDOR_URLS is off)' }]);
+    }
+  };
+
+  const checkMapping = (kind: SourceKind, settings: IntegrationSettings | undefined) => {
+    if (kind !== 'webhook' && kind !== 'csv') return;
+    if (!settings?.mapping) throw new AppError(400, 'invalid_body', `A ${kind} integration needs a field mapping`, [{ field: 'settings.mapping', in: 'body', message: 'body.settings.mapping is required' }]);
+    const problems = validateMapping(settings.mapping);
+    if (problems.length > 0) {
+      throw new AppError(400, 'invalid_mapping', `The field mapping is not usable: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems.map((p) => ({ field: `settings.mapping.${p.field}`, in: 'body', message: p.message })));
+    }
+  };
+
+  /** The tool's word on the credentials: who they belong to, or what is wrong with them, named. */
+  const verifyCredentials = async (kind: SourceKind, credentials: Credentials | undefined) => {
+    const connector = restConnectorFor(kind);
+    if (!connector) return undefined;
+    if (!credentials) throw new AppError(400, 'invalid_body', `A ${kind} integration needs credentials`, [{ field: 'credentials', in: 'body', message: 'body.credentials is required' }]);
+    try {
+      return await connector.verify(credentials as never, AbortSignal.timeout(VERIFY_TIMEOUT_MS));
+    } catch (err) {
+      if (!(err instanceof ConnectorError)) throw err;
+      if (err.kind === 'auth' || err.kind === 'invalid' || err.kind === 'not_found') {
+        throw new AppError(400, 'credentials_refused', err.message, [{ field: 'credentials.apiKey', in: 'body', message: err.message }]);
+      }
+      throw new AppError(502, 'tool_unavailable', `${kind} did not answer usefully: ${err.message}`);
+    }
+  };
+
+  const view = async (tx: TransactionSql, row: IntegrationRow) => {
+    const job = await latestJobOfWorkflow(tx, row.accountId, backfillWorkflowId(row.accountId, row.id));
+    return {
+      id: row.id,
+      kind: row.kind,
+      name: row.name,
+      status: row.status,
+      error: row.error,
+      errorAt: row.errorAt?.toISOString() ?? null,
+      settings: row.settings as IntegrationSettings,
+      syncIntervalMinutes: row.syncIntervalMinutes,
+      watermark: row.watermark?.toISOString() ?? null,
+      lastSyncedAt: row.lastSyncedAt?.toISOString() ?? null,
+      hasCredentials: row.hasCredentials,
+      webhook: { url: `${config.api.publicUrl}/api/webhooks/${row.accountId}/${row.id}`, auth: WEBHOOK_AUTH[row.kind], configured: row.hasWebhookSecret },
+      incidents: await countIncidents(tx, row.accountId, row.id),
+      backfill: job ? jobView(job, config, temporal.namespace) : null,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  };
+
+  const historyRange = (settings: IntegrationSettings | undefined, override?: { since?: string | undefined; until?: string | undefined }) => {
+    const until = override?.until ?? settings?.history?.until ?? new Date().toISOString();
+    const since = override?.since ?? settings?.history?.since ?? new Date(Date.parse(until) - (settings?.history?.days ?? DEFAULT_HISTORY_DAYS) * 86_400_000).toISOString();
+    if (Date.parse(since) >= Date.parse(until)) {
+      throw new AppError(400, 'invalid_body', 'The history window is empty: `since` must be before `until`', [{ field: 'since', in: 'body', message: 'body.since is not before until' }]);
+    }
+    return { since, until };
+  };
+
+  /** A job row, then the backfill workflow; one backfill per integration at a time. */
+  const startBackfill = async (accountId: string, integrationId: string, range: { since: string; until: string }) => {
+    const jobId = randomUUID();
+    const workflowId = backfillWorkflowId(accountId, integrationId);
+    const row = await withAccount(sql, accountId, (tx) =>
+      insertJob(tx, { id: jobId, accountId, kind: 'backfill', workflowId, input: { integrationId, ...range } }).catch((err: unknown) => {
+        if ((err as { code?: string }).code === '23505') throw new AppError(409, 'backfill_running', 'This integration is importing its history already; wait for it or cancel it');
+        throw err;
+      }),
+    );
+    try {
+      await temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+        temporal.client.workflow.start(backfillWorkflow, {
+          workflowId,
+          taskQueue: mainTaskQueue(config),
+          args: [{ accountId, integrationId, jobId, ...range }],
+          typedSearchAttributes: [
+            { key: AccountIdKey, value: accountId },
+            { key: IntegrationIdKey, value: integrationId },
+            { key: KindKey, value: 'backfill' },
+          ],
+        }),
+      );
+    } catch (err) {
+      const error = err instanceof WorkflowExecutionAlreadyStartedError ? 'another backfill of this integration is running' : `could not start the workflow: ${(err as Error).message}`;
+      await withAccount(sql, accountId, (tx) => finishJob(tx, accountId, jobId, { status: 'failed', error }));
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new AppError(409, 'backfill_running', 'This integration is importing its history already');
+      throw temporalFailure(err);
+    }
+    return row;
+  };
+
+  app.get(
+    '/api/integrations',
+    { config: { access: 'integrations:read' }, schema: { tags: ['integrations'], summary: 'The account’s integrations, with their import status', response: { 200: IntegrationList, ...errors } } },
+    async (request) =>
+      withAccount(sql, request.accountId, async (tx) => ({ integrations: await Promise.all((await listIntegrations(tx, request.accountId)).map((row) => view(tx, row))) })),
+  );
+
+  app.get(
+    '/api/integrations/:id',
+    { config: { access: 'integrations:read' }, schema: { tags: ['integrations'], summary: 'One integration', params: IntegrationParams, response: { 200: IntegrationEnvelope, ...errors } } },
+    async (request) =>
+      withAccount(sql, request.accountId, async (tx) => {
+        const row = await getIntegration(tx, request.accountId, request.params.id);
+        if (!row) throw notFound('integration', request.params.id);
+        return { integration: await view(tx, row) };
+      }),
+  );
+
+  app.post(
+    '/api/integrations/verify',
+    {
+      config: { access: 'integrations:manage' },
+      schema: {
+        tags: ['integrations'],
+        summary: 'Check credentials with the tool and list what can be imported (services, teams, priorities), storing nothing',
+        body: VerifyCredentialsBody,
+        response: { 200: VerifiedCredentials, ...errors },
+      },
+    },
+    async (request) => {
+      checkCredentialsAllowed(request.body.credentials);
+      const connector = restConnectorFor(request.body.kind);
+      if (!connector) throw new AppError(400, 'invalid_body', `${request.body.kind} has no API to verify`, [{ field: 'kind', in: 'body', message: 'body.kind has no credentials' }]);
+      const account = (await verifyCredentials(request.body.kind, request.body.credentials))!;
+      const choices = await connector.importChoices(request.body.credentials as never, AbortSignal.timeout(VERIFY_TIMEOUT_MS)).catch((err: unknown) => {
+        if (err instanceof ConnectorError) throw new AppError(502, 'tool_unavailable', `${request.body.kind} did not list its services: ${err.message}`);
+        throw err;
+      });
+      return { account, choices };
+    },
+  );
+
+  app.post(
+    '/api/integrations',
+    {
+      config: { access: 'integrations:manage' },
+      schema: {
+        tags: ['integrations'],
+        summary: 'Connect a tool: credentials are verified and sealed, the history import starts, the webhook secret is shown once',
+        body: CreateIntegrationBody,
+        response: { 201: CreatedIntegration, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const box = secretBox();
+      const body = request.body;
+      const accountId = request.accountId;
+      checkCredentialsAllowed(body.credentials);
+      checkMapping(body.kind, body.settings);
+      const range = restConnectorFor(body.kind) ? historyRange(body.settings) : undefined;
+      const verified = await verifyCredentials(body.kind, body.credentials);
+      const id = randomUUID();
+      // PagerDuty signs with the subscription's secret (given); for the others we make the secret they will send.
+      const generatedSecret = body.kind === 'pagerduty' ? undefined : randomBytes(32).toString('base64url');
+      const webhookSecret = body.webhookSecret ?? generatedSecret;
+      const row = await withAccount(sql, accountId, async (tx) => {
+        const created = await insertIntegration(tx, {
+          id,
+          accountId,
+          kind: body.kind,
+          name: body.name.trim(),
+          settings: body.settings ?? {},
+          credentials: body.credentials ? box.seal(JSON.stringify(body.credentials), integrationSecretContext(accountId, id, 'credentials')) : null,
+          webhookSecret: webhookSecret ? box.seal(webhookSecret, integrationSecretContext(accountId, id, 'webhook_secret')) : null,
+          syncIntervalMinutes: body.syncIntervalMinutes ?? 5,
+          createdBy: request.caller!.userId,
+        });
+        await appendAudit(tx, accountId, { action: 'integration.created', actor: auditActor(request), target: { type: 'integration', id }, details: { kind: body.kind, name: created.name } });
+        return created;
+      });
+      await ensureUnifySchedule(temporal, config, accountId).catch((err: unknown) => request.log.warn({ err }, 'could not create the account’s unify schedule; unification runs on demand'));
+      if (range && body.backfill !== false) await startBackfill(accountId, id, range);
+      const integration = await withAccount(sql, accountId, (tx) => view(tx, row));
+      request.log.info({ integrationId: id, kind: body.kind }, 'integration connected');
+      return reply.status(201).send({ integration, ...(generatedSecret && !body.webhookSecret ? { webhookSecret: generatedSecret } : {}), ...(verified ? { verified } : {}) });
+    },
+  );
+
+  app.patch(
+    '/api/integrations/:id',
+    {
+      config: { access: 'integrations:manage' },
+      schema: { tags: ['integrations'], summary: 'Rename, change what is imported, or replace credentials (verified again)', params: IntegrationParams, body: UpdateIntegrationBody, response: { 200: IntegrationEnvelope, ...errors } },
+    },
+    async (request) => {
+      const accountId = request.accountId;
+      const existing = await withAccount(sql, accountId, (tx) => getIntegration(tx, accountId, request.params.id));
+      if (!existing) throw notFound('integration', request.params.id);
+      const body = request.body;
+      checkCredentialsAllowed(body.credentials);
+      if (body.settings) checkMapping(existing.kind, body.settings);
+      if (body.credentials) await verifyCredentials(existing.kind, body.credentials);
+      const box = body.credentials || body.webhookSecret ? secretBox() : undefined;
+      return withAccount(sql, accountId, async (tx) => {
+        const row = await updateIntegration(tx, accountId, existing.id, {
+          ...(body.name ? { name: body.name.trim() } : {}),
+          ...(body.settings ? { settings: body.settings } : {}),
+          ...(body.syncIntervalMinutes ? { syncIntervalMinutes: body.syncIntervalMinutes } : {}),
+          ...(body.credentials ? { credentials: box!.seal(JSON.stringify(body.credentials), integrationSecretContext(accountId, existing.id, 'credentials')) } : {}),
+          ...(body.webhookSecret ? { webhookSecret: box!.seal(body.webhookSecret, integrationSecretContext(accountId, existing.id, 'webhook_secret')) } : {}),
+        });
+        if (!row) throw notFound('integration', request.params.id);
+        await appendAudit(tx, accountId, {
+          action: 'integration.updated',
+          actor: auditActor(request),
+          target: { type: 'integration', id: row.id },
+          details: { changed: Object.keys(body).sort() },
+        });
+        return { integration: await view(tx, row) };
+      });
+    },
+  );
+
+  app.post(
+    '/api/integrations/:id/webhook-secret',
+    {
+      config: { access: 'integrations:manage' },
+      schema: { tags: ['integrations'], summary: 'Make a new webhook secret (not for PagerDuty, which signs with its own)', params: IntegrationParams, response: { 200: RotatedSecret, ...errors } },
+    },
+    async (request) => {
+      const box = secretBox();
+      const accountId = request.accountId;
+      const secret = randomBytes(32).toString('base64url');
+      await withAccount(sql, accountId, async (tx) => {
+        const existing = await getIntegration(tx, accountId, request.params.id);
+        if (!existing) throw notFound('integration', request.params.id);
+        if (existing.kind === 'pagerduty') throw new AppError(409, 'signed_by_tool', 'PagerDuty signs with its subscription’s secret: set that as `webhookSecret` instead');
+        await updateIntegration(tx, accountId, existing.id, { webhookSecret: box.seal(secret, integrationSecretContext(accountId, existing.id, 'webhook_secret')) });
+        await appendAudit(tx, accountId, { action: 'integration.secret_rotated', actor: auditActor(request), target: { type: 'integration', id: existing.id }, details: {} });
+      });
+      return { webhookSecret: secret };
+    },
+  );
+
+  for (const [action, status] of [['pause', 'paused'], ['resume', 'active']] as const) {
+    app.post(
+      `/api/integrations/:id/${action}`,
+      {
+        config: { access: 'integrations:manage' },
+        schema: {
+          tags: ['integrations'],
+          summary: action === 'pause' ? 'Stop syncing and taking webhooks (deliveries are acknowledged and dropped)' : 'Sync and take webhooks again (also after an error was fixed)',
+          params: IntegrationParams,
+          response: { 200: IntegrationEnvelope, ...errors },
+        },
+      },
+      async (request) =>
+        withAccount(sql, request.accountId, async (tx) => {
+          const row = await setIntegrationStatus(tx, request.accountId, request.params.id, status);
+          if (!row) throw notFound('integration', request.params.id);
+          await appendAudit(tx, request.accountId, { action: `integration.${action === 'pause' ? 'paused' : 'resumed'}`, actor: auditActor(request), target: { type: 'integration', id: row.id }, details: {} });
+          return { integration: await view(tx, row) };
+        }),
+    );
+  }
+
+  app.post(
+    '/api/integrations/:id/backfill',
+    {
+      config: { access: 'integrations:manage' },
+      schema: { tags: ['integrations'], summary: 'Import history again (what was imported before is not duplicated)', params: IntegrationParams, body: BackfillBody, response: { 202: BackfillStarted, ...errors } },
+    },
+    async (request, reply) => {
+      const accountId = request.accountId;
+      const row = await withAccount(sql, accountId, (tx) => getIntegration(tx, accountId, request.params.id));
+      if (!row) throw notFound('integration', request.params.id);
+      if (!restConnectorFor(row.kind)) throw new AppError(409, 'no_history', `A ${row.kind} integration has no history to import`);
+      if (row.status === 'paused') throw new AppError(409, 'integration_paused', 'Resume the integration first');
+      const job = await startBackfill(accountId, row.id, historyRange(row.settings as IntegrationSettings, request.body ?? {}));
+      return reply.status(202).send({ job: jobView(job, config, temporal.namespace) });
+    },
+  );
+
+  app.delete(
+    '/api/integrations/:id',
+    {
+      config: { access: 'integrations:manage' },
+      schema: { tags: ['integrations'], summary: 'Disconnect; with keepData=true its incidents stay', params: IntegrationParams, querystring: DeleteIntegrationQuery, response: { 204: Type.Null(), ...errors } },
+    },
+    async (request, reply) => {
+      const accountId = request.accountId;
+      const keepData = request.query.keepData ?? false;
+      // A running import would write into a deleted integration: stop it first (best effort, it checks again).
+      await temporal.client.workflow.getHandle(backfillWorkflowId(accountId, request.params.id)).cancel().catch(() => undefined);
+      await withAccount(sql, accountId, async (tx) => {
+        const row = await getIntegration(tx, accountId, request.params.id);
+        if (!row || !(await deleteIntegration(tx, accountId, row.id, keepData))) throw notFound('integration', request.params.id);
+        await appendAudit(tx, accountId, { action: 'integration.deleted', actor: auditActor(request), target: { type: 'integration', id: row.id }, details: { kind: row.kind, name: row.name, keepData } });
+      });
+      return reply.status(204).send(null);
+    },
+  );
+};

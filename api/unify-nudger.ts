@@ -1,0 +1,63 @@
+// Nudges an account's unification after intake, at most once per short window per account (a burst of webhooks
+// costs one Temporal call), always with a trailing nudge so the last event of a burst is not left for the Schedule.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { FastifyBaseLogger } from 'fastify';
+import { mainTaskQueue } from '../temporal/task-queues.ts';
+import { unifyMoreSignal, unifyNowWorkflowId, unifyWorkflow } from '../workflows/index.ts';
+import { AccountIdKey, KindKey } from '../workflows/search-attributes.ts';
+import type { AppDeps } from './deps.ts';
+
+const WINDOW_MS = 500;
+
+export interface UnifyNudger {
+  nudge(accountId: string): void;
+  close(): void;
+}
+
+export function createUnifyNudger(deps: Pick<AppDeps, 'temporal' | 'config'>, log: FastifyBaseLogger): UnifyNudger {
+  const timers = new Map<string, NodeJS.Timeout>();
+  const pending = new Set<string>();
+
+  const send = async (accountId: string) => {
+    try {
+      await deps.temporal.client.workflow.signalWithStart(unifyWorkflow, {
+        workflowId: unifyNowWorkflowId(accountId),
+        taskQueue: mainTaskQueue(deps.config),
+        args: [{ accountId }],
+        signal: unifyMoreSignal,
+        signalArgs: [],
+        typedSearchAttributes: [
+          { key: AccountIdKey, value: accountId },
+          { key: KindKey, value: 'unify' },
+        ],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      // The events are stored; the account's Schedule unifies them within 15 minutes.
+      log.warn({ err, accountId }, 'could not nudge the unification');
+    }
+  };
+
+  const fire = (accountId: string) => {
+    void send(accountId);
+    timers.set(
+      accountId,
+      setTimeout(() => {
+        timers.delete(accountId);
+        if (pending.delete(accountId)) fire(accountId);
+      }, WINDOW_MS),
+    );
+  };
+
+  return {
+    nudge(accountId) {
+      if (timers.has(accountId)) pending.add(accountId);
+      else fire(accountId);
+    },
+    close() {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+      pending.clear();
+    },
+  };
+}

@@ -1,0 +1,201 @@
+// History import through the real PagerDuty wire format (the simulator), the real worker process and PostgreSQL:
+// exactly once, also when the worker is killed mid-backfill; rate limits honoured; a revoked token stops the
+// import with the error on the integration; credentials in no response, log or workflow history.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPagerDutySimulator, type PagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
+import { childEnv, type Config } from '../../config.ts';
+import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { connectTemporal, listWorkflowPollers, type TemporalClient } from '../../temporal/client.ts';
+import { backfillProgressQuery, backfillWorkflowId } from '../../workflows/index.ts';
+import { buildTestApp, createTestDatabase, signUp, testConfig, TEST_MASTER_KEY, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
+
+const TOKEN = 'u+pd-simulator-token-0001';
+const RESULTS = join(import.meta.dirname, '../../test-results');
+
+let db: TestDatabase;
+let config: Config;
+let temporal: TemporalClient;
+let app: FastifyInstance;
+let owner: SignedIn;
+let pd: PagerDutySimulator;
+const workers: Child[] = [];
+
+function spawnWorker(name: string): Child {
+  const child = spawnChild({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(import.meta.dirname, '../../temporal/worker.ts')],
+    env: childEnv({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: config.database.url!,
+      TEMPORAL_ADDRESS: config.temporal.address!,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      WORKER_HEALTH_PORT: '0',
+      INSIGHTS_MASTER_KEY: TEST_MASTER_KEY,
+    }),
+    logFile: join(RESULTS, `${name}.log`),
+  });
+  workers.push(child);
+  return child;
+}
+
+async function waitForPoller(prefix: string): Promise<void> {
+  await waitFor(`a poller from ${prefix}`, async () => ((await listWorkflowPollers(temporal, config.temporal.taskQueue)).some((p) => p.identity.startsWith(prefix)) ? true : undefined), {
+    timeoutMs: 90_000,
+    intervalMs: 300,
+  });
+}
+
+const HISTORY_END = Date.parse('2026-11-01T00:00:00Z');
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  config = testConfig(db.url);
+  temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
+  app = await buildTestApp(config, db.sql, temporal);
+  owner = await signUp(app);
+  pd = await startPagerDutySimulator({ count: 5000, seed: 7, end: HISTORY_END, days: 90, tokens: { [TOKEN]: 'user' } });
+});
+
+afterAll(async () => {
+  for (const w of workers) await stopChild(w, 5_000);
+  await app?.close();
+  await temporal?.close();
+  await pd?.close();
+  await db?.drop();
+});
+
+const connect = (payload: Record<string, unknown>) => owner.call({ method: 'POST', url: '/api/integrations', payload });
+const history = { since: new Date(HISTORY_END - 91 * 86_400_000).toISOString(), until: new Date(HISTORY_END + 86_400_000).toISOString() };
+
+const jobOf = async (integrationId: string) => (await owner.call({ method: 'GET', url: `/api/integrations/${integrationId}` })).json().integration.backfill;
+
+describe('backfill', () => {
+  it('imports 5,000 incidents exactly once, although its worker is killed mid-import', { timeout: 300_000 }, async () => {
+    const t0 = Date.now();
+    const lap = (what: string) => console.log(`[backfill.test] ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const first = spawnWorker('backfill-worker-first');
+    await waitForPoller(`worker-${first.process.pid}@`);
+    const created = await connect({ kind: 'pagerduty', name: 'PagerDuty (simulated)', credentials: { apiKey: TOKEN, baseUrl: pd.url }, settings: { history } });
+    expect(created.statusCode, created.body).toBe(201);
+    const { integration, verified } = created.json();
+    expect(verified.name).toBeTruthy();
+    expect(integration.backfill).toMatchObject({ kind: 'backfill', workflowId: `backfill/${owner.accountId}/${integration.id}` });
+
+    // Mid-import: some pages stored, not all.
+    await waitFor('a fifth of the history fetched', async () => ((await jobOf(integration.id)).progress.done >= 1000 ? true : undefined), { timeoutMs: 60_000, intervalMs: 100 });
+    // The workflow answers how far it is (a query needs a live worker).
+    const progress = await temporal.client.workflow.getHandle(backfillWorkflowId(owner.accountId, integration.id)).query(backfillProgressQuery);
+    expect(progress.phase).toBe('fetching');
+    expect(progress.fetched).toBeLessThan(5000);
+    first.process.kill('SIGKILL');
+    lap('killed the first worker');
+
+    const second = spawnWorker('backfill-worker-second');
+    await waitForPoller(`worker-${second.process.pid}@`);
+    const job = await waitFor('the backfill to complete', async () => {
+      const j = await jobOf(integration.id);
+      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 300 });
+    expect(job.status, job.error ?? '').toBe('completed');
+    lap('backfill completed');
+
+    // Unified: every incident once.
+    await waitFor('all incidents unified', async () => {
+      const [{ n }] = await db.admin<[{ n: number }]>`select count(*)::int as n from incidents where account_id = ${owner.accountId}`;
+      const [{ pending }] = await db.admin<[{ pending: number }]>`select count(*)::int as pending from raw_events where unified_at is null`;
+      return n === 5000 && pending === 0 ? true : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+    lap('all unified');
+    const [counts] = await db.admin<[{ incidents: number; distinct: number; raw: number; rawIncidents: number }]>`
+      select (select count(*)::int from incidents) as incidents,
+             (select count(distinct external_id)::int from incidents) as distinct,
+             (select count(*)::int from raw_events) as raw,
+             (select count(distinct external_id)::int from raw_events) as "rawIncidents"`;
+    expect(counts).toEqual({ incidents: 5000, distinct: 5000, raw: 5000, rawIncidents: 5000 });
+    const expected = new Set(pd.dataset.incidents.map((i) => i.id));
+    const stored = await db.admin<{ id: string }[]>`select external_id as id from incidents`;
+    expect(stored.every((row) => expected.has(row.id))).toBe(true);
+
+    // The unified fields came through, MTTA/MTTR derived.
+    const [sample] = await db.admin<[{ title: string; service: string; severity: string; mtta: number | null; timeline: unknown[] }]>`
+      select title, service, severity, mtta_seconds as mtta, timeline from incidents where acknowledged_at is not null limit 1`;
+    expect(sample.title.length).toBeGreaterThan(5);
+    expect(sample.service).toBeTruthy();
+    expect(sample.severity).toMatch(/^P[1-5]$/);
+    expect(sample.mtta).toBeGreaterThanOrEqual(0);
+    expect(sample.timeline.length).toBeGreaterThan(0);
+
+    // Listed through the API, newest first, in pages.
+    const page = (await owner.call({ method: 'GET', url: `/api/incidents?limit=100&integrationId=${integration.id}` })).json();
+    expect(page.incidents).toHaveLength(100);
+    const next = (await owner.call({ method: 'GET', url: `/api/incidents?limit=100&cursor=${page.nextCursor}` })).json();
+    expect(next.incidents[0].createdAt <= page.incidents[99].createdAt).toBe(true);
+    expect(new Set([...page.incidents, ...next.incidents].map((i: { id: string }) => i.id)).size).toBe(200);
+  });
+
+  it('never shows the credentials: not in answers, not in the worker’s log, not in workflow histories', async () => {
+    const list = await owner.call({ method: 'GET', url: '/api/integrations' });
+    expect(list.statusCode).toBe(200);
+    expect(list.body).not.toContain(TOKEN);
+    const [integration] = list.json().integrations;
+    expect(integration.hasCredentials).toBe(true);
+    const history = JSON.stringify(await temporal.client.workflow.getHandle(backfillWorkflowId(owner.accountId, integration.id)).fetchHistory());
+    expect(history).not.toContain(TOKEN);
+    for (const name of ['backfill-worker-first', 'backfill-worker-second']) expect(readFileSync(join(RESULTS, `${name}.log`), 'utf8')).not.toContain(TOKEN);
+    const [{ sealed }] = await db.admin<[{ sealed: Buffer }]>`select credentials as sealed from integrations where id = ${integration.id}`;
+    expect(sealed.toString('latin1')).not.toContain(TOKEN);
+  });
+
+  it('waits as long as a 429 asks, and retries a 5xx', async () => {
+    pd.requests.length = 0;
+    pd.rateLimitNext({ times: 1, retryAfterSeconds: 2 });
+    pd.failNext({ status: 500, path: '/incidents' });
+    const created = await connect({ kind: 'pagerduty', name: 'Rate limited', credentials: { apiKey: TOKEN, baseUrl: pd.url }, settings: { history: { since: new Date(HISTORY_END - 5 * 86_400_000).toISOString(), until: history.until } } });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().integration.id;
+    const job = await waitFor('the backfill to finish', async () => {
+      const j = await jobOf(id);
+      return ['completed', 'failed'].includes(j.status) ? j : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 300 });
+    expect(job.status, job.error ?? '').toBe('completed');
+    const times = pd.requests;
+    const limited = times.findIndex((r) => r.status === 429);
+    expect(limited).toBeGreaterThanOrEqual(0);
+    // No request to the tool before the 2 s it asked for had passed.
+    expect(times[limited + 1]!.at - times[limited]!.at).toBeGreaterThanOrEqual(1_950);
+  });
+
+  it('stops on a revoked token with the reason on the integration, instead of retrying for ever', async () => {
+    const token = 'u+pd-token-to-revoke-0002';
+    pd.addToken(token, 'user');
+    const created = await connect({ kind: 'pagerduty', name: 'Soon revoked', credentials: { apiKey: token, baseUrl: pd.url }, settings: { history }, backfill: false });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().integration.id;
+    pd.revokeToken(token);
+    expect((await owner.call({ method: 'POST', url: `/api/integrations/${id}/backfill`, payload: {} })).statusCode).toBe(202);
+    const job = await waitFor('the backfill to fail', async () => {
+      const j = await jobOf(id);
+      return ['completed', 'failed'].includes(j.status) ? j : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 300 });
+    expect(job.status).toBe('failed');
+    const integration = (await owner.call({ method: 'GET', url: `/api/integrations/${id}` })).json().integration;
+    expect(integration.status).toBe('error');
+    expect(integration.error).toMatch(/PagerDuty/i);
+    const description = await temporal.client.workflow.getHandle(backfillWorkflowId(owner.accountId, id)).describe();
+    expect(description.status.name).toBe('FAILED');
+  });
+
+  it('refuses wrong credentials at connect time, naming the field, and stores nothing', async () => {
+    const before = await db.admin<[{ n: number }]>`select count(*)::int as n from integrations`;
+    const res = await connect({ kind: 'pagerduty', name: 'Wrong key', credentials: { apiKey: 'u+not-a-known-token', baseUrl: pd.url } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'credentials_refused', details: [{ field: 'credentials.apiKey' }] });
+    const after = await db.admin<[{ n: number }]>`select count(*)::int as n from integrations`;
+    expect(after[0].n).toBe(before[0].n);
+  });
+});

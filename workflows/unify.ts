@@ -1,0 +1,85 @@
+// Unification: an account's raw events → unified incidents, in batches until the queue is empty. Runs on the
+// account's Schedule (`unify/<account>`, every 15 minutes) and on demand: intake and backfills signal-with-start the
+// workflow `unify/<account>/now`, whose `more` signal makes a running unification go round once more.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from './activity-contract.ts';
+import { databaseActivity } from './retry.ts';
+
+export interface UnifyInput {
+  accountId: string;
+}
+
+export interface UnifyResult {
+  processed: number;
+  incidents: number;
+  orphans: number;
+  batches: number;
+}
+
+/** New raw events arrived: look at the queue again before finishing. */
+export const unifyMoreSignal = defineSignal('more');
+export const unifyProgressQuery = defineQuery<UnifyResult>('progress');
+
+export const unifyScheduleId = (accountId: string) => `unify/${accountId}`;
+export const unifyNowWorkflowId = (accountId: string) => `unify/${accountId}/now`;
+
+/** Raw events per transaction: large enough for set-based SQL to pay off, small enough to keep locks short. */
+export const UNIFY_BATCH = 2000;
+
+const { unifyBatch } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '2 minutes' });
+
+export async function unifyWorkflow(input: UnifyInput): Promise<UnifyResult> {
+  const result: UnifyResult = { processed: 0, incidents: 0, orphans: 0, batches: 0 };
+  let more = true;
+  setHandler(unifyMoreSignal, () => {
+    more = true;
+  });
+  setHandler(unifyProgressQuery, () => result);
+  while (more) {
+    more = false;
+    for (;;) {
+      const batch = await unifyBatch({ accountId: input.accountId, limit: UNIFY_BATCH });
+      result.processed += batch.processed;
+      result.incidents += batch.incidents;
+      result.orphans += batch.orphans;
+      result.batches += 1;
+      if (batch.processed < UNIFY_BATCH) break;
+      // A very long queue (a large backfill): carry on in a fresh run before the history grows large.
+      if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof unifyWorkflow>(input);
+    }
+  }
+  return result;
+}
+
+/**
+ * From another workflow (a backfill): start the account's on-demand unification, or tell the running one to look
+ * again. The unification outlives the caller.
+ */
+export async function nudgeUnify(accountId: string): Promise<void> {
+  const workflowId = unifyNowWorkflowId(accountId);
+  try {
+    await startChild(unifyWorkflow, {
+      workflowId,
+      args: [{ accountId }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    await getExternalWorkflowHandle(workflowId).signal(unifyMoreSignal).catch(() => {
+      // It finished between the start and the signal: it read the queue after our events were stored.
+    });
+  }
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { analyseClusters } from './cluster-analytics.ts';
+import { labelTemplate, summariseValues } from './cluster-label.ts';
+import type { ClusterIncident } from './cluster-model.ts';
+import { splitTokens } from './masking.ts';
+import { recluster } from './recluster.ts';
+
+const DAY = 86_400_000;
+const start = Date.UTC(2025, 3, 1);
+const at = (ms: number) => new Date(ms).toISOString();
+
+/** CPU alerts rising over 30 days with a burst on day 20; disk alerts steady; ack after 2–11 min, resolve after 1–10 h. */
+function incidents(): ClusterIncident[] {
+  const list: ClusterIncident[] = [];
+  let n = 0;
+  for (let day = 0; day < 30; day++) {
+    const cpu = 1 + Math.floor(day / 3) + (day === 20 ? 40 : 0);
+    for (let k = 0; k < cpu; k++) {
+      const created = start + day * DAY + k * 60_000;
+      list.push({
+        id: `cpu-${n++}`,
+        title: `High CPU on ip-10-2-3-${k % 9} (${94 + (k % 6)}%)`,
+        service: k % 4 === 0 ? 'search' : 'api',
+        createdAt: at(created),
+        acknowledgedAt: at(created + (2 + (k % 10)) * 60_000),
+        resolvedAt: at(created + (1 + (k % 10)) * 3_600_000),
+      });
+    }
+    for (let k = 0; k < 3; k++) {
+      list.push({ id: `disk-${n++}`, title: `Disk pressure on batch-node-${1 + ((day * 3 + k) % 17)}`, service: 'batch', createdAt: at(start + day * DAY + k * 3_600_000) });
+    }
+  }
+  return list;
+}
+
+describe('cluster analytics', () => {
+  const data = incidents();
+  const { assignments } = recluster({ incidents: data });
+  const analytics = analyseClusters(data, assignments);
+  const cpu = analytics.find((a) => a.template.startsWith('High CPU'))!;
+  const disk = analytics.find((a) => a.template.startsWith('Disk pressure'))!;
+
+  it('counts size, first and last seen, and every day of the window', () => {
+    expect(cpu.size).toBe(data.filter((i) => i.id.startsWith('cpu')).length);
+    expect(cpu.firstSeen).toBe('2025-04-01T00:00:00.000Z');
+    expect(disk.lastSeen).toBe(at(start + 29 * DAY + 2 * 3_600_000));
+    expect(disk.incidentsPerDay).toHaveLength(30);
+    expect(disk.incidentsPerDay.every((d) => d.count === 3)).toBe(true);
+    expect(cpu.incidentsPerDay[20]).toEqual({ day: '2025-04-21', count: 1 + 6 + 40 });
+  });
+
+  it('tests the trend: rising for CPU, flat for disk', () => {
+    expect(cpu.trend.direction).toBe('rising');
+    expect(cpu.trend.slopePerDay).toBeCloseTo(1 / 3, 1);
+    expect(disk.trend.direction).toBe('flat');
+  });
+
+  it('flags the burst day as a spike of its own cluster only', () => {
+    expect(cpu.spikes.map((s) => s.day)).toEqual(['2025-04-21']);
+    expect(disk.spikes).toEqual([]);
+  });
+
+  it('reports MTTA and MTTR as median and p90, and none when unknown', () => {
+    expect(cpu.mtta!.medianSeconds).toBeGreaterThanOrEqual(120);
+    expect(cpu.mtta!.p90Seconds).toBeGreaterThan(cpu.mtta!.medianSeconds);
+    expect(cpu.mtta!.p90Seconds).toBeLessThanOrEqual(11 * 60);
+    expect(cpu.mttr!.medianSeconds).toBeGreaterThanOrEqual(3600);
+    expect(cpu.mttr!.count).toBe(cpu.size);
+    expect(disk.mtta).toBeNull();
+  });
+
+  it('lists the top services', () => {
+    expect(cpu.topServices.map((s) => s.service)).toEqual(['api', 'search']);
+    expect(disk.topServices).toEqual([{ service: 'batch', count: 90 }]);
+  });
+
+  it('labels clusters with their variable parts summarised', () => {
+    expect(cpu.label).toBe('High CPU on ip-10-2-3-{0..8} (94–99%)');
+    expect(disk.label).toBe('Disk pressure on batch-node-{1..17}');
+  });
+});
+
+describe('labels', () => {
+  const label = (template: string, titles: string[]) => labelTemplate(splitTokens(template), titles.map(splitTokens));
+
+  it('keeps one shared value, a range of numbers, a numbered range or a small set', () => {
+    expect(label('Deploy of <*> failed', ['Deploy of checkout failed', 'Deploy of checkout failed'])).toBe('Deploy of checkout failed');
+    expect(label('High CPU on <HOST> (<PCT>)', ['High CPU on web-1 (94%)', 'High CPU on db-3.prod.internal (99%)'])).toBe(
+      'High CPU on {db-3.prod.internal,web-1} (94–99%)',
+    );
+    expect(summariseValues(['250ms', '1200ms', '90ms'])).toBe('90–1200ms');
+    expect(summariseValues(['a', 'b', 'c', 'd'])).toBeUndefined();
+  });
+
+  it('leaves the placeholder when values are too varied', () => {
+    const titles = Array.from({ length: 8 }, (_, i) => `Job ${['x', 'y', 'z', 'w'][i % 4]}${i}q failed`);
+    expect(label('Job <ID> failed', titles)).toBe('Job <ID> failed');
+  });
+});

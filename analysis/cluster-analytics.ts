@@ -1,0 +1,181 @@
+// Per-cluster analytics: size, first/last seen, incidents per day, trend, spikes, MTTA/MTTR, top services, label.
+import { labelTemplate } from './cluster-label.ts';
+import { incidentText, type ClusterIncident, type IncidentAssignment } from './cluster-model.ts';
+import { splitTokens } from './masking.ts';
+import { resolveClusteringSettings, type ClusteringSettingsOverrides } from './settings.ts';
+import { detectSpikes, mannKendall, quantile, type SpikeOptions, type Trend } from './time-series.ts';
+
+export interface DurationStats {
+  /** Incidents the duration is known for. */
+  count: number;
+  medianSeconds: number;
+  p90Seconds: number;
+}
+
+export interface ClusterSpike {
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  count: number;
+  baseline: number;
+  score: number;
+  method: 'robust-z' | 'poisson';
+}
+
+export interface ClusterAnalytics {
+  clusterId: string;
+  /** The most frequent template with its variable parts summarised. */
+  label: string;
+  template: string;
+  size: number;
+  firstSeen?: string;
+  lastSeen?: string;
+  /** Every UTC day of the analysis window, zeros included. */
+  incidentsPerDay: Array<{ day: string; count: number }>;
+  trend: Trend;
+  spikes: ClusterSpike[];
+  /** Created → acknowledged. */
+  mtta: DurationStats | null;
+  /** Created → resolved. */
+  mttr: DurationStats | null;
+  topServices: Array<{ service: string; count: number }>;
+}
+
+export interface AnalyticsOptions {
+  /** End of the analysis window (ISO-8601); the latest incident when omitted. */
+  now?: string;
+  /** Length of the window in days, ending at `now`; it never starts before the first incident of the data. */
+  windowDays?: number;
+  /** The account's settings: which text the label is built from. */
+  settings?: ClusteringSettingsOverrides;
+  spikes?: Partial<SpikeOptions>;
+  topServices?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Analytics for every cluster in `assignments`, largest cluster first. */
+export function analyseClusters(
+  incidents: readonly ClusterIncident[],
+  assignments: readonly IncidentAssignment[],
+  options: AnalyticsOptions = {},
+): ClusterAnalytics[] {
+  const settings = resolveClusteringSettings(options.settings);
+  const byId = new Map(incidents.map((incident) => [incident.id, incident]));
+  const members = new Map<string, Array<{ incident: ClusterIncident; template: string }>>();
+  for (const assignment of assignments) {
+    const incident = byId.get(assignment.incidentId);
+    if (incident === undefined) continue;
+    let list = members.get(assignment.clusterId);
+    if (list === undefined) members.set(assignment.clusterId, (list = []));
+    list.push({ incident, template: assignment.template });
+  }
+
+  let earliest = Infinity;
+  let latest = -Infinity;
+  for (const incident of incidents) {
+    const t = parseTime(incident.createdAt);
+    if (t === undefined) continue;
+    earliest = Math.min(earliest, t);
+    latest = Math.max(latest, t);
+  }
+  const end = options.now !== undefined ? (parseTime(options.now) ?? latest) : latest;
+  const windowDays = options.windowDays ?? 90;
+  const firstDay = Number.isFinite(end) ? Math.max(dayStart(end) - (windowDays - 1) * DAY_MS, dayStart(earliest)) : NaN;
+  const lastDay = Number.isFinite(end) ? dayStart(end) : NaN;
+
+  const results: ClusterAnalytics[] = [];
+  for (const [clusterId, list] of members) {
+    results.push(analyseCluster(clusterId, list, firstDay, lastDay, settings, options));
+  }
+  return results.sort((a, b) => b.size - a.size || (a.clusterId < b.clusterId ? -1 : 1));
+}
+
+function analyseCluster(
+  clusterId: string,
+  list: ReadonlyArray<{ incident: ClusterIncident; template: string }>,
+  firstDay: number,
+  lastDay: number,
+  settings: ReturnType<typeof resolveClusteringSettings>,
+  options: AnalyticsOptions,
+): ClusterAnalytics {
+  const templateCounts = new Map<string, number>();
+  for (const { template } of list) templateCounts.set(template, (templateCounts.get(template) ?? 0) + 1);
+  const template = [...templateCounts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+  const templateTokens = splitTokens(template);
+  const label = labelTemplate(
+    templateTokens,
+    (function* () {
+      for (const m of list) if (m.template === template) yield splitTokens(incidentText(m.incident, settings));
+    })(),
+  );
+
+  let first: ClusterIncident | undefined;
+  let last: ClusterIncident | undefined;
+  const perDay = new Map<number, number>();
+  const ack: number[] = [];
+  const resolve: number[] = [];
+  const services = new Map<string, number>();
+  for (const { incident } of list) {
+    if (incident.service) services.set(incident.service, (services.get(incident.service) ?? 0) + 1);
+    const created = parseTime(incident.createdAt);
+    if (created === undefined) continue;
+    if (first === undefined || created < parseTime(first.createdAt)!) first = incident;
+    if (last === undefined || created > parseTime(last.createdAt)!) last = incident;
+    const day = dayStart(created);
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+    const acknowledged = parseTime(incident.acknowledgedAt);
+    if (acknowledged !== undefined && acknowledged >= created) ack.push((acknowledged - created) / 1000);
+    const resolved = parseTime(incident.resolvedAt);
+    if (resolved !== undefined && resolved >= created) resolve.push((resolved - created) / 1000);
+  }
+
+  const incidentsPerDay: Array<{ day: string; count: number }> = [];
+  if (Number.isFinite(firstDay)) {
+    for (let day = firstDay; day <= lastDay; day += DAY_MS) {
+      incidentsPerDay.push({ day: new Date(day).toISOString().slice(0, 10), count: perDay.get(day) ?? 0 });
+    }
+  }
+  const series = incidentsPerDay.map((d) => d.count);
+  const spikes = detectSpikes(series, options.spikes).map((s) => ({
+    day: incidentsPerDay[s.index]!.day,
+    count: s.count,
+    baseline: s.baseline,
+    score: s.score,
+    method: s.method,
+  }));
+  const topServices = [...services]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, options.topServices ?? 5)
+    .map(([service, count]) => ({ service, count }));
+
+  const result: ClusterAnalytics = {
+    clusterId,
+    label,
+    template,
+    size: list.length,
+    incidentsPerDay,
+    trend: mannKendall(series),
+    spikes,
+    mtta: durationStats(ack),
+    mttr: durationStats(resolve),
+    topServices,
+  };
+  if (first?.createdAt) result.firstSeen = first.createdAt;
+  if (last?.createdAt) result.lastSeen = last.createdAt;
+  return result;
+}
+
+function durationStats(seconds: readonly number[]): DurationStats | null {
+  if (seconds.length === 0) return null;
+  return { count: seconds.length, medianSeconds: quantile(seconds, 0.5), p90Seconds: quantile(seconds, 0.9) };
+}
+
+function parseTime(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+function dayStart(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}

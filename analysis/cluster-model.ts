@@ -1,0 +1,362 @@
+// The clustering model: templates, clusters and feedback rules, with online assignment of one incident in
+// microseconds and a plain-JSON state that a workflow or activity can persist and reload.
+import { anchoredClusterId, uniqueClusterId } from './cluster-ids.ts';
+import {
+  applyFeedback,
+  resolveClusterId,
+  type ClusterFeedback,
+  type FeedbackContext,
+  type SplitRule,
+} from './feedback.ts';
+import { compileMasker, splitTokens, type Masker } from './masking.ts';
+import {
+  resolveClusteringSettings,
+  type ClusteringSettings,
+  type ClusteringSettingsOverrides,
+} from './settings.ts';
+import { slotKey, templateSimilarity, templateSkeleton, templateWords, type TemplateProfile } from './template-merge.ts';
+import {
+  WILDCARD,
+  addIncidentTokens,
+  createTemplateMiner,
+  loadTemplateMiner,
+  serializeTemplateMiner,
+  type TemplateGroup,
+  type TemplateMiner,
+  type TemplateMinerState,
+} from './template-miner.ts';
+
+/** What the engine needs of an incident; the unified incident of `connectors/types.ts` fits it. */
+export interface ClusterIncident {
+  id: string;
+  title: string;
+  description?: string | null;
+  service?: string | null;
+  source?: string | null;
+  /** ISO-8601; orders the incidents of a recluster and feeds first/last seen. */
+  createdAt?: string | null;
+  acknowledgedAt?: string | null;
+  resolvedAt?: string | null;
+}
+
+export interface IncidentAssignment {
+  incidentId: string;
+  clusterId: string;
+  /** The mined template's id inside the model. */
+  templateId: number;
+  /** The incident's template, e.g. `High CPU on <HOST> (<PCT>)`. */
+  template: string;
+}
+
+/** A mined template as the model keeps it. */
+export interface ModelTemplate {
+  /** The cluster its incidents join (before per-incident feedback: splits and "not this pattern"). */
+  clusterId: string;
+  /** Positions the second stage found to be variable words, shown as `<*>`. */
+  slots: number[];
+  /** Incidents per service and per source (the most frequent few). */
+  services: Map<string, number>;
+  sources: Map<string, number>;
+}
+
+export interface ModelCluster {
+  id: string;
+  /** The name a user gave it (rename feedback). */
+  name?: string;
+  /** Its most frequent template when it was last computed. */
+  template: string;
+  size: number;
+  firstSeen?: string;
+  lastSeen?: string;
+}
+
+/** Indexes for placing a template that appeared after the last recluster; built on first need. */
+interface OnlineIndex {
+  df: Map<string, number>;
+  templateCount: number;
+  vectors: Map<number, Map<string, number>>;
+  clusterWords: Map<string, Set<string>>;
+  slotKeys: Map<string, string>;
+}
+
+export interface ClusterModel {
+  readonly settings: ClusteringSettings;
+  readonly masker: Masker;
+  readonly miner: TemplateMiner;
+  readonly templates: Map<number, ModelTemplate>;
+  readonly clusters: Map<string, ModelCluster>;
+  readonly feedback: readonly ClusterFeedback[];
+  readonly aliases: Map<string, string>;
+  readonly splitRules: Map<string, SplitRule[]>;
+  readonly exclusions: Map<string, { clusterId: string; targetId: string }>;
+  /** Template text per template id, dropped when the template changes. */
+  readonly templateTexts: Map<number, string>;
+  onlineIndex: OnlineIndex | undefined;
+}
+
+/** Plain-JSON form of a model (`JSON.stringify` safe): what a workflow or activity persists. */
+export interface ClusterModelState {
+  version: 1;
+  settings: ClusteringSettings;
+  miner: TemplateMinerState;
+  templates: Array<{
+    id: number;
+    clusterId: string;
+    slots?: number[];
+    services?: Record<string, number>;
+    sources?: Record<string, number>;
+  }>;
+  clusters: ModelCluster[];
+  feedback: ClusterFeedback[];
+}
+
+/** Services and sources kept per template: enough to compare templates, bounded so state stays small. */
+const MAX_TRACKED_VALUES = 16;
+
+export function incidentText(incident: ClusterIncident, settings: ClusteringSettings): string {
+  const title = incident.title ?? '';
+  if (settings.text === 'title+description' && incident.description) return `${title} ${incident.description}`;
+  return title;
+}
+
+/** An empty model with an account's settings: the state of a new account before its first recluster. */
+export function createClusterModel(settings: ClusteringSettingsOverrides = {}): ClusterModel {
+  const resolved = resolveClusteringSettings(settings);
+  const miner = createTemplateMiner(resolved.mining, resolved.masking.digitTokensAreVariables);
+  return buildModel(resolved, miner, [], new Map(), new Map());
+}
+
+/** A feedback context without incidents: applying feedback to it yields just the rules. */
+export const NO_INCIDENTS: FeedbackContext = { incidentIndex: () => undefined, maskedTokens: () => [], rawTokens: () => [] };
+
+/** Assembles a model; recluster and load both end here, so feedback rules are compiled in one place. */
+export function buildModel(
+  settings: ClusteringSettings,
+  miner: TemplateMiner,
+  feedback: readonly ClusterFeedback[],
+  templates: Map<number, ModelTemplate>,
+  clusters: Map<string, ModelCluster>,
+): ClusterModel {
+  // Applied to an empty table, feedback yields just its rules: aliases, split patterns and exclusions.
+  const rules = applyFeedback(new Map(), feedback, NO_INCIDENTS);
+  const splitRules = new Map<string, SplitRule[]>();
+  for (const rule of rules.splitRules) {
+    const from = resolveClusterId(rules.aliases, rule.clusterId);
+    splitRules.set(from, [...(splitRules.get(from) ?? []), rule]);
+  }
+  return {
+    settings,
+    masker: compileMasker(settings.masking),
+    miner,
+    templates,
+    clusters,
+    feedback: feedback.slice(),
+    aliases: rules.aliases,
+    splitRules,
+    exclusions: rules.exclusions,
+    templateTexts: new Map(),
+    onlineIndex: undefined,
+  };
+}
+
+/** The text of a template as shown to users: mined tokens, with variable word slots as `<*>`. */
+export function templateText(model: ClusterModel, templateId: number): string {
+  let text = model.templateTexts.get(templateId);
+  if (text === undefined) {
+    const group = model.miner.groups[templateId];
+    if (group === undefined) throw new RangeError(`no template ${templateId}`);
+    const slots = model.templates.get(templateId)?.slots ?? [];
+    const tokens = slots.length === 0 ? group.tokens : group.tokens.map((t, i) => (slots.includes(i) ? WILDCARD : t));
+    text = tokens.join(' ');
+    model.templateTexts.set(templateId, text);
+  }
+  return text;
+}
+
+/**
+ * Assigns one incident to its cluster and updates the model (template generalisation, sizes, first/last seen).
+ * A template seen for the first time joins the most similar cluster if one is similar enough, else starts one.
+ */
+export function assignIncident(model: ClusterModel, incident: ClusterIncident): IncidentAssignment {
+  const text = incidentText(incident, model.settings);
+  const tokens = model.masker.maskTokens(text);
+  const mined = addIncidentTokens(model.miner, tokens);
+  const group = mined.group;
+  if (mined.changed) model.templateTexts.delete(group.id);
+  let entry = model.templates.get(group.id);
+  if (entry === undefined) entry = placeNewTemplate(model, group, incident);
+  count(entry.services, incident.service);
+  count(entry.sources, incident.source);
+
+  let clusterId = entry.clusterId;
+  const exclusion = model.exclusions.get(incident.id);
+  if (exclusion !== undefined && resolveClusterId(model.aliases, exclusion.clusterId) === clusterId) {
+    clusterId = resolveClusterId(model.aliases, exclusion.targetId);
+  } else {
+    for (const rule of model.splitRules.get(clusterId) ?? []) {
+      if (rule.pattern(tokens, splitTokens(text))) {
+        clusterId = resolveClusterId(model.aliases, rule.targetId);
+        break;
+      }
+    }
+  }
+  const template = templateText(model, group.id);
+  let cluster = model.clusters.get(clusterId);
+  if (cluster === undefined) {
+    cluster = { id: clusterId, template, size: 0 };
+    model.clusters.set(clusterId, cluster);
+  }
+  cluster.size++;
+  const at = incident.createdAt ? Date.parse(incident.createdAt) : Number.NaN;
+  if (!Number.isNaN(at)) {
+    if (cluster.firstSeen === undefined || at < Date.parse(cluster.firstSeen)) cluster.firstSeen = incident.createdAt!;
+    if (cluster.lastSeen === undefined || at > Date.parse(cluster.lastSeen)) cluster.lastSeen = incident.createdAt!;
+  }
+  return { incidentId: incident.id, clusterId, templateId: group.id, template };
+}
+
+function count(counts: Map<string, number>, value: string | null | undefined): void {
+  if (value === undefined || value === null || value === '') return;
+  const current = counts.get(value);
+  if (current !== undefined) counts.set(value, current + 1);
+  else if (counts.size < MAX_TRACKED_VALUES) counts.set(value, 1);
+}
+
+function placeNewTemplate(model: ClusterModel, group: TemplateGroup, incident: ClusterIncident): ModelTemplate {
+  const entry: ModelTemplate = { clusterId: '', slots: [], services: new Map(), sources: new Map() };
+  const index = (model.onlineIndex ??= buildOnlineIndex(model));
+  const merging = model.settings.merging;
+  const words = [...new Set(templateWords(group.tokens))];
+
+  if (merging.enabled) {
+    // A known variable word slot: "session closed for user <*>" takes "session closed for user alice".
+    const skeleton = templateSkeleton(group.tokens);
+    for (let i = 0; i < skeleton.length && entry.clusterId === ''; i++) {
+      if (skeleton[i] === '*' || skeleton[i] === WILDCARD) continue;
+      const clusterId = index.slotKeys.get(slotKey(skeleton, i));
+      if (clusterId !== undefined) {
+        entry.clusterId = clusterId;
+        entry.slots = [i];
+      }
+    }
+    if (entry.clusterId === '') {
+      const vector = tfidf(words, index);
+      const profile: TemplateProfile = {
+        tokens: group.tokens,
+        count: 1,
+        services: incident.service ? new Map([[incident.service, 1]]) : new Map(),
+        sources: incident.source ? new Map([[incident.source, 1]]) : new Map(),
+      };
+      let best = -1;
+      for (const [templateId, other] of index.vectors) {
+        const template = model.templates.get(templateId);
+        if (template === undefined) continue;
+        let dot = 0;
+        for (const [word, weight] of vector) dot += weight * (other.get(word) ?? 0);
+        if (dot <= 0) continue;
+        const similarity = templateSimilarity(
+          profile,
+          { tokens: [], count: 0, services: template.services, sources: template.sources },
+          dot,
+          merging,
+        );
+        if (similarity < merging.threshold || similarity <= best) continue;
+        if (merging.wordingMustNest && !nested(words, index.clusterWords.get(template.clusterId))) continue;
+        best = similarity;
+        entry.clusterId = template.clusterId;
+      }
+    }
+  }
+  if (entry.clusterId === '') {
+    const text = group.tokens.join(' ');
+    entry.clusterId = uniqueClusterId(anchoredClusterId(text), new Set(model.clusters.keys()));
+  }
+  model.templates.set(group.id, entry);
+  index.vectors.set(group.id, tfidf(words, index));
+  const clusterWords = index.clusterWords.get(entry.clusterId) ?? new Set<string>();
+  for (const word of words) clusterWords.add(word);
+  index.clusterWords.set(entry.clusterId, clusterWords);
+  return entry;
+}
+
+function nested(words: readonly string[], clusterWords: ReadonlySet<string> | undefined): boolean {
+  if (clusterWords === undefined) return true;
+  if (words.every((w) => clusterWords.has(w))) return true;
+  // The new wording may also be the wider one, containing every word the cluster uses.
+  const mine = new Set(words);
+  for (const w of clusterWords) if (!mine.has(w)) return false;
+  return true;
+}
+
+function buildOnlineIndex(model: ClusterModel): OnlineIndex {
+  const index: OnlineIndex = {
+    df: new Map(),
+    templateCount: 0,
+    vectors: new Map(),
+    clusterWords: new Map(),
+    slotKeys: new Map(),
+  };
+  const wordLists = new Map<number, string[]>();
+  for (const [templateId, template] of model.templates) {
+    const group = model.miner.groups[templateId];
+    if (group === undefined) continue;
+    const display = group.tokens.map((t, i) => (template.slots.includes(i) ? WILDCARD : t));
+    const words = [...new Set(templateWords(display))];
+    wordLists.set(templateId, words);
+    for (const word of words) index.df.set(word, (index.df.get(word) ?? 0) + 1);
+    index.templateCount++;
+    const clusterWords = index.clusterWords.get(template.clusterId) ?? new Set<string>();
+    for (const word of words) clusterWords.add(word);
+    index.clusterWords.set(template.clusterId, clusterWords);
+    const skeleton = templateSkeleton(display);
+    for (const slot of template.slots) index.slotKeys.set(slotKey(skeleton, slot), template.clusterId);
+  }
+  for (const [templateId, words] of wordLists) index.vectors.set(templateId, tfidf(words, index));
+  return index;
+}
+
+/** Same weighting as the recluster's second stage (binary TF, smoothed IDF, L2-normalised). */
+function tfidf(words: readonly string[], index: OnlineIndex): Map<string, number> {
+  const n = index.templateCount;
+  const weights = words.map((w) => Math.log((1 + n) / (1 + (index.df.get(w) ?? 0))) + 1);
+  const norm = Math.hypot(...weights) || 1;
+  return new Map(words.map((w, i) => [w, weights[i]! / norm]));
+}
+
+export function serializeClusterModel(model: ClusterModel): ClusterModelState {
+  const record = (counts: Map<string, number>) => (counts.size === 0 ? undefined : Object.fromEntries(counts));
+  return {
+    version: 1,
+    settings: JSON.parse(JSON.stringify(model.settings)) as ClusteringSettings,
+    miner: serializeTemplateMiner(model.miner),
+    templates: [...model.templates].map(([id, t]) => {
+      const state: ClusterModelState['templates'][number] = { id, clusterId: t.clusterId };
+      if (t.slots.length > 0) state.slots = t.slots.slice();
+      const services = record(t.services);
+      const sources = record(t.sources);
+      if (services) state.services = services;
+      if (sources) state.sources = sources;
+      return state;
+    }),
+    clusters: [...model.clusters.values()].map((c) => ({ ...c })),
+    feedback: JSON.parse(JSON.stringify(model.feedback)) as ClusterFeedback[],
+  };
+}
+
+export function loadClusterModel(state: ClusterModelState): ClusterModel {
+  if (state.version !== 1) throw new Error(`unsupported cluster model state version ${String(state.version)}`);
+  const settings = resolveClusteringSettings(state.settings);
+  const templates = new Map<number, ModelTemplate>(
+    state.templates.map((t) => [
+      t.id,
+      {
+        clusterId: t.clusterId,
+        slots: t.slots?.slice() ?? [],
+        services: new Map(Object.entries(t.services ?? {})),
+        sources: new Map(Object.entries(t.sources ?? {})),
+      },
+    ]),
+  );
+  const clusters = new Map(state.clusters.map((c) => [c.id, { ...c }]));
+  return buildModel(settings, loadTemplateMiner(state.miner), state.feedback, templates, clusters);
+}

@@ -1,0 +1,37 @@
+// The clustering engine's public API: settings, online assignment, full recluster, feedback and analytics.
+export {
+  DEFAULT_CLUSTERING_SETTINGS,
+  InvalidClusteringSettingsError,
+  MASK_KINDS,
+  resolveClusteringSettings,
+  type ClusteringSettings,
+  type ClusteringSettingsOverrides,
+  type CustomMask,
+  type MaskKind,
+} from './settings.ts';
+export { compileMasker, MASK_PLACEHOLDERS, type Masker } from './masking.ts';
+export {
+  assignIncident,
+  createClusterModel,
+  loadClusterModel,
+  serializeClusterModel,
+  templateText,
+  type ClusterIncident,
+  type ClusterModel,
+  type ClusterModelState,
+  type IncidentAssignment,
+  type ModelCluster,
+} from './cluster-model.ts';
+export {
+  DuplicateIncidentError,
+  recluster,
+  reclusterWithEmbeddings,
+  type ClusterRecord,
+  type EmbedTemplates,
+  type ReclusterInput,
+  type ReclusterResult,
+} from './recluster.ts';
+export { validateFeedback, type ClusterFeedback } from './feedback.ts';
+export { analyseClusters, type AnalyticsOptions, type ClusterAnalytics, type DurationStats } from './cluster-analytics.ts';
+export { detectSpikes, mannKendall, type Spike, type Trend, type TrendDirection } from './time-series.ts';
+export { labelTemplate } from './cluster-label.ts';

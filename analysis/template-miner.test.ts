@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { compileMasker } from './masking.ts';
+import { DEFAULT_CLUSTERING_SETTINGS, type MiningSettings } from './settings.ts';
+import {
+  addIncidentTokens,
+  createTemplateMiner,
+  loadTemplateMiner,
+  matchIncidentTokens,
+  serializeTemplateMiner,
+  wordSignature,
+} from './template-miner.ts';
+
+const masker = compileMasker(DEFAULT_CLUSTERING_SETTINGS.masking);
+
+function mine(titles: string[], mining: Partial<MiningSettings> = {}) {
+  const miner = createTemplateMiner({ ...DEFAULT_CLUSTERING_SETTINGS.mining, ...mining }, true);
+  const ids = titles.map((t) => addIncidentTokens(miner, masker.maskTokens(t)).group.id);
+  return { miner, ids, templates: miner.groups.map((g) => g.tokens.join(' ')) };
+}
+
+describe('template mining', () => {
+  it('gives incidents of one alert one template with typed placeholders', () => {
+    const { ids, templates } = mine(['High CPU on ip-10-2-3-4 (94%)', 'High CPU on ip-10-2-9-7 (99%)', 'High CPU on web-3 (97%)']);
+    expect(new Set(ids).size).toBe(1);
+    expect(templates).toEqual(['High CPU on <HOST> (<PCT>)']);
+  });
+
+  it('generalises a position where incidents disagree on a value', () => {
+    const { templates } = mine(['Queue orders backlog 5 at 10.0.0.1', 'Queue orders backlog 7 at web-2']);
+    expect(templates).toEqual(['Queue orders backlog <NUM> at <*>']);
+  });
+
+  it('keeps the key of key=value tokens when only the value varies', () => {
+    const { templates } = mine(['auth failure rhost=10.0.0.1 tty=ssh', 'auth failure rhost=web-9.example.com tty=ssh']);
+    expect(templates).toEqual(['auth failure rhost=<*> tty=ssh']);
+  });
+
+  it('keeps incidents apart when they differ by a word, not by a value', () => {
+    const { templates } = mine(['[instance: 42] VM Started (Lifecycle Event)', '[instance: 43] VM Stopped (Lifecycle Event)']);
+    expect(templates).toEqual(['[instance: <NUM>] VM Started (Lifecycle Event)', '[instance: <NUM>] VM Stopped (Lifecycle Event)']);
+  });
+
+  it('merges them like Drain when the word rule is switched off', () => {
+    const titles = ['[instance: 42] VM Started (Lifecycle Event)', '[instance: 43] VM Stopped (Lifecycle Event)'];
+    const { templates } = mine(titles, { splitOnWordDifference: false });
+    expect(templates).toEqual(['[instance: <NUM>] VM <*> (Lifecycle Event)']);
+  });
+
+  it('separates incidents of different lengths and below the similarity threshold', () => {
+    const { templates } = mine(['Disk full on web-1', 'Disk full on web-1 again', 'Node web-1 unreachable now']);
+    expect(templates).toHaveLength(3);
+  });
+
+  it('routes unseen first tokens to a wildcard branch once a node is full', () => {
+    const titles = Array.from({ length: 10 }, (_, i) => `alpha${'abcdefghij'[i]} service degraded`);
+    const { miner } = mine(titles, { maxChildren: 3 });
+    const lengthNode = miner.byLength.get(3)!;
+    expect(lengthNode.children.size).toBeLessThanOrEqual(4);
+    expect(lengthNode.children.has('<*>')).toBe(true);
+  });
+
+  it('reads a word signature without placeholders, digits or punctuation', () => {
+    expect(wordSignature('rhost=<IP>')).toBe('rhost');
+    expect(wordSignature('an14')).toBe('an');
+    expect(wordSignature('<NUM>')).toBe('');
+  });
+
+  it('survives a round trip through plain JSON and keeps matching', () => {
+    const { miner } = mine(['High CPU on web-1 (94%)', 'Disk pressure on batch-node-3', 'Pod api-7d4b9c8f5-x2k9p OOMKilled']);
+    const reloaded = loadTemplateMiner(JSON.parse(JSON.stringify(serializeTemplateMiner(miner))));
+    expect(reloaded.groups).toEqual(miner.groups);
+    const match = matchIncidentTokens(reloaded, masker.maskTokens('Disk pressure on batch-node-9'));
+    expect(match?.tokens.join(' ')).toBe('Disk pressure on <HOST>');
+    expect(matchIncidentTokens(reloaded, masker.maskTokens('Something entirely new here'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,254 @@
+// One-pass template mining in the spirit of Drain (He et al., ICWS 2017): a fixed-depth prefix tree routes masked
+// tokens to a few candidate templates, the most similar one above a threshold absorbs the incident.
+import { hasDigit, hasPlaceholder } from './masking.ts';
+import type { MiningSettings } from './settings.ts';
+
+/** The generic placeholder written where incidents of one template disagree. */
+export const WILDCARD = '<*>';
+
+export interface TemplateGroup {
+  /** Sequential within one miner, so a template is found again after a reload. */
+  id: number;
+  tokens: string[];
+  /** Incidents absorbed so far. */
+  count: number;
+}
+
+interface TreeNode {
+  children: Map<string, TreeNode>;
+  /** Only at leaves: the templates routed here, oldest first. */
+  groupIds: number[];
+}
+
+export interface TemplateMiner {
+  readonly settings: MiningSettings;
+  readonly digitTokensAreVariables: boolean;
+  /** First level: token count. */
+  readonly byLength: Map<number, TreeNode>;
+  readonly groups: TemplateGroup[];
+}
+
+/** Plain-JSON form of a miner: the tree as nested `[token, node]` pairs and the templates as token arrays. */
+export interface TemplateMinerState {
+  settings: MiningSettings;
+  digitTokensAreVariables: boolean;
+  tree: Array<[number, TreeNodeState]>;
+  groups: Array<{ id: number; tokens: string[]; count: number }>;
+}
+interface TreeNodeState {
+  c?: Array<[string, TreeNodeState]>;
+  g?: number[];
+}
+
+export function createTemplateMiner(settings: MiningSettings, digitTokensAreVariables: boolean): TemplateMiner {
+  return { settings: { ...settings }, digitTokensAreVariables, byLength: new Map(), groups: [] };
+}
+
+export interface MinedTemplate {
+  group: TemplateGroup;
+  /** A new template was created for these tokens. */
+  created: boolean;
+  /** An existing template was generalised to fit them (its text changed). */
+  changed: boolean;
+}
+
+/** Routes masked tokens to their template, creating or generalising one as needed. */
+export function addIncidentTokens(miner: TemplateMiner, tokens: readonly string[]): MinedTemplate {
+  const leaf = routeToLeaf(miner, tokens, true)!;
+  const best = bestGroup(miner, leaf, tokens);
+  if (best !== undefined) {
+    best.count++;
+    return { group: best, created: false, changed: generalise(best.tokens, tokens) };
+  }
+  const group: TemplateGroup = { id: miner.groups.length, tokens: tokens.slice(), count: 1 };
+  miner.groups.push(group);
+  leaf.groupIds.push(group.id);
+  return { group, created: true, changed: false };
+}
+
+/** The template these tokens would join, without changing the miner (for read-only look-ups). */
+export function matchIncidentTokens(miner: TemplateMiner, tokens: readonly string[]): TemplateGroup | undefined {
+  const leaf = routeToLeaf(miner, tokens, false);
+  return leaf === undefined ? undefined : bestGroup(miner, leaf, tokens);
+}
+
+function routingKey(miner: TemplateMiner, token: string): string {
+  if (hasPlaceholder(token)) return WILDCARD;
+  if (miner.digitTokensAreVariables && hasDigit(token)) return WILDCARD;
+  return token;
+}
+
+function routeToLeaf(miner: TemplateMiner, tokens: readonly string[], create: boolean): TreeNode | undefined {
+  let node: TreeNode | undefined = miner.byLength.get(tokens.length);
+  if (node === undefined) {
+    if (!create) return undefined;
+    node = newNode();
+    miner.byLength.set(tokens.length, node);
+  }
+  const steps = Math.min(miner.settings.depth - 2, tokens.length);
+  for (let i = 0; i < steps; i++) {
+    const key = routingKey(miner, tokens[i]!);
+    let next: TreeNode | undefined = node.children.get(key);
+    if (next === undefined && key !== WILDCARD && node.children.size >= miner.settings.maxChildren) {
+      // A full node sends unseen tokens down the wildcard branch, which keeps the tree bounded (Drain's maxChild).
+      next = node.children.get(WILDCARD);
+      if (next === undefined && create) {
+        next = newNode();
+        node.children.set(WILDCARD, next);
+      }
+    } else if (next === undefined && create) {
+      next = newNode();
+      node.children.set(key, next);
+    }
+    if (next === undefined) return undefined;
+    node = next;
+  }
+  return node;
+}
+
+function newNode(): TreeNode {
+  return { children: new Map(), groupIds: [] };
+}
+
+/**
+ * The most similar template at a leaf, if similar enough. Similarity is the share of positions whose tokens are
+ * equal, not counting positions the template has already generalised to `<*>`; ties go to the template with more
+ * generalised positions, then to the oldest (Drain's rule, which keeps the choice deterministic).
+ */
+function bestGroup(miner: TemplateMiner, leaf: TreeNode, tokens: readonly string[]): TemplateGroup | undefined {
+  let best: TemplateGroup | undefined;
+  let bestSimilarity = -1;
+  let bestParams = -1;
+  const length = tokens.length;
+  const splitWords = miner.settings.splitOnWordDifference;
+  let incomingWords: (string | undefined)[] | undefined;
+  for (const id of leaf.groupIds) {
+    const group = miner.groups[id]!;
+    const template = group.tokens;
+    let same = 0;
+    let params = 0;
+    let compatible = true;
+    for (let i = 0; i < length; i++) {
+      const t = template[i]!;
+      const token = tokens[i]!;
+      if (t === token) same++;
+      else if (t === WILDCARD) params++;
+      else {
+        if (splitWords) {
+          incomingWords ??= new Array<string | undefined>(length);
+          const words = (incomingWords[i] ??= constantWords(token));
+          const templateWords = constantWords(t);
+          if (words !== '' && templateWords !== '' && words !== templateWords) {
+            compatible = false;
+            break;
+          }
+        }
+        if (t.includes(WILDCARD)) params++;
+      }
+    }
+    if (!compatible) continue;
+    const similarity = length === 0 ? 1 : same / length;
+    if (similarity > bestSimilarity || (similarity === bestSimilarity && params > bestParams)) {
+      best = group;
+      bestSimilarity = similarity;
+      bestParams = params;
+    }
+  }
+  return best !== undefined && bestSimilarity >= miner.settings.similarityThreshold ? best : undefined;
+}
+
+const PLACEHOLDERS = /<[A-Z][A-Z0-9_-]*>|<\*>/g;
+const NON_LETTERS = /[^A-Za-z]+/g;
+const HAS_PLACEHOLDER = /<[A-Z][A-Z0-9_-]*>|<\*>/;
+const TRAILING_ALNUM = /[0-9A-Za-z]+$/;
+const LEADING_ALNUM = /^[0-9A-Za-z]+/;
+const DIGIT = /\d/;
+
+/**
+ * The letters of a token once placeholders and everything else are dropped: `rhost=<IP>` → `rhost`, `an14` → `an`,
+ * `SOCKS5` → `SOCKS`. Two tokens with different non-empty signatures are different words, not two values of one
+ * variable.
+ */
+export function wordSignature(token: string): string {
+  return token.replace(PLACEHOLDERS, '').replace(NON_LETTERS, '');
+}
+
+/**
+ * The signature of a token that looks constant (no placeholder inside), or '' for one that is at least partly a
+ * value: only two constant-looking tokens with different words keep incidents apart.
+ */
+function constantWords(token: string): string {
+  return token.includes('<') && HAS_PLACEHOLDER.test(token) ? '' : token.replace(NON_LETTERS, '');
+}
+
+/**
+ * Where an incident disagrees with its template, the template gets `<*>`; a token whose words agree keeps its
+ * common ends (`rhost=<IP>` and `rhost=<HOST>` give `rhost=<*>`), so the key stays readable and comparable.
+ */
+function generalise(template: string[], tokens: readonly string[]): boolean {
+  let changed = false;
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i]!;
+    const token = tokens[i]!;
+    if (t === token || t === WILDCARD) continue;
+    const merged = commonEnds(t, token);
+    if (merged !== t) {
+      template[i] = merged;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+function commonEnds(a: string, b: string): string {
+  const signature = wordSignature(a);
+  if (signature === '' || signature !== wordSignature(b)) return WILDCARD;
+  const max = Math.min(a.length, b.length);
+  let prefix = 0;
+  while (prefix < max && a[prefix] === b[prefix]) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && a[a.length - 1 - suffix] === b[b.length - 1 - suffix]) suffix++;
+  let head = a.slice(0, prefix);
+  let tail = a.slice(a.length - suffix);
+  // Never cut a placeholder in two, nor keep half of an alphanumeric run that varies (`an1` of `an14`/`an15`).
+  const open = head.lastIndexOf('<');
+  if (open > head.lastIndexOf('>')) head = head.slice(0, open);
+  const close = tail.indexOf('>');
+  const reopen = tail.indexOf('<');
+  if (close !== -1 && (reopen === -1 || close < reopen)) tail = tail.slice(close + 1);
+  head = head.replace(TRAILING_ALNUM, (run) => (DIGIT.test(run) ? '' : run));
+  tail = tail.replace(LEADING_ALNUM, (run) => (DIGIT.test(run) ? '' : run));
+  const merged = `${head}${WILDCARD}${tail}`;
+  return wordSignature(merged) === signature ? merged : WILDCARD;
+}
+
+export function serializeTemplateMiner(miner: TemplateMiner): TemplateMinerState {
+  const nodeState = (node: TreeNode): TreeNodeState => {
+    const state: TreeNodeState = {};
+    if (node.children.size > 0) state.c = [...node.children].map(([token, child]) => [token, nodeState(child)]);
+    if (node.groupIds.length > 0) state.g = node.groupIds.slice();
+    return state;
+  };
+  return {
+    settings: { ...miner.settings },
+    digitTokensAreVariables: miner.digitTokensAreVariables,
+    tree: [...miner.byLength].map(([length, node]) => [length, nodeState(node)]),
+    groups: miner.groups.map((g) => ({ id: g.id, tokens: g.tokens.slice(), count: g.count })),
+  };
+}
+
+export function loadTemplateMiner(state: TemplateMinerState): TemplateMiner {
+  const node = (s: TreeNodeState): TreeNode => ({
+    children: new Map((s.c ?? []).map(([token, child]) => [token, node(child)])),
+    groupIds: (s.g ?? []).slice(),
+  });
+  return {
+    settings: { ...state.settings },
+    digitTokensAreVariables: state.digitTokensAreVariables,
+    byLength: new Map(state.tree.map(([length, s]) => [length, node(s)])),
+    groups: state.groups.map((g, i) => {
+      if (g.id !== i) throw new Error(`template miner state: group ${i} has id ${g.id}`);
+      return { id: g.id, tokens: g.tokens.slice(), count: g.count };
+    }),
+  };
+}

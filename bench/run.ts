@@ -1,0 +1,25 @@
+// `npm run bench [-- NAME...]`: runs every benchmark, or the named ones, each writing its section of docs/benchmarks.md.
+import { runLoghub } from './loghub.ts';
+import { runThroughput } from './throughput.ts';
+
+const BENCHMARKS: Record<string, { description: string; run: (command: string) => Promise<void> }> = {
+  loghub: { description: 'LogHub 2k grouping accuracy per system, beside Drain’s published figures', run: runLoghub },
+  throughput: { description: 'online assignment, full recluster and CLI on 100k / 1M generated incidents', run: runThroughput },
+};
+
+const requested = process.argv.slice(2);
+if (requested.includes('--help') || requested.includes('-h')) {
+  console.log('Usage: npm run bench [-- NAME...]\n');
+  for (const [name, { description }] of Object.entries(BENCHMARKS)) console.log(`  ${name.padEnd(12)} ${description}`);
+  process.exit(0);
+}
+const unknown = requested.filter((name) => !(name in BENCHMARKS));
+if (unknown.length > 0) {
+  console.error(`Unknown benchmark(s): ${unknown.join(', ')}. Known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  process.exit(2);
+}
+for (const name of requested.length > 0 ? requested : Object.keys(BENCHMARKS)) {
+  const command = `npm run bench -- ${name}`;
+  console.log(`\n== ${name}: ${BENCHMARKS[name]!.description}`);
+  await BENCHMARKS[name]!.run(command);
+}

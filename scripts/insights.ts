@@ -1,0 +1,191 @@
+// `npx insights cluster`: runs the clustering engine with a new account's defaults on a JSONL file, no database and
+// no Temporal needed. Output is all or nothing: a temporary file beside the target, renamed when complete.
+import { createReadStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { recluster, type ClusterIncident } from '../analysis/index.ts';
+
+const USAGE = `Usage: insights cluster --input FILE.jsonl [--output FILE.jsonl]
+
+Clusters incidents into recurring patterns with the defaults of a new account.
+
+  --input FILE    JSON Lines, one incident per line:
+                  {"id": "...", "title": "...", "description"?: "...", "service"?: "...",
+                   "source"?: "...", "created_at"?: "ISO-8601"}
+  --output FILE   where to write {"id", "cluster_id", "template"} lines (default: standard output);
+                  written to a temporary file in the same directory and renamed when complete
+  -h, --help      show this help
+
+Exit status: 0 on success, 1 when the input is invalid (the message names the line), 2 on a usage error.
+`;
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** A problem with the input file, reported with its line number; nothing is written. */
+export class InputLineError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(`line ${line}: ${message}`);
+    this.name = 'InputLineError';
+  }
+}
+
+class UsageError extends Error {}
+
+interface CliOptions {
+  input: string;
+  output?: string;
+}
+
+function parseArguments(argv: readonly string[]): CliOptions | 'help' {
+  if (argv.length === 0 || argv.includes('-h') || argv.includes('--help') || argv[0] === 'help') return 'help';
+  const [command, ...rest] = argv;
+  if (command !== 'cluster') throw new UsageError(`unknown command "${command}"`);
+  const options: Partial<CliOptions> = {};
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag !== '--input' && flag !== '--output') throw new UsageError(`unknown option "${arg}"`);
+    const value = inline ?? rest[++i];
+    if (value === undefined || value === '') throw new UsageError(`${flag} needs a file name`);
+    options[flag === '--input' ? 'input' : 'output'] = value;
+  }
+  if (options.input === undefined) throw new UsageError('--input is required');
+  return options as CliOptions;
+}
+
+const OPTIONAL_TEXT_FIELDS = ['description', 'service', 'source'] as const;
+
+/** One input line as an incident; throws `InputLineError` naming the line for anything malformed. */
+export function parseIncidentLine(text: string, line: number): ClusterIncident {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InputLineError(line, `not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputLineError(line, 'expected a JSON object');
+  const record = value as Record<string, unknown>;
+  const id = record.id;
+  if (typeof id === 'number' && Number.isFinite(id)) record.id = String(id);
+  else if (typeof id !== 'string' || id === '') throw new InputLineError(line, '"id" must be a non-empty string');
+  if (typeof record.title !== 'string') throw new InputLineError(line, '"title" must be a string');
+  const incident: ClusterIncident = { id: record.id as string, title: record.title };
+  for (const field of OPTIONAL_TEXT_FIELDS) {
+    const v = record[field];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') throw new InputLineError(line, `"${field}" must be a string when present`);
+    incident[field] = v;
+  }
+  const createdAt = record.created_at;
+  if (createdAt !== undefined && createdAt !== null) {
+    if (typeof createdAt !== 'string' || !ISO_8601.test(createdAt) || Number.isNaN(Date.parse(createdAt))) {
+      throw new InputLineError(line, '"created_at" must be an ISO-8601 date-time such as 2025-06-01T12:00:00Z');
+    }
+    incident.createdAt = createdAt;
+  }
+  return incident;
+}
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+async function readIncidents(path: string): Promise<ClusterIncident[]> {
+  const incidents: ClusterIncident[] = [];
+  const firstLineOf = new Map<string, number>();
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
+    const incident = parseIncidentLine(text, line);
+    const earlier = firstLineOf.get(incident.id);
+    if (earlier !== undefined) throw new InputLineError(line, `duplicate id "${incident.id}" (first on line ${earlier})`);
+    firstLineOf.set(incident.id, line);
+    incidents.push(incident);
+  }
+  return incidents;
+}
+
+async function writeLines(lines: Iterable<string>, write: (chunk: string) => Promise<void>): Promise<void> {
+  let buffer = '';
+  for (const text of lines) {
+    buffer += text;
+    if (buffer.length >= 1 << 16) {
+      await write(buffer);
+      buffer = '';
+    }
+  }
+  if (buffer !== '') await write(buffer);
+}
+
+function writeToStream(stream: NodeJS.WritableStream): (chunk: string) => Promise<void> {
+  return (chunk) =>
+    new Promise((resolve, reject) => {
+      stream.write(chunk, (error) => (error ? reject(error) : resolve()));
+    });
+}
+
+async function writeAtomically(path: string, lines: Iterable<string>): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const handle = await open(temporary, 'w');
+  try {
+    await writeLines(lines, async (chunk) => {
+      await handle.write(chunk);
+    });
+    await handle.sync();
+    await handle.close();
+    await rename(temporary, path);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Runs the CLI with `argv` (without `node` and the script) and returns the exit status. */
+export async function runInsights(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let options: CliOptions | 'help';
+  try {
+    options = parseArguments(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`insights: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === 'help') {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  try {
+    const incidents = await readIncidents(options.input);
+    const { assignments } = recluster({ incidents });
+    const lines = (function* () {
+      for (const a of assignments) yield `${JSON.stringify({ id: a.incidentId, cluster_id: a.clusterId, template: a.template })}\n`;
+    })();
+    if (options.output === undefined) await writeLines(lines, writeToStream(io.stdout));
+    else await writeAtomically(options.output, lines);
+    return 0;
+  } catch (error) {
+    if (error instanceof InputLineError) {
+      io.stderr.write(`insights: ${options.input}: ${error.message}\n`);
+      return 1;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
+      io.stderr.write(`insights: ${(error as Error).message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await runInsights(process.argv.slice(2));
+}

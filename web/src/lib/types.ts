@@ -112,3 +112,62 @@ export interface AuditVerification {
   firstBroken?: { seq: number; reason: 'content_changed' | 'link_broken' | 'gap' | 'head_mismatch' };
   checkedAt: string;
 }
+
+export type IntegrationKind = 'pagerduty' | 'opsgenie' | 'alertmanager' | 'webhook' | 'csv';
+
+export const INTEGRATION_KINDS: { kind: IntegrationKind; label: string; hasApi: boolean }[] = [
+  { kind: 'pagerduty', label: 'PagerDuty', hasApi: true },
+  { kind: 'opsgenie', label: 'Opsgenie', hasApi: true },
+  { kind: 'alertmanager', label: 'Prometheus Alertmanager', hasApi: false },
+  { kind: 'webhook', label: 'Any tool (JSON webhook)', hasApi: false },
+];
+
+export const kindLabel = (kind: string) => INTEGRATION_KINDS.find((k) => k.kind === kind)?.label ?? kind;
+
+export interface Integration {
+  id: string;
+  kind: IntegrationKind;
+  name: string;
+  status: 'active' | 'paused' | 'error';
+  error: string | null;
+  errorAt: string | null;
+  settings: {
+    filters?: { services?: string[]; teams?: string[]; urgencies?: string[]; priorities?: string[]; statuses?: string[] };
+    drop?: string[];
+    history?: { since?: string; until?: string; days?: number };
+  };
+  syncIntervalMinutes: number;
+  watermark: string | null;
+  lastSyncedAt: string | null;
+  hasCredentials: boolean;
+  webhook: { url: string; auth: string; configured: boolean };
+  incidents: number;
+  backfill: Job | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ImportChoices {
+  services: { id: string; name: string }[];
+  teams: { id: string; name: string }[];
+  priorities: { id: string; name: string }[];
+  urgencies: string[];
+}
+
+export interface IncidentSummary {
+  id: string;
+  integrationId: string | null;
+  source: string;
+  externalId: string;
+  title: string;
+  service: string | null;
+  team: string | null;
+  severity: string;
+  status: string;
+  createdAt: string;
+  acknowledgedAt: string | null;
+  resolvedAt: string | null;
+  mttaSeconds: number | null;
+  mttrSeconds: number | null;
+  url: string | null;
+}

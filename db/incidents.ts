@@ -48,7 +48,9 @@ export async function lockIncidents(tx: TransactionSql, accountId: string, keys:
            i.dedup_key as "dedupKey", i.labels, i.timeline
     from incidents i
     join jsonb_to_recordset(${tx.json(wanted as never)}) as k(integration_id uuid, source text, external_id text)
-      on i.integration_id is not distinct from k.integration_id and i.source = k.source and i.external_id = k.external_id
+      -- Equality (not "is not distinct from") so the natural key's index serves the join: a key with a null
+      -- integration (deleted, data kept) matches no stored row here, and its upsert meets the key instead.
+      on i.integration_id = k.integration_id and i.source = k.source and i.external_id = k.external_id
     where i.account_id = ${accountId}
     for update of i`;
   return new Map(rows.map((row) => [incidentKeyString(row), withoutNulls(row)]));

@@ -22,7 +22,7 @@ import { emailOutboxSweepWorkflow, emailWorkflowId, echoWorkflow } from '../work
 import { enqueueEmail } from '../db/outbox.ts';
 import { startSmtpServer } from '../tests/servers/smtp.ts';
 import { startPagerDutySimulator } from '../connectors/simulators/pagerduty.ts';
-import { backfillWorkflowId, unifyNowWorkflowId } from '../workflows/index.ts';
+import { backfillWorkflowId, syncWorkflow, unifyNowWorkflowId } from '../workflows/index.ts';
 import { waitFor } from './lib/processes.ts';
 
 const OUT = fileURLToPath(new URL('../tests/replay/histories/', import.meta.url));
@@ -141,6 +141,10 @@ await worker.runUntil(async () => {
     return description.status.name === 'COMPLETED' ? true : undefined;
   }, { timeoutMs: 30_000 });
   await save('unifyWorkflow-after-backfill', unifyNowWorkflowId(accountId));
+
+  // 9. An incremental sync (as its Schedule starts it).
+  await temporal.client.workflow.execute(syncWorkflow, { workflowId: 'sync-recorded', taskQueue: 'record-histories', args: [{ accountId, integrationId: completedId }] });
+  await save('syncWorkflow-completed', 'sync-recorded');
 
   // 8. A backfill stopped by a revoked token.
   const revokedId = await connect('u+to-be-revoked', false);

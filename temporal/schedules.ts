@@ -1,9 +1,9 @@
 // The platform's own Temporal Schedules, created (or brought up to date) when the API starts: operators see and
 // steer them with `temporal schedule list|describe|trigger|toggle`.
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config.ts';
-import { emailOutboxSweepWorkflow, unifyScheduleId, unifyWorkflow } from '../workflows/index.ts';
-import { AccountIdKey, KindKey } from '../workflows/search-attributes.ts';
+import { emailOutboxSweepWorkflow, syncScheduleId, syncWorkflow, unifyScheduleId, unifyWorkflow } from '../workflows/index.ts';
+import { AccountIdKey, IntegrationIdKey, KindKey } from '../workflows/search-attributes.ts';
 import type { TemporalClient } from './client.ts';
 import { mainTaskQueue } from './task-queues.ts';
 
@@ -64,5 +64,57 @@ export async function ensureUnifySchedule(temporal: TemporalClient, config: Conf
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+}
+
+export interface SyncScheduleState {
+  accountId: string;
+  integrationId: string;
+  intervalMinutes: number;
+  /** Paused or in error: the Schedule is paused too (with the reason as its note). */
+  status: 'active' | 'paused' | 'error';
+}
+
+/**
+ * Brings an integration's sync Schedule (`sync/<account>/<integration>`) in line with the integration: created if
+ * missing, its interval updated, paused while the integration is paused or in error.
+ */
+export async function reconcileSyncSchedule(temporal: TemporalClient, config: Config, state: SyncScheduleState): Promise<void> {
+  const scheduleId = syncScheduleId(state.accountId, state.integrationId);
+  const options: ScheduleOptions = {
+    scheduleId,
+    spec: { intervals: [{ every: `${state.intervalMinutes} minutes` }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: syncWorkflow,
+      workflowId: scheduleId,
+      taskQueue: mainTaskQueue(config),
+      args: [{ accountId: state.accountId, integrationId: state.integrationId }],
+      typedSearchAttributes: [
+        { key: AccountIdKey, value: state.accountId },
+        { key: IntegrationIdKey, value: state.integrationId },
+        { key: KindKey, value: 'sync' },
+      ],
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    state: { paused: state.status !== 'active', note: state.status === 'active' ? 'syncing' : `integration ${state.status}` },
+  };
+  try {
+    await temporal.client.schedule.create(options);
+    return;
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  const handle = temporal.client.schedule.getHandle(scheduleId);
+  await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action }));
+  if (state.status === 'active') await handle.unpause('integration active');
+  else await handle.pause(`integration ${state.status}`);
+}
+
+export async function deleteSyncSchedule(temporal: TemporalClient, accountId: string, integrationId: string): Promise<void> {
+  try {
+    await temporal.client.schedule.getHandle(syncScheduleId(accountId, integrationId)).delete();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
   }
 }

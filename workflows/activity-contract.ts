@@ -100,6 +100,18 @@ export interface UnifyBatchResult {
   orphans: number;
 }
 
+export interface SyncChangesInput {
+  accountId: string;
+  integrationId: string;
+}
+
+export interface SyncChangesResult {
+  /** Why nothing was fetched: the integration is paused or in error (a person must act), or has no API. */
+  skipped?: string;
+  fetched: number;
+  stored: number;
+}
+
 export interface Activities {
   markJobRunning(input: MarkJobRunningInput): Promise<void>;
   writeEcho(input: WriteEchoInput): Promise<WriteEchoResult>;
@@ -108,5 +120,6 @@ export interface Activities {
   backfillPages(input: BackfillPagesInput): Promise<BackfillPagesResult>;
   markIntegrationError(input: IntegrationErrorInput): Promise<void>;
   unifyBatch(input: UnifyBatchInput): Promise<UnifyBatchResult>;
+  syncChanges(input: SyncChangesInput): Promise<SyncChangesResult>;
   strandedEmails(input: StrandedEmailsInput): Promise<string[]>;
 }

@@ -3,3 +3,4 @@ export * from './echo.ts';
 export * from './email.ts';
 export * from './unify.ts';
 export * from './backfill.ts';
+export * from './sync.ts';

@@ -22,7 +22,7 @@ import {
 import { finishJob, insertJob, latestJobOfWorkflow } from '../../db/jobs.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { ensureUnifySchedule } from '../../temporal/schedules.ts';
+import { deleteSyncSchedule, ensureUnifySchedule, reconcileSyncSchedule } from '../../temporal/schedules.ts';
 import { mainTaskQueue } from '../../temporal/task-queues.ts';
 import { backfillWorkflow, backfillWorkflowId } from '../../workflows/index.ts';
 import { AccountIdKey, IntegrationIdKey, KindKey } from '../../workflows/search-attributes.ts';
@@ -98,6 +98,17 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       }
       throw new AppError(502, 'tool_unavailable', `${kind} did not answer usefully: ${err.message}`);
     }
+  };
+
+  /**
+   * The integration's sync Schedule follows the integration (interval, paused or not). A failure here is logged, not
+   * fatal: the integration still takes webhooks, and its next change reconciles the Schedule again.
+   */
+  const syncSchedule = async (row: IntegrationRow, log: { warn: (o: object, m: string) => void }) => {
+    if (!restConnectorFor(row.kind)) return;
+    await reconcileSyncSchedule(temporal, config, { accountId: row.accountId, integrationId: row.id, intervalMinutes: row.syncIntervalMinutes, status: row.status }).catch((err: unknown) =>
+      log.warn({ err, integrationId: row.id }, 'could not update the integration’s sync schedule'),
+    );
   };
 
   const view = async (tx: TransactionSql, row: IntegrationRow) => {
@@ -245,6 +256,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       });
       await ensureUnifySchedule(temporal, config, accountId).catch((err: unknown) => request.log.warn({ err }, 'could not create the account’s unify schedule; unification runs on demand'));
       if (range && body.backfill !== false) await startBackfill(accountId, id, range);
+      await syncSchedule(row, request.log);
       const integration = await withAccount(sql, accountId, (tx) => view(tx, row));
       request.log.info({ integrationId: id, kind: body.kind }, 'integration connected');
       return reply.status(201).send({ integration, ...(generatedSecret && !body.webhookSecret ? { webhookSecret: generatedSecret } : {}), ...(verified ? { verified } : {}) });
@@ -275,6 +287,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
           ...(body.webhookSecret ? { webhookSecret: box!.seal(body.webhookSecret, integrationSecretContext(accountId, existing.id, 'webhook_secret')) } : {}),
         });
         if (!row) throw notFound('integration', request.params.id);
+        await syncSchedule(row, request.log);
         await appendAudit(tx, accountId, {
           action: 'integration.updated',
           actor: auditActor(request),
@@ -323,6 +336,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
         withAccount(sql, request.accountId, async (tx) => {
           const row = await setIntegrationStatus(tx, request.accountId, request.params.id, status);
           if (!row) throw notFound('integration', request.params.id);
+          await syncSchedule(row, request.log);
           await appendAudit(tx, request.accountId, { action: `integration.${action === 'pause' ? 'paused' : 'resumed'}`, actor: auditActor(request), target: { type: 'integration', id: row.id }, details: {} });
           return { integration: await view(tx, row) };
         }),
@@ -357,6 +371,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       const keepData = request.query.keepData ?? false;
       // A running import would write into a deleted integration: stop it first (best effort, it checks again).
       await temporal.client.workflow.getHandle(backfillWorkflowId(accountId, request.params.id)).cancel().catch(() => undefined);
+      await deleteSyncSchedule(temporal, accountId, request.params.id).catch((err: unknown) => request.log.warn({ err }, 'could not delete the sync schedule'));
       await withAccount(sql, accountId, async (tx) => {
         const row = await getIntegration(tx, accountId, request.params.id);
         if (!row || !(await deleteIntegration(tx, accountId, row.id, keepData))) throw notFound('integration', request.params.id);

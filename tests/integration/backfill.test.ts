@@ -9,7 +9,7 @@ import { startPagerDutySimulator, type PagerDutySimulator } from '../../connecto
 import { childEnv, type Config } from '../../config.ts';
 import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
 import { connectTemporal, listWorkflowPollers, type TemporalClient } from '../../temporal/client.ts';
-import { backfillProgressQuery, backfillWorkflowId } from '../../workflows/index.ts';
+import { backfillProgressQuery, backfillWorkflowId, syncScheduleId } from '../../workflows/index.ts';
 import { buildTestApp, createTestDatabase, signUp, testConfig, TEST_MASTER_KEY, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 const TOKEN = 'u+pd-simulator-token-0001';
@@ -197,5 +197,49 @@ describe('backfill', () => {
     expect(res.json().error).toMatchObject({ code: 'credentials_refused', details: [{ field: 'credentials.apiKey' }] });
     const after = await db.admin<[{ n: number }]>`select count(*)::int as n from integrations`;
     expect(after[0].n).toBe(before[0].n);
+  });
+});
+
+describe('incremental sync', () => {
+  it('runs on the integration’s Schedule, brings in what changed in the tool, and pauses with the integration', async () => {
+    const live = await startPagerDutySimulator({ count: 60, seed: 21, days: 1, tokens: { [TOKEN]: 'user' } });
+    try {
+      const created = await connect({ kind: 'pagerduty', name: 'Synced', credentials: { apiKey: TOKEN, baseUrl: live.url }, syncIntervalMinutes: 5, backfill: false });
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json().integration.id;
+      const schedule = temporal.client.schedule.getHandle(syncScheduleId(owner.accountId, id));
+      const described = await schedule.describe();
+      expect(described.spec.intervals?.[0]?.every).toBe(300_000);
+      expect(described.state.paused).toBe(false);
+
+      const syncedCount = async () => {
+        const [row] = await db.admin<[{ n: number }]>`select count(*)::int as n from incidents where integration_id = ${id}`;
+        return row.n;
+      };
+      await schedule.trigger();
+      await waitFor('the recent day synced', async () => ((await syncedCount()) === 60 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
+      const watermark = (await owner.call({ method: 'GET', url: `/api/integrations/${id}` })).json().integration.watermark;
+      expect(Date.parse(watermark)).toBeGreaterThan(Date.now() - 120_000);
+
+      // Someone resolves an open incident in PagerDuty; the next run brings the change, no duplicate.
+      const open = live.dataset.incidents.find((i) => i.status !== 'resolved')!;
+      live.resolve(open.id);
+      await schedule.trigger();
+      await waitFor('the change synced', async () => {
+        const [row] = await db.admin<[{ status: string }?]>`select status from incidents where integration_id = ${id} and external_id = ${open.id}`;
+        return row?.status === 'resolved' ? true : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 500 });
+      expect(await syncedCount()).toBe(60);
+
+      expect((await owner.call({ method: 'POST', url: `/api/integrations/${id}/pause` })).statusCode).toBe(200);
+      expect((await schedule.describe()).state.paused).toBe(true);
+      expect((await owner.call({ method: 'POST', url: `/api/integrations/${id}/resume` })).statusCode).toBe(200);
+      expect((await schedule.describe()).state.paused).toBe(false);
+      expect((await owner.call({ method: 'DELETE', url: `/api/integrations/${id}?keepData=true` })).statusCode).toBe(204);
+      await expect(schedule.describe()).rejects.toThrow();
+      expect(await db.admin`select 1 from incidents where external_id = ${open.id} and integration_id is null`).toHaveLength(1);
+    } finally {
+      await live.close();
+    }
   });
 });

@@ -1,15 +1,18 @@
-// `npm start`: brings up PostgreSQL (or PGlite), Temporal, the worker, the API and the web server, one line each.
+// `npm start`: brings up PostgreSQL (or PGlite), Temporal, a PagerDuty simulator, the worker, the API and the web
+// server, one line each.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childEnv, loadConfig, type Config } from '../config.ts';
+import type { PagerDutySimulator } from '../connectors/simulators/pagerduty.ts';
 import { migrate } from '../db/migrate.ts';
 import { createSql, pingDatabase } from '../db/sql.ts';
 import { markEmailVerified } from '../db/users.ts';
 import { resolveTemporalCli, startDevServer, waitForTemporal } from '../temporal/dev-server.ts';
 import { mainTaskQueue } from '../temporal/task-queues.ts';
+import { DEMO_PAGERDUTY_NAME, loadDemoPagerDutyState, portOf, saveDemoPagerDutyState, startDemoPagerDuty, type DemoPagerDutyState } from './lib/demo-pagerduty.ts';
 import { spawnChild, stopChild, waitFor, type Child } from './lib/processes.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,6 +27,8 @@ const config = (() => {
 })();
 const logDir = join(config.dataDir, 'logs');
 const children: Child[] = [];
+/** Everything started, in order (the children and the in-process PagerDuty simulator): stopped in reverse. */
+const parts: { name: string; stop(): Promise<void> }[] = [];
 /** The web build is not a part of the platform (its end is no failure), but Ctrl-C must stop it too. */
 const builds: Child[] = [];
 let stopping = false;
@@ -51,6 +56,7 @@ async function assertPortFree(port: number, variable: string): Promise<void> {
 /** Every child is tracked from the moment it exists, so Ctrl-C during start-up stops it too. */
 function track(child: Child): Child {
   children.push(child);
+  parts.push({ name: child.name, stop: () => stopChild(child, 15_000) });
   watch(child);
   return child;
 }
@@ -167,9 +173,9 @@ async function shutdown(code: number): Promise<never> {
   console.log('\nstopping ... (Ctrl-C again to kill at once)');
   for (const build of builds) await stopChild(build, 5_000);
   // Reverse order: the web and the API first, the databases last, so nothing loses its backend mid-request.
-  for (const child of [...children].reverse()) {
-    await stopChild(child, 15_000);
-    info(`${child.name} stopped`);
+  for (const part of [...parts].reverse()) {
+    await part.stop().catch((err: unknown) => info(`${part.name} did not stop cleanly: ${err instanceof Error ? err.message : String(err)}`));
+    info(`${part.name} stopped`);
   }
   process.exit(code);
 }
@@ -208,6 +214,8 @@ async function main(config: Config): Promise<void> {
     TEMPORAL_ADDRESS: temporal.address,
     ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
   });
+  // Before the worker: a history import the last run left unfinished resumes as soon as the worker is up.
+  const pagerduty = await startPagerDuty();
   const webBuild = buildWebIfStale();
   // Awaited below; a failure meanwhile must stop the platform with its message, not crash as unhandled.
   webBuild.catch(() => {});
@@ -237,7 +245,7 @@ async function main(config: Config): Promise<void> {
   await waitFor('the web server', () => httpOk(webUrl), { timeoutMs: 60_000, intervalMs: 300, abortIf: exitedEarly(web) });
   ok('web', webUrl);
 
-  const demo = await seedDemo(apiUrl, databaseUrl);
+  const demo = await seedDemo(apiUrl, databaseUrl, pagerduty);
   await waitFor('all parts healthy', () => httpOk(`${apiUrl}/api/health`), { timeoutMs: 90_000, intervalMs: 500 });
   console.log(`\n${color(1, 'Ready')}: open ${webUrl}  (Ctrl-C stops everything)`);
   if (demo) console.log(`  sign in as ${demo.email} with password ${demo.password}  (kept in ${join(config.dataDir, 'demo-credentials.json')})`);
@@ -246,10 +254,33 @@ async function main(config: Config): Promise<void> {
 const DEMO_EMAIL = 'demo@incident-insights.local';
 
 /**
- * Demo data on a fresh platform: a demo user (owner of the "Demo team" account) whose password is kept in
- * .data/demo-credentials.json, and one echo job, so the first page shows a job and the Temporal UI a workflow.
+ * The demo account's PagerDuty: a simulator on loopback, in this process, with a generated history that is the same
+ * on every start (see scripts/lib/demo-pagerduty.ts). Off where integrations may not name their own API host.
  */
-async function seedDemo(apiUrl: string, databaseUrl: string): Promise<{ email: string; password: string } | undefined> {
+async function startPagerDuty(): Promise<{ simulator: PagerDutySimulator; state: DemoPagerDutyState } | undefined> {
+  if (!config.ingestion.allowCustomVendorUrls) {
+    info('demo data: no PagerDuty simulator (ALLOW_CUSTOM_VENDOR_URLS is off, so the API would refuse its address)');
+    return undefined;
+  }
+  const state = loadDemoPagerDutyState(config.dataDir);
+  const simulator = await startDemoPagerDuty(state);
+  parts.push({ name: 'pagerduty', stop: () => simulator.close() });
+  const { incidents, start, end } = simulator.dataset;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  ok('pagerduty', `${simulator.url}  (simulator: ${incidents.length.toLocaleString('en')} incidents, ${day(start)} to ${day(end)}, for the demo account)`);
+  return { simulator, state };
+}
+
+/**
+ * Demo data on a fresh platform: a demo user (owner of the "Demo team" account) whose password is kept in
+ * .data/demo-credentials.json, one echo job, so the first page shows a job and the Temporal UI a workflow, and the
+ * PagerDuty simulator connected as an integration, whose history import (a backfill workflow) fills the dashboard.
+ */
+async function seedDemo(
+  apiUrl: string,
+  databaseUrl: string,
+  pagerduty: { simulator: PagerDutySimulator; state: DemoPagerDutyState } | undefined,
+): Promise<{ email: string; password: string } | undefined> {
   const file = join(config.dataDir, 'demo-credentials.json');
   const post = (path: string, body: unknown, token?: string) =>
     fetch(`${apiUrl}${path}`, {
@@ -295,7 +326,52 @@ async function seedDemo(apiUrl: string, databaseUrl: string): Promise<{ email: s
     if (!started.ok) throw new Error(`seeding the demo job failed: ${started.status} ${await started.text()}`);
     info('demo data: started an echo job');
   }
+  // The platform works without it: a refusal is shown, not fatal.
+  if (pagerduty) {
+    await connectDemoPagerDuty(apiUrl, accessToken, pagerduty.simulator, pagerduty.state).catch((err: unknown) =>
+      info(`demo data: could not connect the PagerDuty simulator: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
   return credentials;
+}
+
+/**
+ * An account without integrations gets the simulator connected (which starts its history import; `Ready` does not
+ * wait for it). The demo integration already connected gets the simulator's new address when its port was taken.
+ */
+async function connectDemoPagerDuty(apiUrl: string, accessToken: string, simulator: PagerDutySimulator, state: DemoPagerDutyState): Promise<void> {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`seeding the demo data: ${method} ${path} answered ${res.status} ${await res.text()}`);
+    return res.json() as Promise<unknown>;
+  };
+  const credentials = { apiKey: state.apiKey, baseUrl: simulator.url };
+  const port = portOf(simulator.url);
+  const { integrations } = (await call('GET', '/api/integrations')) as { integrations: { id: string; kind: string; name: string }[] };
+  if (integrations.length === 0) {
+    // From the history's first day (not `days` back from now): the whole history, however long ago it was made.
+    const created = (await call('POST', '/api/integrations', { kind: 'pagerduty', name: DEMO_PAGERDUTY_NAME, credentials, settings: { history: { since: new Date(simulator.dataset.start).toISOString() } } })) as {
+      integration: { id: string };
+    };
+    saveDemoPagerDutyState(config.dataDir, { ...state, port, integrationId: created.integration.id });
+    info(`demo data: connected the PagerDuty simulator (${simulator.dataset.incidents.length.toLocaleString('en')} incidents); its history import runs in the background (Jobs page)`);
+    return;
+  }
+  // Found by id, or by name if the state file was lost (then its key is new, and the integration needs it).
+  const demo = integrations.find((i) => i.id === state.integrationId) ?? integrations.find((i) => i.kind === 'pagerduty' && i.name === DEMO_PAGERDUTY_NAME);
+  if (!demo) {
+    saveDemoPagerDutyState(config.dataDir, { ...state, port });
+    return;
+  }
+  if (demo.id !== state.integrationId || state.port !== port) {
+    await call('PATCH', `/api/integrations/${demo.id}`, { credentials });
+    info(`demo data: gave the demo integration the PagerDuty simulator's ${state.port !== port ? `new address ${simulator.url}` : 'key'}`);
+  }
+  saveDemoPagerDutyState(config.dataDir, { ...state, port, integrationId: demo.id });
 }
 
 /**

@@ -1,5 +1,6 @@
 // `npm start` on a machine with no Temporal and no PostgreSQL running: every part comes up healthy, the demo job
-// completes, Ctrl-C leaves no child behind, and a second start reuses the first one's data.
+// completes, the demo account's PagerDuty (the simulator) imports its history through the real pipeline, Ctrl-C
+// leaves no child behind, and a second start reuses the first one's data.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -130,10 +131,13 @@ async function ctrlC(run: { child: Child; output: () => string }, children: numb
   expect(describeProcesses(children.filter(alive)), 'children still running after Ctrl-C').toEqual([]);
 }
 
-it('brings every part up healthy, completes the demo job, and stops every child on Ctrl-C', async () => {
+const DEMO_INCIDENTS = 1500;
+
+it('brings every part up healthy, completes the demo job, imports the demo PagerDuty history, and stops every child on Ctrl-C', async () => {
   const run = await startReady(1);
   const out = run.output();
-  for (const part of ['postgres', 'temporal', 'worker', 'api', 'web']) expect(out).toMatch(new RegExp(`✔ ${part}\\s`));
+  for (const part of ['postgres', 'temporal', 'pagerduty', 'worker', 'api', 'web']) expect(out).toMatch(new RegExp(`✔ ${part}\\s`));
+  expect(out).toContain('demo data: connected the PagerDuty simulator (1,500 incidents)');
   expect(out).toContain(`Web UI http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
 
   const health = await fetch(`${api}/api/health`);
@@ -144,7 +148,7 @@ it('brings every part up healthy, completes the demo job, and stops every child 
   expect(out).toMatch(/sign in as demo@incident-insights\.local with password \S+/);
   const auth = await demoAuth();
   const demo = await waitFor('the demo job to complete', async () => {
-    const { jobs } = await json(await fetch(`${api}/api/jobs`, { headers: auth }));
+    const { jobs } = await json(await fetch(`${api}/api/jobs?kind=echo`, { headers: auth }));
     return jobs[0]?.status === 'completed' ? jobs[0] : undefined;
   }, { timeoutMs: 60_000, intervalMs: 300 });
   expect(demo.input.message).toBe('Hello from Incident Insights');
@@ -155,6 +159,28 @@ it('brings every part up healthy, completes the demo job, and stops every child 
   const listed = await json(ui);
   expect(listed.executions?.[0]?.execution?.workflowId).toBe(demo.workflowId);
 
+  // The simulator's history, imported by the backfill workflow and unified into incidents (Ready did not wait for it).
+  const t0 = Date.now();
+  const { integrations } = await json(await fetch(`${api}/api/integrations`, { headers: auth }));
+  expect(integrations).toMatchObject([{ kind: 'pagerduty', name: 'PagerDuty (demo simulator)', status: 'active' }]);
+  const integrationUrl = `${api}/api/integrations/${integrations[0].id}`;
+  const backfill = await waitFor('the demo backfill to finish', async () => {
+    const { integration } = await json(await fetch(integrationUrl, { headers: auth }));
+    return ['completed', 'failed', 'cancelled'].includes(integration.backfill?.status) ? integration.backfill : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+  expect(backfill.status, backfill.error ?? '').toBe('completed');
+  await waitFor('every demo incident unified', async () => {
+    const { integration } = await json(await fetch(integrationUrl, { headers: auth }));
+    return integration.incidents === DEMO_INCIDENTS ? true : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+  console.log(`[start.test] demo backfill and unification done ${((Date.now() - t0) / 1000).toFixed(1)} s after Ready checks`);
+  const incidents = await fetch(`${api}/api/incidents?limit=5`, { headers: auth });
+  expect(incidents.status).toBe(200);
+  const listed5 = (await json(incidents)).incidents;
+  expect(listed5).toHaveLength(5);
+  expect(listed5[0]).toMatchObject({ source: 'pagerduty', integrationId: integrations[0].id });
+  expect(listed5[0].title.length).toBeGreaterThan(5);
+
   const page = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/signin`);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('Sign in');
@@ -162,19 +188,25 @@ it('brings every part up healthy, completes the demo job, and stops every child 
   const children = descendants(run.child.process.pid!);
   expect(children.length).toBeGreaterThanOrEqual(5);
   await ctrlC(run, children);
+  expect(run.output()).toContain('pagerduty stopped');
   expect(run.output()).toContain('postgres stopped');
-}, 240_000);
+}, 300_000);
 
 it('reuses the data of the first start on the second', async () => {
   const run = await startReady(2);
   const auth = await demoAuth(); // the same demo user, with the password kept from the first start
-  const { jobs } = await json(await fetch(`${api}/api/jobs`, { headers: auth }));
+  const { jobs } = await json(await fetch(`${api}/api/jobs?kind=echo`, { headers: auth }));
   expect(jobs).toHaveLength(1); // the first run's demo job, and no second seed
   expect(jobs[0].status).toBe('completed');
   const detail = await json(await fetch(`${api}/api/jobs/${jobs[0].id}`, { headers: auth }));
   expect(detail.workflow?.status).toBe('COMPLETED'); // Temporal kept its history in .data/temporal
   expect(run.output()).toContain('database schema at version');
   expect(run.output()).not.toContain('applied 0001');
+  // The same demo integration and its incidents, not a second one.
+  const { integrations } = await json(await fetch(`${api}/api/integrations`, { headers: auth }));
+  expect(integrations).toHaveLength(1);
+  expect(integrations[0].incidents).toBe(DEMO_INCIDENTS);
+  expect(run.output()).not.toContain('connected the PagerDuty simulator');
   await ctrlC(run, descendants(run.child.process.pid!));
 }, 240_000);
 

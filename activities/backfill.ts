@@ -98,6 +98,8 @@ export function createBackfillActivities(deps: BackfillActivityDeps) {
           }
         }
       } catch (err) {
+        // Cancelled by the workflow: the connector saw an aborted request; Temporal must see the cancellation.
+        if (ctx.cancellationSignal.aborted) await ctx.cancelled;
         if (err instanceof ConnectorError) throw fromConnectorError(err);
         throw err;
       } finally {

@@ -42,6 +42,8 @@ export function createSyncActivities(deps: BackfillActivityDeps) {
           ctx.heartbeat({ fetched });
         }
       } catch (err) {
+        // Cancelled by the workflow: the connector saw an aborted request; Temporal must see the cancellation.
+        if (ctx.cancellationSignal.aborted) await ctx.cancelled;
         if (err instanceof ConnectorError) throw fromConnectorError(err);
         throw err;
       }

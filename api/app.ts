@@ -13,6 +13,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { csvImportRoutes } from './routes/csv-import.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { memberRoutes } from './routes/members.ts';
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(auditRoutes, { deps });
   await app.register(integrationRoutes, { deps });
   await app.register(webhookRoutes, { deps });
+  await app.register(csvImportRoutes, { deps });
   await app.register(incidentRoutes, { deps });
 
   return app;

@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   'integration.paused',
   'integration.resumed',
   'integration.deleted',
+  'integration.imported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

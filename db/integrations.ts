@@ -62,17 +62,18 @@ export async function insertIntegration(
 }
 
 export async function getIntegration(tx: TransactionSql, accountId: string, id: string): Promise<IntegrationRow | undefined> {
-  const [row] = await tx<[IntegrationRow?]>`select ${columns(tx)} from integrations where account_id = ${accountId} and id = ${id}`;
+  const [row] = await tx<[IntegrationRow?]>`
+    select ${columns(tx)} from integrations where account_id = ${accountId} and id = ${id} and status <> 'deleted'`;
   return row;
 }
 
 export async function listIntegrations(tx: TransactionSql, accountId: string): Promise<IntegrationRow[]> {
-  return tx<IntegrationRow[]>`select ${columns(tx)} from integrations where account_id = ${accountId} order by created_at, id`;
+  return tx<IntegrationRow[]>`select ${columns(tx)} from integrations where account_id = ${accountId} and status <> 'deleted' order by created_at, id`;
 }
 
 export async function getIntegrationSecrets(tx: TransactionSql, accountId: string, id: string): Promise<IntegrationSecrets | undefined> {
   const [row] = await tx<[IntegrationSecrets?]>`
-    select credentials, webhook_secret as "webhookSecret" from integrations where account_id = ${accountId} and id = ${id}`;
+    select credentials, webhook_secret as "webhookSecret" from integrations where account_id = ${accountId} and id = ${id} and status <> 'deleted'`;
   return row;
 }
 
@@ -96,7 +97,7 @@ export async function updateIntegration(tx: TransactionSql, accountId: string, i
       status = case when ${patch.credentials !== undefined} and status = 'error' then 'active' else status end,
       error = case when ${patch.credentials !== undefined} then null else error end,
       updated_at = now()
-    where account_id = ${accountId} and id = ${id}
+    where account_id = ${accountId} and id = ${id} and status <> 'deleted'
     returning ${columns(tx)}`;
   return row;
 }
@@ -111,7 +112,7 @@ export async function setIntegrationStatus(
 ): Promise<IntegrationRow | undefined> {
   const [row] = await tx<[IntegrationRow?]>`
     update integrations set status = ${status}, error = ${error}, error_at = ${error ? tx`now()` : null}, updated_at = now()
-    where account_id = ${accountId} and id = ${id}
+    where account_id = ${accountId} and id = ${id} and status <> 'deleted'
     returning ${columns(tx)}`;
   return row;
 }
@@ -124,14 +125,19 @@ export async function recordSync(tx: TransactionSql, accountId: string, id: stri
 }
 
 /**
- * Deletes the integration; with `keepData` its incidents and raw events stay (their integration id becomes null),
- * otherwise they go with it.
+ * Deletes the integration with its raw events and incidents; with `keepData` the incidents stay: the row remains as
+ * a tombstone (status `deleted`, secrets wiped, hidden everywhere), so kept incidents keep their natural key and a
+ * second integration for the same tool never collides with them.
  */
 export async function deleteIntegration(tx: TransactionSql, accountId: string, id: string, keepData: boolean): Promise<boolean> {
-  if (!keepData) {
-    await tx`delete from incidents where account_id = ${accountId} and integration_id = ${id}`;
-    await tx`delete from raw_events where account_id = ${accountId} and integration_id = ${id}`;
+  if (keepData) {
+    const rows = await tx`
+      update integrations set status = 'deleted', credentials = null, webhook_secret = null, error = null, updated_at = now()
+      where account_id = ${accountId} and id = ${id} and status <> 'deleted'`;
+    return rows.count === 1;
   }
+  await tx`delete from incidents where account_id = ${accountId} and integration_id = ${id}`;
+  await tx`delete from raw_events where account_id = ${accountId} and integration_id = ${id}`;
   const rows = await tx`delete from integrations where account_id = ${accountId} and id = ${id}`;
   return rows.count === 1;
 }

@@ -45,7 +45,9 @@ export async function pendingRawEvents(tx: TransactionSql, accountId: string, li
   return tx<PendingRawEvent[]>`
     select id::text, integration_id as "integrationId", source, external_id as "externalId", record
     from raw_events where account_id = ${accountId} and unified_at is null
-    order by id limit ${limit}`;
+    -- Qualified: a bare "id" would name the output column (id::text) and sort as text ('10' before '9'), which is
+    -- not arrival order and cannot use the pending index (a sort of the whole queue per batch).
+    order by raw_events.id limit ${limit}`;
 }
 
 export async function markRawEventsUnified(tx: TransactionSql, accountId: string, ids: readonly string[]): Promise<void> {

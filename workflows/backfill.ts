@@ -17,6 +17,7 @@ export interface BackfillInput {
   cursor?: unknown;
   fetched?: number;
   stored?: number;
+  filtered?: number;
 }
 
 export interface BackfillProgress {
@@ -46,7 +47,7 @@ const fetching = proxyActivities<Activities>({ ...longRunningActivity, heartbeat
 
 export async function backfillWorkflow(input: BackfillInput): Promise<BackfillResult> {
   const { accountId, integrationId, jobId } = input;
-  const state: BackfillProgress = { phase: 'starting', fetched: input.fetched ?? 0, stored: input.stored ?? 0, filtered: 0, progress: 0 };
+  const state: BackfillProgress = { phase: 'starting', fetched: input.fetched ?? 0, stored: input.stored ?? 0, filtered: input.filtered ?? 0, progress: 0 };
   setHandler(backfillProgressQuery, () => state);
   let cursor = input.cursor;
   try {
@@ -75,7 +76,7 @@ export async function backfillWorkflow(input: BackfillInput): Promise<BackfillRe
       if (page.stored > 0) await nudgeUnify(accountId);
       if (page.done) break;
       if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2_000) {
-        await continueAsNew<typeof backfillWorkflow>({ ...input, cursor, fetched: state.fetched, stored: state.stored });
+        await continueAsNew<typeof backfillWorkflow>({ ...input, cursor, fetched: state.fetched, stored: state.stored, filtered: state.filtered });
       }
     }
     state.phase = 'completed';

@@ -15,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from './activity-contract.ts';
+import { AccountIdKey, KindKey } from './search-attributes.ts';
 import { databaseActivity } from './retry.ts';
 
 export interface UnifyInput {
@@ -73,6 +74,10 @@ export async function nudgeUnify(accountId: string): Promise<void> {
     await startChild(unifyWorkflow, {
       workflowId,
       args: [{ accountId }],
+      typedSearchAttributes: [
+        { key: AccountIdKey, value: accountId },
+        { key: KindKey, value: 'unify' },
+      ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     });

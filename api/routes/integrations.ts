@@ -75,6 +75,13 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
     }
   };
 
+  /** Filters the tool cannot match are refused, not silently matching nothing. */
+  const checkFilters = (kind: SourceKind, settings: IntegrationSettings | undefined) => {
+    if (settings?.filters?.urgencies?.length && kind !== 'pagerduty') {
+      throw new AppError(400, 'invalid_body', 'Only PagerDuty has urgencies', [{ field: 'settings.filters.urgencies', in: 'body', message: `body.settings.filters.urgencies does not apply to ${kind}` }]);
+    }
+  };
+
   const checkMapping = (kind: SourceKind, settings: IntegrationSettings | undefined) => {
     if (kind !== 'webhook' && kind !== 'csv') return;
     if (!settings?.mapping) throw new AppError(400, 'invalid_body', `A ${kind} integration needs a field mapping`, [{ field: 'settings.mapping', in: 'body', message: 'body.settings.mapping is required' }]);
@@ -140,6 +147,14 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       throw new AppError(400, 'invalid_body', 'The history window is empty: `since` must be before `until`', [{ field: 'since', in: 'body', message: 'body.since is not before until' }]);
     }
     return { since, until };
+  };
+
+  /** Asks a running import to stop; its workflow records the cancellation on its job. No import running: nothing. */
+  const cancelBackfill = async (accountId: string, integrationId: string) => {
+    await temporal.client.workflow
+      .getHandle(backfillWorkflowId(accountId, integrationId))
+      .cancel()
+      .catch(() => undefined);
   };
 
   /** A job row, then the backfill workflow; one backfill per integration at a time. */
@@ -233,6 +248,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       const accountId = request.accountId;
       checkCredentialsAllowed(body.credentials);
       checkMapping(body.kind, body.settings);
+      checkFilters(body.kind, body.settings);
       const range = restConnectorFor(body.kind) ? historyRange(body.settings) : undefined;
       const verified = await verifyCredentials(body.kind, body.credentials);
       const id = randomUUID();
@@ -255,7 +271,11 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
         return created;
       });
       await ensureUnifySchedule(temporal, config, accountId).catch((err: unknown) => request.log.warn({ err }, 'could not create the account’s unify schedule; unification runs on demand'));
-      if (range && body.backfill !== false) await startBackfill(accountId, id, range);
+      if (range && body.backfill !== false) {
+        // The integration exists from here on: an import that cannot start now shows as failed on it (with the
+        // reason) and can be started again, rather than failing the connection and losing the secret shown once.
+        await startBackfill(accountId, id, range).catch((err: unknown) => request.log.warn({ err, integrationId: id }, 'the history import did not start'));
+      }
       await syncSchedule(row, request.log);
       const integration = await withAccount(sql, accountId, (tx) => view(tx, row));
       request.log.info({ integrationId: id, kind: body.kind }, 'integration connected');
@@ -275,7 +295,10 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       if (!existing) throw notFound('integration', request.params.id);
       const body = request.body;
       checkCredentialsAllowed(body.credentials);
-      if (body.settings) checkMapping(existing.kind, body.settings);
+      if (body.settings) {
+        checkMapping(existing.kind, body.settings);
+        checkFilters(existing.kind, body.settings);
+      }
       if (body.credentials) await verifyCredentials(existing.kind, body.credentials);
       const box = body.credentials || body.webhookSecret ? secretBox() : undefined;
       return withAccount(sql, accountId, async (tx) => {
@@ -337,6 +360,8 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
           const row = await setIntegrationStatus(tx, request.accountId, request.params.id, status);
           if (!row) throw notFound('integration', request.params.id);
           await syncSchedule(row, request.log);
+          // Paused means nothing is fetched: a running import stops too (it can be started again after resuming).
+          if (action === 'pause') await cancelBackfill(request.accountId, row.id);
           await appendAudit(tx, request.accountId, { action: `integration.${action === 'pause' ? 'paused' : 'resumed'}`, actor: auditActor(request), target: { type: 'integration', id: row.id }, details: {} });
           return { integration: await view(tx, row) };
         }),
@@ -360,6 +385,20 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
     },
   );
 
+  app.post(
+    '/api/integrations/:id/backfill/cancel',
+    {
+      config: { access: 'integrations:manage' },
+      schema: { tags: ['integrations'], summary: 'Stop the running history import (what it stored stays)', params: IntegrationParams, response: { 202: Type.Null(), ...errors } },
+    },
+    async (request, reply) => {
+      const row = await withAccount(sql, request.accountId, (tx) => getIntegration(tx, request.accountId, request.params.id));
+      if (!row) throw notFound('integration', request.params.id);
+      await cancelBackfill(request.accountId, row.id);
+      return reply.status(202).send(null);
+    },
+  );
+
   app.delete(
     '/api/integrations/:id',
     {
@@ -370,7 +409,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       const accountId = request.accountId;
       const keepData = request.query.keepData ?? false;
       // A running import would write into a deleted integration: stop it first (best effort, it checks again).
-      await temporal.client.workflow.getHandle(backfillWorkflowId(accountId, request.params.id)).cancel().catch(() => undefined);
+      await cancelBackfill(accountId, request.params.id);
       await deleteSyncSchedule(temporal, accountId, request.params.id).catch((err: unknown) => request.log.warn({ err }, 'could not delete the sync schedule'));
       await withAccount(sql, accountId, async (tx) => {
         const row = await getIntegration(tx, accountId, request.params.id);

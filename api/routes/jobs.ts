@@ -234,6 +234,10 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
     async (request, reply) => {
       const found = await withAccount(sql, request.accountId, (tx) => getJob(tx, request.accountId, request.params.id));
       if (!found) throw notFound('job', request.params.id);
+      // A history import belongs to its integration, which only owners and admins manage: it is stopped there.
+      if (found.kind === 'backfill') {
+        throw new AppError(409, 'cancel_from_integration', 'A history import is stopped from its integration (POST /api/integrations/<id>/backfill/cancel)');
+      }
       if (FINAL.has(found.status)) throw new AppError(409, 'job_finished', `job ${found.id} is already ${found.status}`);
       // Temporal accepts a cancel request for a closed workflow too, so look first.
       const { row, workflow } = await inspect(found);

@@ -6,9 +6,10 @@ create table integrations (
   account_id text not null references accounts (id) on delete cascade,
   kind text not null check (kind in ('pagerduty', 'opsgenie', 'alertmanager', 'webhook', 'csv')),
   name text not null check (length(name) between 1 and 100),
-  -- active: syncing and taking webhooks; paused: neither (webhooks answered 409 so the tool retries later);
-  -- error: stopped by an error a person must fix (a revoked token), shown on the integration.
-  status text not null default 'active' check (status in ('active', 'paused', 'error')),
+  -- active: syncing and taking webhooks; paused: neither (deliveries are acknowledged and dropped, so the tool does
+  -- not disable its subscription); error: stopped by an error a person must fix (a revoked token), shown on it;
+  -- deleted: disconnected with its incidents kept (secrets wiped, hidden everywhere, its incidents keep their key).
+  status text not null default 'active' check (status in ('active', 'paused', 'error', 'deleted')),
   error text,
   error_at timestamptz,
   -- Sealed with the master key (db/secret-box.ts), bound to this row: never returned, never logged.

@@ -200,6 +200,32 @@ describe('backfill', () => {
   });
 });
 
+describe('settings and control', () => {
+  it('refuses a filter the tool cannot match, naming it, and creates nothing', async () => {
+    const res = await connect({ kind: 'opsgenie', name: 'Urgent', credentials: { apiKey: 'og-key-000000', baseUrl: pd.url }, settings: { filters: { urgencies: ['high'] } } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details[0].field).toBe('settings.filters.urgencies');
+  });
+
+  it('stops a running import when the integration is paused; the jobs API leaves imports to their integration', async () => {
+    const created = await connect({ kind: 'pagerduty', name: 'Paused mid-import', credentials: { apiKey: TOKEN, baseUrl: pd.url }, settings: { history } });
+    expect(created.statusCode, created.body).toBe(201);
+    const { id, backfill } = created.json().integration;
+    const viaJobs = await owner.call({ method: 'POST', url: `/api/jobs/${backfill.id}/cancel` });
+    expect(viaJobs.statusCode).toBe(409);
+    expect(viaJobs.json().error.code).toBe('cancel_from_integration');
+    expect((await owner.call({ method: 'POST', url: `/api/integrations/${id}/pause` })).statusCode).toBe(200);
+    const job = await waitFor('the import to stop', async () => {
+      const j = await jobOf(id);
+      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 300 });
+    // Cancelled, or (on a fast machine) finished before the pause arrived: never left running.
+    expect(['cancelled', 'completed']).toContain(job.status);
+    const again = await owner.call({ method: 'POST', url: `/api/integrations/${id}/backfill`, payload: {} });
+    expect(again.json().error.code).toBe('integration_paused');
+  });
+});
+
 describe('incremental sync', () => {
   it('runs on the integration’s Schedule, brings in what changed in the tool, and pauses with the integration', async () => {
     const live = await startPagerDutySimulator({ count: 60, seed: 21, days: 1, tokens: { [TOKEN]: 'user' } });
@@ -237,7 +263,10 @@ describe('incremental sync', () => {
       expect((await schedule.describe()).state.paused).toBe(false);
       expect((await owner.call({ method: 'DELETE', url: `/api/integrations/${id}?keepData=true` })).statusCode).toBe(204);
       await expect(schedule.describe()).rejects.toThrow();
-      expect(await db.admin`select 1 from incidents where external_id = ${open.id} and integration_id is null`).toHaveLength(1);
+      // Its incidents stay, the integration is gone from every answer.
+      expect(await db.admin`select 1 from incidents where external_id = ${open.id} and integration_id = ${id}`).toHaveLength(1);
+      expect((await owner.call({ method: 'GET', url: `/api/integrations/${id}` })).statusCode).toBe(404);
+      expect((await owner.call({ method: 'GET', url: `/api/incidents?integrationId=${id}&limit=1` })).json().incidents).toHaveLength(1);
     } finally {
       await live.close();
     }

@@ -120,6 +120,7 @@ export const INTEGRATION_KINDS: { kind: IntegrationKind; label: string; hasApi: 
   { kind: 'opsgenie', label: 'Opsgenie', hasApi: true },
   { kind: 'alertmanager', label: 'Prometheus Alertmanager', hasApi: false },
   { kind: 'webhook', label: 'Any tool (JSON webhook)', hasApi: false },
+  { kind: 'csv', label: 'CSV upload', hasApi: false },
 ];
 
 export const kindLabel = (kind: string) => INTEGRATION_KINDS.find((k) => k.kind === kind)?.label ?? kind;

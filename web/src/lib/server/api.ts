@@ -23,6 +23,10 @@ function apiBase(): string {
 export interface ApiCall {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
+  /** A body that is not JSON (a CSV upload): sent as is with its content type, instead of `body`. */
+  raw?: { text: string; contentType: string };
+  /** Deadline in ms (default 10 s); an upload may need longer. */
+  timeoutMs?: number;
   /** Statuses whose JSON body is data, not a failure (e.g. 503 from /api/health). */
   acceptStatuses?: number[];
   /** A Cookie header for the API (only the auth routes read one: the refresh token). */
@@ -50,10 +54,10 @@ export async function api<T>(event: ApiEvent, path: string, call: ApiCall = {}):
         'x-forwarded-for': event.getClientAddress(),
         ...(event.locals.accessToken ? { authorization: `Bearer ${event.locals.accessToken}` } : {}),
         ...(call.cookie ? { cookie: call.cookie } : {}),
-        ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(call.raw ? { 'content-type': call.raw.contentType } : call.body === undefined ? {} : { 'content-type': 'application/json' }),
       },
-      body: call.body === undefined ? null : JSON.stringify(call.body),
-      signal: AbortSignal.timeout(10_000),
+      body: call.raw ? call.raw.text : call.body === undefined ? null : JSON.stringify(call.body),
+      signal: AbortSignal.timeout(call.timeoutMs ?? 10_000),
     });
   } catch (err) {
     throw new ApiError(503, { code: 'api_unreachable', message: `The API at ${apiBase()} did not answer (${err instanceof Error ? err.message : String(err)})`, details: [] });

@@ -21,7 +21,34 @@ async function act(event: Parameters<Actions[string]>[0], path: string, method: 
   return { done: path };
 }
 
+/** What a CSV upload answers (POST /api/integrations/<id>/import). */
+interface CsvImportResult {
+  rows: number;
+  stored: number;
+  duplicates: number;
+  filtered: number;
+}
+
+/** CSV integrations: the chosen file's text goes to the API as is; its answer (counts, or the lines refused) comes back. */
+async function upload(event: Parameters<Actions[string]>[0]) {
+  const file = (await event.request.formData()).get('file');
+  if (!(file instanceof File) || file.size === 0) return fail(400, { upload: { file: '', error: 'Choose a CSV file to upload', lines: [] as { line: string; message: string }[] } });
+  try {
+    const result = await api<CsvImportResult>(event, `/api/integrations/${encodeURIComponent(event.params.id)}/import`, {
+      method: 'POST',
+      raw: { text: await file.text(), contentType: 'text/csv' },
+      timeoutMs: 120_000,
+    });
+    return { upload: { file: file.name, result } };
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    const lines = err.body.details.filter((d) => d.field?.startsWith('line ')).map((d) => ({ line: d.field!, message: d.message }));
+    return fail(err.status, { upload: { file: file.name, error: err.body.message, lines } });
+  }
+}
+
 export const actions: Actions = {
+  upload,
   pause: (event) => act(event, '/pause'),
   resume: (event) => act(event, '/resume'),
   backfill: (event) => act(event, '/backfill', 'POST', {}),

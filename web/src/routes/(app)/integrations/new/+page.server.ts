@@ -44,7 +44,7 @@ export const actions: Actions = {
     const kind = text(form, 'kind');
     const hasApi = kind === 'pagerduty' || kind === 'opsgenie';
     let mapping: unknown;
-    if (kind === 'webhook') {
+    if (kind === 'webhook' || kind === 'csv') {
       try {
         mapping = JSON.parse(text(form, 'mapping') || '{}');
       } catch {

@@ -10,7 +10,9 @@ import { childEnv, type Config } from '../../config.ts';
 import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
 import { connectTemporal, listWorkflowPollers, type TemporalClient } from '../../temporal/client.ts';
 import { backfillProgressQuery, backfillWorkflowId, syncScheduleId } from '../../workflows/index.ts';
-import { buildTestApp, createTestDatabase, signUp, testConfig, TEST_MASTER_KEY, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { buildApp } from '../../api/app.ts';
+import { secretBoxOf } from '../../db/secret-box.ts';
+import { buildTestApp, createTestDatabase, signUp, testConfig, TEST_JWT_SECRET, TEST_MASTER_KEY, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 const TOKEN = 'u+pd-simulator-token-0001';
 const RESULTS = join(import.meta.dirname, '../../test-results');
@@ -223,6 +225,63 @@ describe('settings and control', () => {
     expect(['cancelled', 'completed']).toContain(job.status);
     const again = await owner.call({ method: 'POST', url: `/api/integrations/${id}/backfill`, payload: {} });
     expect(again.json().error.code).toBe('integration_paused');
+  });
+});
+
+describe('import settings', () => {
+  it('imports only the chosen service and stores no note, and no tool payload, when notes are left out', async () => {
+    const service = pd.dataset.services[0]!;
+    const created = await connect({
+      kind: 'pagerduty',
+      name: 'One service, no notes',
+      credentials: { apiKey: TOKEN, baseUrl: pd.url },
+      settings: { history: { since: new Date(HISTORY_END - 20 * 86_400_000).toISOString(), until: history.until }, filters: { services: [service.id] }, drop: ['notes'] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().integration.id;
+    const job = await waitFor('the import', async () => {
+      const j = await jobOf(id);
+      return ['completed', 'failed'].includes(j.status) ? j : undefined;
+    }, { timeoutMs: 90_000, intervalMs: 300 });
+    expect(job.status, job.error ?? '').toBe('completed');
+    const expected = pd.dataset.incidents.filter((i) => i.serviceId === service.id && i.createdAt >= HISTORY_END - 20 * 86_400_000).length;
+    expect(expected).toBeGreaterThan(0);
+    await waitFor('unified', async () => {
+      const [row] = await db.admin<[{ n: number; pending: number }]>`
+        select (select count(*)::int from incidents where integration_id = ${id}) as n,
+               (select count(*)::int from raw_events where integration_id = ${id} and unified_at is null) as pending`;
+      return row.n === expected && row.pending === 0 ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 300 });
+    const [facts] = await db.admin<[{ services: string[]; notes: number; payloads: number }]>`
+      select (select array_agg(distinct service_id) from incidents where integration_id = ${id}) as services,
+             (select count(*)::int from incidents, jsonb_array_elements(timeline) e where integration_id = ${id} and e->>'type' = 'note') as notes,
+             (select count(*)::int from raw_events where integration_id = ${id} and payload is not null) as payloads`;
+    expect(facts).toEqual({ services: [service.id], notes: 0, payloads: 0 });
+    // The simulator's notes exist: they were left out, not absent.
+    const [{ withNotes }] = await db.admin<[{ withNotes: number }]>`
+      select count(*)::int as "withNotes" from incidents i, jsonb_array_elements(i.timeline) e
+      where i.account_id = ${owner.accountId} and i.integration_id <> ${id} and e->>'type' = 'note'`;
+    expect(withNotes).toBeGreaterThan(0);
+  });
+
+  it('writes no credential into the API’s own log, even at the most verbose level', async () => {
+    const logFile = join(RESULTS, 'backfill-api-trace.log');
+    const traced = await buildApp(
+      { config, sql: db.sql, temporal, version: 'test', jwtSecret: TEST_JWT_SECRET, secretBox: secretBoxOf(config) },
+      { logger: { level: 'trace', file: logFile } },
+    );
+    try {
+      const headers = { authorization: `Bearer ${owner.token}` };
+      const created = await traced.inject({ method: 'POST', url: '/api/integrations', headers, payload: { kind: 'pagerduty', name: 'Traced', credentials: { apiKey: TOKEN, baseUrl: pd.url }, backfill: false } });
+      expect(created.statusCode, created.body).toBe(201);
+      await traced.inject({ method: 'POST', url: '/api/integrations/verify', headers, payload: { kind: 'pagerduty', credentials: { apiKey: TOKEN, baseUrl: pd.url } } });
+      await traced.inject({ method: 'GET', url: '/api/integrations', headers });
+    } finally {
+      await traced.close();
+    }
+    const log = readFileSync(logFile, 'utf8');
+    expect(log).toContain('/api/integrations');
+    expect(log).not.toContain(TOKEN);
   });
 });
 

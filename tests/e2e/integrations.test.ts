@@ -70,6 +70,13 @@ it('connects PagerDuty through the UI, follows the import to 100 % and lists the
   await expect.poll(async () => Number((await page.reload(), await page.getByTestId('incident-count').textContent())?.replace(/\D/g, '')), { timeout: 30_000, interval: 1000 }).toBe(400);
   await shot(page, 'integration-imported');
 
+  // The webhook's signing secret can be added afterwards; the page then says deliveries are accepted.
+  expect(await page.getByText('no secret set yet').count()).toBe(1);
+  await page.getByLabel('Webhook signing secret').fill('pd-subscription-secret-001');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect.poll(() => page.getByText('no secret set yet').count(), { timeout: 15_000 }).toBe(0);
+  await shot(page, 'integration-settings');
+
   await page.getByRole('link', { name: 'view them' }).click();
   const rows = page.getByTestId('incidents').locator('tbody tr');
   await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(50);

@@ -47,8 +47,38 @@ async function upload(event: Parameters<Actions[string]>[0]) {
   }
 }
 
+/** New credentials (checked with the tool again; they turn an integration in error active) or PagerDuty's signing secret. */
+async function credentials(event: Parameters<Actions[string]>[0]) {
+  const form = await event.request.formData();
+  const apiKey = String(form.get('apiKey') ?? '').trim();
+  const baseUrl = String(form.get('baseUrl') ?? '').trim();
+  const webhookSecret = String(form.get('webhookSecret') ?? '').trim();
+  const body = { ...(apiKey ? { credentials: { apiKey, ...(baseUrl ? { baseUrl } : {}) } } : {}), ...(webhookSecret ? { webhookSecret } : {}) };
+  if (Object.keys(body).length === 0) return fail(400, { settingsError: 'Enter a new API key or signing secret' });
+  try {
+    await api(event, `/api/integrations/${encodeURIComponent(event.params.id)}`, { method: 'PATCH', body });
+  } catch (err) {
+    if (err instanceof ApiError) return fail(err.status, { settingsError: err.body.message });
+    throw err;
+  }
+  return { settingsSaved: true };
+}
+
+/** A new webhook secret for tools we give one to (shown once; the previous one stops working). */
+async function rotateSecret(event: Parameters<Actions[string]>[0]) {
+  try {
+    const { webhookSecret } = await api<{ webhookSecret: string }>(event, `/api/integrations/${encodeURIComponent(event.params.id)}/webhook-secret`, { method: 'POST' });
+    return { webhookSecret };
+  } catch (err) {
+    if (err instanceof ApiError) return fail(err.status, { settingsError: err.body.message });
+    throw err;
+  }
+}
+
 export const actions: Actions = {
   upload,
+  credentials,
+  rotateSecret,
   pause: (event) => act(event, '/pause'),
   resume: (event) => act(event, '/resume'),
   backfill: (event) => act(event, '/backfill', 'POST', {}),

@@ -5,6 +5,7 @@ import type { Activities } from '../workflows/activity-contract.ts';
 import type { SecretBox } from '../db/secret-box.ts';
 import { createBackfillActivities } from './backfill.ts';
 import { createEchoActivities } from './echo.ts';
+import { createReclusterActivities } from './recluster.ts';
 import { createSyncActivities } from './sync.ts';
 import { createUnifyActivities } from './unify.ts';
 import { createEmailActivities } from './email.ts';
@@ -24,5 +25,6 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createBackfillActivities(deps),
     ...createUnifyActivities(deps),
     ...createSyncActivities(deps),
+    ...createReclusterActivities(deps),
   };
 }

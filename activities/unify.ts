@@ -5,7 +5,10 @@ import { mergeUnified } from '../connectors/unified.ts';
 import type { UnifiedIncident, UnifiedRecord } from '../connectors/types.ts';
 import { incidentKeyString, lockIncidents, upsertIncidents, type IncidentKey, type StoredIncident } from '../db/incidents.ts';
 import { markRawEventsUnified, pendingRawEvents } from '../db/raw-events.ts';
+import { assignIncident, loadClusterModel, type ClusterModelState } from '../analysis/index.ts';
+import { addUnmatched, assignIncidents, countIntoClusters, getClusterModel, unclusteredIncidents } from '../db/clusters.ts';
 import type { Sql } from '../db/sql.ts';
+import { toClusterIncident } from './recluster.ts';
 import { withAccount } from '../db/tenancy.ts';
 import type { UnifyBatchInput, UnifyBatchResult } from '../workflows/activity-contract.ts';
 
@@ -27,7 +30,7 @@ export async function unifyInTransaction(tx: Tx, accountId: string, limit: numbe
   // One unification per account at a time: two batches merging into the same incident would lose one's records.
   await tx`select pg_advisory_xact_lock(hashtextextended(${`unify:${accountId}`}, 0))`;
   const events = await pendingRawEvents(tx, accountId, limit);
-  if (events.length === 0) return { processed: 0, incidents: 0, orphans: 0 };
+  if (events.length === 0) return { processed: 0, incidents: 0, orphans: 0, ...(await assignOnline(tx, accountId)) };
 
   // Records grouped by incident, in arrival order.
   const byIncident = new Map<string, { key: IncidentKey; records: UnifiedRecord[] }>();
@@ -54,5 +57,33 @@ export async function unifyInTransaction(tx: Tx, accountId: string, limit: numbe
   }
   const written = await upsertIncidents(tx, accountId, merged);
   await markRawEventsUnified(tx, accountId, events.map((e) => e.id));
-  return { processed: events.length, incidents: written, orphans };
+  return { processed: events.length, incidents: written, orphans, ...(await assignOnline(tx, accountId)) };
+}
+
+/** New incidents per batch the online assignment places (the batch's own, at most). */
+const ASSIGN_LIMIT = 5000;
+/** A recluster is due when this share of the incidents since the last one fit no cluster it knew (and at least 20). */
+export const DRIFT_SHARE = 0.2;
+const DRIFT_MINIMUM = 20;
+
+/**
+ * Online assignment: each new incident joins a cluster of the last recluster's model, in microseconds. Incidents
+ * that fit none (a new template) start clusters of their own and count as drift; without a model yet (a new account)
+ * the first recluster is due as soon as there are incidents.
+ */
+async function assignOnline(tx: Tx, accountId: string): Promise<{ assigned: number; reclusterDue: boolean }> {
+  const pending = await unclusteredIncidents(tx, accountId, ASSIGN_LIMIT);
+  if (pending.length === 0) return { assigned: 0, reclusterDue: false };
+  const stored = await getClusterModel(tx, accountId);
+  if (!stored) return { assigned: 0, reclusterDue: true };
+  const model = loadClusterModel(stored.state as ClusterModelState);
+  const known = new Set([...model.templates.values()].map((t) => t.clusterId));
+  const assignments = pending.map((row) => assignIncident(model, toClusterIncident(row)));
+  const unmatched = assignments.filter((a) => !known.has(a.clusterId)).length;
+  const placed = assignments.map((a) => ({ incidentId: a.incidentId, clusterId: a.clusterId, template: a.template }));
+  await assignIncidents(tx, accountId, placed);
+  await countIntoClusters(tx, accountId, placed);
+  await addUnmatched(tx, accountId, unmatched);
+  const drift = stored.unmatchedSince + unmatched;
+  return { assigned: assignments.length, reclusterDue: drift >= Math.max(DRIFT_MINIMUM, DRIFT_SHARE * stored.incidents) };
 }

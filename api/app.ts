@@ -10,6 +10,7 @@ import { errorHandler } from './plugins/error-handler.ts';
 import { openapi } from './plugins/openapi.ts';
 import { validation } from './plugins/validation.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { clusterRoutes } from './routes/clusters.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(webhookRoutes, { deps });
   await app.register(csvImportRoutes, { deps });
   await app.register(incidentRoutes, { deps });
+  await app.register(clusterRoutes, { deps });
 
   return app;
 }

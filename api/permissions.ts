@@ -26,6 +26,8 @@ export const PERMISSIONS = {
   'account:delete': { roles: ['owner'], summary: 'Delete the account and everything in it (typing its name to confirm)' },
   'integrations:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See integrations, their import progress and errors (never their credentials)' },
   'integrations:manage': { roles: ['owner', 'admin'], summary: 'Connect, edit, pause, resume, re-import and delete integrations' },
+  'clusters:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See clusters and their analytics' },
+  'clusters:manage': { roles: ['owner', 'admin', 'responder'], summary: 'Recluster, and rename, merge, split clusters or take an incident out of one' },
   'incidents:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See incidents' },
   'audit:read': { roles: ['owner', 'admin'], summary: 'Read the account’s audit log and verify its hash chain' },
 } as const satisfies Record<string, { roles: readonly Role[]; summary: string; confirmedEmail?: true }>;

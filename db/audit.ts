@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   'integration.paused',
   'integration.resumed',
   'integration.deleted',
+  'cluster.feedback',
   'integration.imported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -138,6 +138,7 @@ export interface IncidentListFilter {
   /** Keyset: incidents created before this one (newest first). */
   after?: { createdAt: Date; id: string };
   integrationId?: string;
+  clusterId?: string;
   source?: string;
   status?: string;
   search?: string;
@@ -152,6 +153,7 @@ export async function listIncidents(tx: TransactionSql, accountId: string, filte
     where account_id = ${accountId}
       ${filter.after ? tx`and (created_at, id) < (${filter.after.createdAt}, ${filter.after.id})` : tx``}
       ${filter.integrationId ? tx`and integration_id = ${filter.integrationId}` : tx``}
+      ${filter.clusterId ? tx`and cluster_id = ${filter.clusterId}` : tx``}
       ${filter.source ? tx`and source = ${filter.source}` : tx``}
       ${filter.status ? tx`and status = ${filter.status}` : tx``}
       ${filter.search ? tx`and title ilike ${'%' + filter.search.replace(/[\\%_]/g, '\\$&') + '%'}` : tx``}

@@ -22,7 +22,7 @@ import { emailOutboxSweepWorkflow, emailWorkflowId, echoWorkflow } from '../work
 import { enqueueEmail } from '../db/outbox.ts';
 import { startSmtpServer } from '../tests/servers/smtp.ts';
 import { startPagerDutySimulator } from '../connectors/simulators/pagerduty.ts';
-import { backfillWorkflowId, syncWorkflow, unifyNowWorkflowId } from '../workflows/index.ts';
+import { backfillWorkflowId, reclusterNowWorkflowId, syncWorkflow, unifyNowWorkflowId } from '../workflows/index.ts';
 import { waitFor } from './lib/processes.ts';
 
 const OUT = fileURLToPath(new URL('../tests/replay/histories/', import.meta.url));
@@ -140,7 +140,10 @@ await worker.runUntil(async () => {
     const description = await temporal.client.workflow.getHandle(unifyNowWorkflowId(accountId)).describe();
     return description.status.name === 'COMPLETED' ? true : undefined;
   }, { timeoutMs: 30_000 });
-  await save('unifyWorkflow-after-backfill', unifyNowWorkflowId(accountId));
+  // (Since online assignment the first unification also starts the account's first recluster.)
+  await save('unifyWorkflow-starts-recluster', unifyNowWorkflowId(accountId));
+  await temporal.client.workflow.getHandle(reclusterNowWorkflowId(accountId)).result();
+  await save('reclusterWorkflow-completed', reclusterNowWorkflowId(accountId));
 
   // 9. An incremental sync (as its Schedule starts it).
   await temporal.client.workflow.execute(syncWorkflow, { workflowId: 'sync-recorded', taskQueue: 'record-histories', args: [{ accountId, integrationId: completedId }] });

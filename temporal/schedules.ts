@@ -2,7 +2,7 @@
 // steer them with `temporal schedule list|describe|trigger|toggle`.
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config.ts';
-import { emailOutboxSweepWorkflow, syncScheduleId, syncWorkflow, unifyScheduleId, unifyWorkflow } from '../workflows/index.ts';
+import { emailOutboxSweepWorkflow, reclusterScheduleId, reclusterWorkflow, syncScheduleId, syncWorkflow, unifyScheduleId, unifyWorkflow } from '../workflows/index.ts';
 import { AccountIdKey, IntegrationIdKey, KindKey } from '../workflows/search-attributes.ts';
 import type { TemporalClient } from './client.ts';
 import { mainTaskQueue } from './task-queues.ts';
@@ -40,10 +40,32 @@ export async function ensureSchedules(temporal: TemporalClient, config: Config):
 }
 
 /**
- * The account's unification every 15 minutes (`unify/<account>`), created with its first integration. Webhooks and
- * backfills also start it on demand; this catches anything those nudges missed.
+ * The account's Schedules, created with its first integration: the unification every 15 minutes (`unify/<account>`;
+ * webhooks and backfills also start it on demand, this catches what those nudges missed) and a daily full recluster
+ * (`recluster/<account>`; drift and feedback also start one).
  */
-export async function ensureUnifySchedule(temporal: TemporalClient, config: Config, accountId: string): Promise<void> {
+export async function ensureAccountSchedules(temporal: TemporalClient, config: Config, accountId: string): Promise<void> {
+  try {
+    await temporal.client.schedule.create({
+      scheduleId: reclusterScheduleId(accountId),
+      spec: { intervals: [{ every: '1 day' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: reclusterWorkflow,
+        workflowId: reclusterScheduleId(accountId),
+        taskQueue: mainTaskQueue(config),
+        args: [{ accountId, reason: 'schedule' }],
+        typedSearchAttributes: [
+          { key: AccountIdKey, value: accountId },
+          { key: KindKey, value: 'recluster' },
+        ],
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      typedSearchAttributes: [{ key: AccountIdKey, value: accountId }],
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
   try {
     await temporal.client.schedule.create({
       scheduleId: unifyScheduleId(accountId),

@@ -98,6 +98,10 @@ export interface UnifyBatchResult {
   incidents: number;
   /** Changes (a note, an acknowledgement) whose incident was never imported: nothing to apply them to. */
   orphans: number;
+  /** New incidents placed in clusters online. */
+  assigned: number;
+  /** Too many new incidents fit no known cluster (or there is no model yet): a full recluster is due. */
+  reclusterDue: boolean;
 }
 
 export interface SyncChangesInput {
@@ -112,6 +116,19 @@ export interface SyncChangesResult {
   stored: number;
 }
 
+export interface ReclusterAccountInput {
+  accountId: string;
+}
+
+export interface ReclusterAccountResult {
+  incidents: number;
+  clusters: number;
+  /** Incidents whose cluster changed. */
+  changed: number;
+  /** Feedback that had nothing to act on this time (its cluster is gone). */
+  unresolvedFeedback: number;
+}
+
 export interface Activities {
   markJobRunning(input: MarkJobRunningInput): Promise<void>;
   writeEcho(input: WriteEchoInput): Promise<WriteEchoResult>;
@@ -121,5 +138,6 @@ export interface Activities {
   markIntegrationError(input: IntegrationErrorInput): Promise<void>;
   unifyBatch(input: UnifyBatchInput): Promise<UnifyBatchResult>;
   syncChanges(input: SyncChangesInput): Promise<SyncChangesResult>;
+  reclusterAccount(input: ReclusterAccountInput): Promise<ReclusterAccountResult>;
   strandedEmails(input: StrandedEmailsInput): Promise<string[]>;
 }

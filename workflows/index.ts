@@ -4,3 +4,4 @@ export * from './email.ts';
 export * from './unify.ts';
 export * from './backfill.ts';
 export * from './sync.ts';
+export * from './recluster.ts';

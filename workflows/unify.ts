@@ -9,6 +9,7 @@ import {
   defineQuery,
   defineSignal,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -16,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from './activity-contract.ts';
 import { AccountIdKey, KindKey } from './search-attributes.ts';
+import { reclusterNowWorkflowId, reclusterWorkflow } from './recluster.ts';
 import { databaseActivity } from './retry.ts';
 
 export interface UnifyInput {
@@ -27,6 +29,9 @@ export interface UnifyResult {
   incidents: number;
   orphans: number;
   batches: number;
+  assigned?: number;
+  /** A recluster was started because of drift (or because the account had none yet). */
+  reclusterStarted?: boolean;
 }
 
 /** New raw events arrived: look at the queue again before finishing. */
@@ -42,7 +47,8 @@ export const UNIFY_BATCH = 2000;
 const { unifyBatch } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '2 minutes' });
 
 export async function unifyWorkflow(input: UnifyInput): Promise<UnifyResult> {
-  const result: UnifyResult = { processed: 0, incidents: 0, orphans: 0, batches: 0 };
+  const result: UnifyResult = { processed: 0, incidents: 0, orphans: 0, batches: 0, assigned: 0 };
+  let reclusterDue = false;
   let more = true;
   setHandler(unifyMoreSignal, () => {
     more = true;
@@ -56,12 +62,40 @@ export async function unifyWorkflow(input: UnifyInput): Promise<UnifyResult> {
       result.incidents += batch.incidents;
       result.orphans += batch.orphans;
       result.batches += 1;
+      result.assigned = (result.assigned ?? 0) + (batch.assigned ?? 0);
+      reclusterDue ||= batch.reclusterDue ?? false;
       if (batch.processed < UNIFY_BATCH) break;
       // A very long queue (a large backfill): carry on in a fresh run before the history grows large.
       if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof unifyWorkflow>(input);
     }
   }
+  // Histories from before online assignment have no such step; they replay as they ran.
+  if (reclusterDue && patched(UNIFY_STARTS_RECLUSTER)) {
+    result.reclusterStarted = await startRecluster(input.accountId, 'drift');
+  }
   return result;
+}
+
+const UNIFY_STARTS_RECLUSTER = 'unify-starts-recluster-on-drift';
+
+/** Starts the account's on-demand recluster unless one is running; true when this call started it. */
+export async function startRecluster(accountId: string, reason: string): Promise<boolean> {
+  try {
+    await startChild(reclusterWorkflow, {
+      workflowId: reclusterNowWorkflowId(accountId),
+      args: [{ accountId, reason }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [
+        { key: AccountIdKey, value: accountId },
+        { key: KindKey, value: 'recluster' },
+      ],
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
 }
 
 /**

@@ -22,7 +22,7 @@ import {
 import { finishJob, insertJob, latestJobOfWorkflow } from '../../db/jobs.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { deleteSyncSchedule, ensureUnifySchedule, reconcileSyncSchedule } from '../../temporal/schedules.ts';
+import { deleteSyncSchedule, ensureAccountSchedules, reconcileSyncSchedule } from '../../temporal/schedules.ts';
 import { mainTaskQueue } from '../../temporal/task-queues.ts';
 import { backfillWorkflow, backfillWorkflowId } from '../../workflows/index.ts';
 import { AccountIdKey, IntegrationIdKey, KindKey } from '../../workflows/search-attributes.ts';
@@ -270,7 +270,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
         await appendAudit(tx, accountId, { action: 'integration.created', actor: auditActor(request), target: { type: 'integration', id }, details: { kind: body.kind, name: created.name } });
         return created;
       });
-      await ensureUnifySchedule(temporal, config, accountId).catch((err: unknown) => request.log.warn({ err }, 'could not create the account’s unify schedule; unification runs on demand'));
+      await ensureAccountSchedules(temporal, config, accountId).catch((err: unknown) => request.log.warn({ err }, 'could not create the account’s schedules; unification and reclustering run on demand'));
       if (range && body.backfill !== false) {
         // The integration exists from here on: an import that cannot start now shows as failed on it (with the
         // reason) and can be started again, rather than failing the connection and losing the secret shown once.

@@ -1,0 +1,108 @@
+// Clusters: the patterns the engine found (with trend, MTTA/MTTR), one cluster's incidents, feedback that survives
+// reclusters, and a recluster on demand (a workflow).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { validateFeedback } from '../../analysis/index.ts';
+import { appendAudit } from '../../db/audit.ts';
+import { addClusterFeedback, getCluster, listClusters, type ClusterRow } from '../../db/clusters.ts';
+import { listIncidents } from '../../db/incidents.ts';
+import { withAccount } from '../../db/tenancy.ts';
+import { mainTaskQueue } from '../../temporal/task-queues.ts';
+import { reclusterNowWorkflowId, reclusterWorkflow } from '../../workflows/index.ts';
+import { AccountIdKey, KindKey } from '../../workflows/search-attributes.ts';
+import type { AppDeps } from '../deps.ts';
+import { AppError, notFound } from '../errors.ts';
+import { auditActor } from '../plugins/authentication.ts';
+import { ClusterDetail, ClusterFeedbackBody, ClusterList, ClusterListQuery, ClusterParams, ReclusterStarted } from '../schemas/clusters.ts';
+import { commonErrors, ErrorResponse } from '../schemas/common.ts';
+import { TEMPORAL_DEADLINE_MS, temporalFailure } from './jobs.ts';
+
+const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse };
+
+const summary = (c: ClusterRow) => ({
+  id: c.id,
+  name: c.name,
+  label: c.label,
+  template: c.template,
+  size: c.size,
+  firstSeen: c.firstSeen,
+  lastSeen: c.lastSeen,
+  trend: (c.analytics.trend as { direction: string } | undefined) ?? null,
+  mtta: (c.analytics.mtta as object | null | undefined) ?? null,
+  mttr: (c.analytics.mttr as object | null | undefined) ?? null,
+});
+
+export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const { sql, temporal, config } = deps;
+
+  const startRecluster = async (accountId: string, reason: string) => {
+    const workflowId = reclusterNowWorkflowId(accountId);
+    try {
+      await temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+        temporal.client.workflow.start(reclusterWorkflow, {
+          workflowId,
+          taskQueue: mainTaskQueue(config),
+          args: [{ accountId, reason }],
+          typedSearchAttributes: [
+            { key: AccountIdKey, value: accountId },
+            { key: KindKey, value: 'recluster' },
+          ],
+        }),
+      );
+      return { workflowId, started: true };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
+      throw temporalFailure(err);
+    }
+  };
+
+  app.get(
+    '/api/clusters',
+    { config: { access: 'clusters:read' }, schema: { tags: ['clusters'], summary: 'Clusters, largest first', querystring: ClusterListQuery, response: { 200: ClusterList, ...errors } } },
+    async (request) => ({ clusters: (await withAccount(sql, request.accountId, (tx) => listClusters(tx, request.accountId, request.query.limit ?? 100))).map(summary) }),
+  );
+
+  app.get(
+    '/api/clusters/:id',
+    { config: { access: 'clusters:read' }, schema: { tags: ['clusters'], summary: 'One cluster: analytics and its newest incidents', params: ClusterParams, response: { 200: ClusterDetail, ...errors } } },
+    async (request) =>
+      withAccount(sql, request.accountId, async (tx) => {
+        const cluster = await getCluster(tx, request.accountId, request.params.id);
+        if (!cluster) throw notFound('cluster', request.params.id);
+        const incidents = await listIncidents(tx, request.accountId, { limit: 20, clusterId: cluster.id });
+        return {
+          cluster: { ...summary(cluster), templates: cluster.templates, analytics: cluster.analytics },
+          incidents: incidents.map((r) => ({ ...r, createdAt: r.createdAt.toISOString(), acknowledgedAt: r.acknowledgedAt?.toISOString() ?? null, resolvedAt: r.resolvedAt?.toISOString() ?? null })),
+        };
+      }),
+  );
+
+  app.post(
+    '/api/clusters/recluster',
+    { config: { access: 'clusters:manage' }, schema: { tags: ['clusters'], summary: 'Recluster now (a workflow); ids stay stable, feedback is kept', response: { 202: ReclusterStarted, ...errors } } },
+    async (request, reply) => reply.status(202).send(await startRecluster(request.accountId, 'request')),
+  );
+
+  app.post(
+    '/api/clusters/:id/feedback',
+    {
+      config: { access: 'clusters:manage' },
+      schema: { tags: ['clusters'], summary: 'Rename, merge, split by a template, or take an incident out; applied by a recluster that starts now', params: ClusterParams, body: ClusterFeedbackBody, response: { 202: ReclusterStarted, ...errors } },
+    },
+    async (request, reply) => {
+      const accountId = request.accountId;
+      const feedback = { ...request.body, clusterId: request.params.id, at: new Date().toISOString(), by: request.caller!.userId };
+      const [valid] = validateFeedback([feedback]);
+      if (!valid) throw new AppError(400, 'invalid_body', 'This feedback cannot be applied', [{ in: 'body', message: 'body is not feedback the engine knows' }]);
+      await withAccount(sql, accountId, async (tx) => {
+        if (!(await getCluster(tx, accountId, request.params.id))) throw notFound('cluster', request.params.id);
+        if (request.body.kind === 'merge' && !(await getCluster(tx, accountId, request.body.intoClusterId))) {
+          throw new AppError(404, 'not_found', `No cluster ${request.body.intoClusterId} to merge into`, [{ field: 'intoClusterId', in: 'body', message: 'body.intoClusterId is not a cluster of this account' }]);
+        }
+        await addClusterFeedback(tx, accountId, valid, request.caller!.userId);
+        await appendAudit(tx, accountId, { action: 'cluster.feedback', actor: auditActor(request), target: { type: 'cluster', id: request.params.id }, details: { ...request.body } });
+      });
+      return reply.status(202).send(await startRecluster(accountId, 'feedback'));
+    },
+  );
+};

@@ -72,10 +72,11 @@ const DRIFT_MINIMUM = 20;
  * the first recluster is due as soon as there are incidents.
  */
 async function assignOnline(tx: Tx, accountId: string): Promise<{ assigned: number; reclusterDue: boolean }> {
+  const stored = await getClusterModel(tx, accountId);
+  // No model yet: nothing to assign with; the first recluster is due once there is anything to cluster.
+  if (!stored) return { assigned: 0, reclusterDue: (await unclusteredIncidents(tx, accountId, 1)).length > 0 };
   const pending = await unclusteredIncidents(tx, accountId, ASSIGN_LIMIT);
   if (pending.length === 0) return { assigned: 0, reclusterDue: false };
-  const stored = await getClusterModel(tx, accountId);
-  if (!stored) return { assigned: 0, reclusterDue: true };
   const model = loadClusterModel(stored.state as ClusterModelState);
   const known = new Set([...model.templates.values()].map((t) => t.clusterId));
   const assignments = pending.map((row) => assignIncident(model, toClusterIncident(row)));

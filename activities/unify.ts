@@ -3,7 +3,7 @@
 // results in one statement, and mark the batch done. Run twice, it changes nothing the second time.
 import { mergeUnified } from '../connectors/unified.ts';
 import type { UnifiedIncident, UnifiedRecord } from '../connectors/types.ts';
-import { incidentKeyString, lockIncidents, upsertIncidents, type IncidentKey, type StoredIncident } from '../db/incidents.ts';
+import { hasUnclusteredIncidents, incidentKeyString, lockIncidents, upsertIncidents, type IncidentKey, type StoredIncident } from '../db/incidents.ts';
 import { markRawEventsUnified, pendingRawEvents } from '../db/raw-events.ts';
 import { assignIncident, loadClusterModel, type ClusterModelState } from '../analysis/index.ts';
 import { addUnmatched, assignIncidents, countIntoClusters, getClusterModel, unclusteredIncidents } from '../db/clusters.ts';
@@ -73,8 +73,9 @@ const DRIFT_MINIMUM = 20;
  */
 async function assignOnline(tx: Tx, accountId: string): Promise<{ assigned: number; reclusterDue: boolean }> {
   const stored = await getClusterModel(tx, accountId);
-  // No model yet: nothing to assign with; the first recluster is due once there is anything to cluster.
-  if (!stored) return { assigned: 0, reclusterDue: (await unclusteredIncidents(tx, accountId, 1)).length > 0 };
+  // No model yet: nothing to assign with; the first recluster is due once there is anything to cluster. (An
+  // existence probe: the oldest unclustered incident would sort them all, on every batch of a first import.)
+  if (!stored) return { assigned: 0, reclusterDue: await hasUnclusteredIncidents(tx, accountId) };
   const pending = await unclusteredIncidents(tx, accountId, ASSIGN_LIMIT);
   if (pending.length === 0) return { assigned: 0, reclusterDue: false };
   const model = loadClusterModel(stored.state as ClusterModelState);

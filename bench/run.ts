@@ -1,10 +1,14 @@
 // `npm run bench [-- NAME...]`: runs every benchmark, or the named ones, each writing its section of docs/benchmarks.md.
 import { runLoghub } from './loghub.ts';
 import { runThroughput } from './throughput.ts';
+import { runUnify } from './unify.ts';
+import { runWebhooks } from './webhooks.ts';
 
 const BENCHMARKS: Record<string, { description: string; run: (command: string) => Promise<void> }> = {
   loghub: { description: 'LogHub 2k grouping accuracy per system, beside Drain’s published figures', run: runLoghub },
   throughput: { description: 'online assignment, full recluster and CLI on 100k / 1M generated incidents', run: runThroughput },
+  unify: { description: 'unification of 200k raw PagerDuty events into 100k incidents in PostgreSQL 15', run: runUnify },
+  webhooks: { description: 'signed PagerDuty webhook deliveries into the real API on loopback: rate, latency, loss', run: runWebhooks },
 };
 
 const requested = process.argv.slice(2);

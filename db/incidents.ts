@@ -46,13 +46,17 @@ export async function lockIncidents(tx: TransactionSql, accountId: string, keys:
            i.description, i.service, i.service_id as "serviceId", i.team, i.team_id as "teamId", i.severity,
            i.severity_original as "severityOriginal", i.status, ${isoColumns(tx)}, i.assignees, i.tags, i.url,
            i.dedup_key as "dedupKey", i.labels, i.timeline
-    from incidents i
-    join jsonb_to_recordset(${tx.json(wanted as never)}) as k(integration_id uuid, source text, external_id text)
-      -- Equality (not "is not distinct from") so the natural key's index serves the join: a key with a null
-      -- integration (deleted, data kept) matches no stored row here, and its upsert meets the key instead.
-      on i.integration_id = k.integration_id and i.source = k.source and i.external_id = k.external_id
-    where i.account_id = ${accountId}
-    for update of i`;
+    from jsonb_to_recordset(${tx.json(wanted as never)}) as k(integration_id uuid, source text, external_id text)
+    -- One natural-key lookup per key, whatever the statistics say: as a plain join, the planner (guessing 100 keys
+    -- and, during a first import, few incidents for the account) hashes them against a scan of all the account's
+    -- incidents, on every batch. A subquery with FOR UPDATE is never merged into the join, so the lookups stay.
+    -- Equality (not "is not distinct from") so the natural key's index serves it: a key with a null integration
+    -- (deleted, data kept) matches no stored row here, and its upsert meets the key instead.
+    cross join lateral (
+      select * from incidents
+      where account_id = ${accountId} and integration_id = k.integration_id and source = k.source and external_id = k.external_id
+      for update
+    ) as i`;
   return new Map(rows.map((row) => [incidentKeyString(row), withoutNulls(row)]));
 }
 
@@ -159,6 +163,13 @@ export async function listIncidents(tx: TransactionSql, accountId: string, filte
       ${filter.search ? tx`and title ilike ${'%' + filter.search.replace(/[\\%_]/g, '\\$&') + '%'}` : tx``}
     order by created_at desc, id desc
     limit ${filter.limit}`;
+}
+
+/** Whether any of the account's incidents is in no cluster yet (one index probe, however many there are). */
+export async function hasUnclusteredIncidents(tx: TransactionSql, accountId: string): Promise<boolean> {
+  const [row] = await tx<[{ found: boolean }]>`
+    select exists (select 1 from incidents where account_id = ${accountId} and cluster_id is null) as found`;
+  return row.found;
 }
 
 export async function countIncidents(tx: TransactionSql, accountId: string, integrationId?: string): Promise<number> {

@@ -42,12 +42,17 @@ export async function insertRawEvents(
 
 /** The oldest events not unified yet, in arrival order. */
 export async function pendingRawEvents(tx: TransactionSql, accountId: string, limit: number): Promise<PendingRawEvent[]> {
+  // The batch's ids first, from the pending index alone (an index-only scan): asked for whole rows in id order, the
+  // planner would often walk the primary key instead and step over every event unified before (its statistics still
+  // count them as pending during a drain), re-reading the table's head on every batch.
+  // "raw_events.id", qualified: a bare "id" names the output column (id::text) and sorts as text ('10' before '9').
   return tx<PendingRawEvent[]>`
     select id::text, integration_id as "integrationId", source, external_id as "externalId", record
-    from raw_events where account_id = ${accountId} and unified_at is null
-    -- Qualified: a bare "id" would name the output column (id::text) and sort as text ('10' before '9'), which is
-    -- not arrival order and cannot use the pending index (a sort of the whole queue per batch).
-    order by raw_events.id limit ${limit}`;
+    from raw_events
+    where account_id = ${accountId} and unified_at is null
+      and id = any(array(
+        select p.id from raw_events p where p.account_id = ${accountId} and p.unified_at is null order by p.id limit ${limit}))
+    order by raw_events.id`;
 }
 
 export async function markRawEventsUnified(tx: TransactionSql, accountId: string, ids: readonly string[]): Promise<void> {

@@ -51,6 +51,9 @@ create table raw_events (
 );
 create unique index raw_events_dedupe_idx on raw_events (integration_id, event_key);
 create index raw_events_pending_idx on raw_events (account_id, id) where unified_at is null;
+-- The queue in arrival order alone: a draining batch reads its ids from here without stepping over what earlier
+-- batches unified (measured in bench/unify.ts: about 1.4 times the throughput at the end of a large queue).
+create index raw_events_queue_idx on raw_events (id) where unified_at is null;
 
 create table incidents (
   id uuid primary key default gen_random_uuid(),

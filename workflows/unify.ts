@@ -104,21 +104,29 @@ export async function startRecluster(accountId: string, reason: string): Promise
  */
 export async function nudgeUnify(accountId: string): Promise<void> {
   const workflowId = unifyNowWorkflowId(accountId);
-  try {
-    await startChild(unifyWorkflow, {
-      workflowId,
-      args: [{ accountId }],
-      typedSearchAttributes: [
-        { key: AccountIdKey, value: accountId },
-        { key: KindKey, value: 'unify' },
-      ],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    await getExternalWorkflowHandle(workflowId).signal(unifyMoreSignal).catch(() => {
-      // It finished between the start and the signal: it read the queue after our events were stored.
-    });
+  // A running unification may be finishing: its last look at the queue can predate our events, and then the
+  // signal finds it closed. Starting a fresh one covers that; three rounds cover a start racing a finish twice.
+  for (let round = 0; round < 3; round += 1) {
+    try {
+      await startChild(unifyWorkflow, {
+        workflowId,
+        args: [{ accountId }],
+        typedSearchAttributes: [
+          { key: AccountIdKey, value: accountId },
+          { key: KindKey, value: 'unify' },
+        ],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+      return;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    try {
+      await getExternalWorkflowHandle(workflowId).signal(unifyMoreSignal);
+      return;
+    } catch {
+      // Closed between the start attempt and the signal: go round and start a new one.
+    }
   }
 }

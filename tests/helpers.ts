@@ -6,8 +6,8 @@ import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Work
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../api/app.ts';
-import { connectTemporal, type TemporalClient } from '../temporal/client.ts';
-import { loadConfig, type Config } from '../config.ts';
+import { connectTemporal, listWorkflowPollers, type TemporalClient } from '../temporal/client.ts';
+import { childEnv, loadConfig, type Config } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { latestEmails } from '../db/outbox.ts';
 import { secretBoxOf } from '../db/secret-box.ts';
@@ -15,7 +15,9 @@ import { createSql, type Sql } from '../db/sql.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { WORKFLOWS_PATH, createWorker } from '../temporal/worker.ts';
 
-export { waitFor } from '../scripts/lib/processes.ts';
+import { spawnChild, waitFor, type Child } from '../scripts/lib/processes.ts';
+
+export { waitFor };
 
 // Workers in tests log warnings and errors only (state changes at INFO drown the test output).
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -198,26 +200,65 @@ async function waitForState(worker: Worker, state: string): Promise<void> {
   }
 }
 
+/**
+ * The worker as its own process (`temporal/worker.ts`), as operators run it: tests kill it (SIGKILL) to prove that
+ * work survives a crash. Its log goes to test-results/<name>.log.
+ */
+export function spawnWorkerProcess(config: Config, name: string, env: Record<string, string> = {}): Child {
+  return spawnChild({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', resolve('temporal', 'worker.ts')],
+    env: childEnv({
+      NODE_ENV: 'test',
+      DATABASE_URL: config.database.url!,
+      TEMPORAL_ADDRESS: config.temporal.address!,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      WORKER_HEALTH_PORT: '0',
+      INSIGHTS_MASTER_KEY: TEST_MASTER_KEY,
+      ...env,
+    }),
+    logFile: resolve('test-results', `${name}.log`),
+  });
+}
+
+/** Until a worker whose identity starts with `prefix` (`worker-<pid>@`) polls the config's task queue. */
+export async function waitForPoller(temporal: TemporalClient, config: Config, prefix: string): Promise<void> {
+  await waitFor(`a poller from ${prefix}`, async () => ((await listWorkflowPollers(temporal, config.temporal.taskQueue)).some((p) => p.identity.startsWith(prefix)) ? true : undefined), {
+    timeoutMs: 90_000,
+    intervalMs: 300,
+  });
+}
+
 export interface ApiFixture {
   db: TestDatabase;
   config: Config;
   temporal: TemporalClient;
   app: FastifyInstance;
+  /** With `listen`: where the API answers on loopback (for clients that need a real socket: webhooks, tools). */
+  baseUrl: string;
+  /** With `worker`: the real worker on the file's task queue. */
+  worker: RunningWorker | undefined;
+  /** A URL the API gave out (webhook URLs name the configured public address) on this test's listening port. */
+  local(url: string): string;
 }
 
 /**
- * A fresh database, a Temporal client and the API for one test file (set up in beforeAll, torn down in afterAll).
- * Read its fields inside tests and hooks, after set-up ran.
+ * A fresh database, a Temporal client and the API for one test file (set up in beforeAll, torn down in afterAll);
+ * `listen` also opens a loopback port, `worker` also runs the real worker. Read its fields inside tests and hooks.
  */
-export function useApi(env: Record<string, string> = {}): ApiFixture {
-  const fixture = {} as ApiFixture;
+export function useApi(env: Record<string, string> = {}, options: { listen?: boolean; worker?: boolean } = {}): ApiFixture {
+  const fixture = { baseUrl: '', worker: undefined, local: (url: string) => url.replace(fixture.config.api.publicUrl, fixture.baseUrl) } as unknown as ApiFixture;
   beforeAll(async () => {
     fixture.db = await createTestDatabase();
     fixture.config = testConfig(fixture.db.url, env);
     fixture.temporal = await connectTemporal({ address: fixture.config.temporal.address!, namespace: fixture.config.temporal.namespace });
     fixture.app = await buildTestApp(fixture.config, fixture.db.sql, fixture.temporal);
+    if (options.listen) fixture.baseUrl = await fixture.app.listen({ host: '127.0.0.1', port: 0 });
+    if (options.worker) fixture.worker = await startWorker(fixture.config, fixture.db.sql);
   });
   afterAll(async () => {
+    await fixture.worker?.stop();
     await fixture.app?.close();
     await fixture.temporal?.close();
     await fixture.db?.drop();

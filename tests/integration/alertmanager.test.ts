@@ -4,18 +4,13 @@
 // (every group_interval while the group changes, each carrying the whole group) duplicate nothing.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../config.ts';
-import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { buildTestApp, createTestDatabase, signUp, startWorker, testConfig, waitFor, type RunningWorker, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, useApi, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
 import { startAlertmanager, type PostableAlert, type RecordedNotification, type TestAlertmanager } from '../servers/alertmanager.ts';
 
+const api = useApi({}, { listen: true, worker: true });
 let db: TestDatabase;
-let config: Config;
-let temporal: TemporalClient;
 let app: FastifyInstance;
-let worker: RunningWorker;
 let owner: SignedIn;
-let baseUrl: string;
 let am: TestAlertmanager;
 
 let integrationId: string;
@@ -23,19 +18,14 @@ let webhookUrl: string;
 let webhookSecret: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  config = testConfig(db.url);
-  temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
-  app = await buildTestApp(config, db.sql, temporal);
-  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  worker = await startWorker(config, db.sql);
+  ({ db, app } = api);
   owner = await signUp(app);
 
   const created = await owner.call({ method: 'POST', url: '/api/integrations', payload: { kind: 'alertmanager', name: 'Prometheus (real Alertmanager)' } });
   expect(created.statusCode, created.body).toBe(201);
   integrationId = created.json().integration.id;
   webhookSecret = created.json().webhookSecret;
-  webhookUrl = created.json().integration.webhook.url.replace(config.api.publicUrl, baseUrl);
+  webhookUrl = api.local(created.json().integration.webhook.url);
   expect(webhookSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
   am = await startAlertmanager({ webhookUrl, bearer: webhookSecret, groupBy: ['alertname'] });
@@ -43,10 +33,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await am?.stop();
-  await worker?.stop();
-  await app?.close();
-  await temporal?.close();
-  await db?.drop();
 });
 
 interface IncidentRow {

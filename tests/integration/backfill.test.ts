@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPagerDutySimulator, type PagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
-import { childEnv, type Config } from '../../config.ts';
-import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
-import { connectTemporal, listWorkflowPollers, type TemporalClient } from '../../temporal/client.ts';
+import type { Config } from '../../config.ts';
+import { stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { backfillProgressQuery, backfillWorkflowId, syncScheduleId } from '../../workflows/index.ts';
 import { buildApp } from '../../api/app.ts';
 import { secretBoxOf } from '../../db/secret-box.ts';
-import { buildTestApp, createTestDatabase, signUp, testConfig, TEST_JWT_SECRET, TEST_MASTER_KEY, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, createTestDatabase, signUp, spawnWorkerProcess, testConfig, TEST_JWT_SECRET, waitFor, waitForPoller as waitForPollerOf, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 const TOKEN = 'u+pd-simulator-token-0001';
 const RESULTS = join(import.meta.dirname, '../../test-results');
@@ -26,31 +26,12 @@ let pd: PagerDutySimulator;
 const workers: Child[] = [];
 
 function spawnWorker(name: string): Child {
-  const child = spawnChild({
-    name,
-    command: process.execPath,
-    args: ['--import', 'tsx', join(import.meta.dirname, '../../temporal/worker.ts')],
-    env: childEnv({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: config.database.url!,
-      TEMPORAL_ADDRESS: config.temporal.address!,
-      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      WORKER_HEALTH_PORT: '0',
-      INSIGHTS_MASTER_KEY: TEST_MASTER_KEY,
-    }),
-    logFile: join(RESULTS, `${name}.log`),
-  });
+  const child = spawnWorkerProcess(config, name, { LOG_LEVEL: 'info' });
   workers.push(child);
   return child;
 }
 
-async function waitForPoller(prefix: string): Promise<void> {
-  await waitFor(`a poller from ${prefix}`, async () => ((await listWorkflowPollers(temporal, config.temporal.taskQueue)).some((p) => p.identity.startsWith(prefix)) ? true : undefined), {
-    timeoutMs: 90_000,
-    intervalMs: 300,
-  });
-}
+const waitForPoller = (prefix: string) => waitForPollerOf(temporal, config, prefix);
 
 const HISTORY_END = Date.parse('2026-11-01T00:00:00Z');
 

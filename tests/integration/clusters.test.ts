@@ -4,31 +4,23 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPagerDutySimulator, type PagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
-import type { Config } from '../../config.ts';
-import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
+import type { TemporalClient } from '../../temporal/client.ts';
 import { reclusterNowWorkflowId } from '../../workflows/index.ts';
-import { buildTestApp, createTestDatabase, signUp, startWorker, testConfig, waitFor, type RunningWorker, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, useApi, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 const TOKEN = 'u+clusters-test-key-01';
 
+const api = useApi({}, { listen: true, worker: true });
 let db: TestDatabase;
-let config: Config;
 let temporal: TemporalClient;
 let app: FastifyInstance;
-let baseUrl: string;
-let worker: RunningWorker;
 let owner: SignedIn;
 let pd: PagerDutySimulator;
 
 type Cluster = { id: string; name: string | null; label: string; template: string; size: number; trend: { direction: string } | null };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  config = testConfig(db.url);
-  temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
-  app = await buildTestApp(config, db.sql, temporal);
-  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  worker = await startWorker(config, db.sql);
+  ({ db, temporal, app } = api);
   owner = await signUp(app);
   pd = await startPagerDutySimulator({ count: 600, seed: 9, days: 30, tokens: { [TOKEN]: 'user' } });
   const created = await owner.call({ method: 'POST', url: '/api/integrations', payload: { kind: 'pagerduty', name: 'PD', credentials: { apiKey: TOKEN, baseUrl: pd.url }, settings: { history: { days: 31 } } } });
@@ -36,11 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await app?.close();
-  await temporal?.close();
   await pd?.close();
-  await db?.drop();
 });
 
 const clusters = async (): Promise<Cluster[]> => (await owner.call({ method: 'GET', url: '/api/clusters?limit=500' })).json().clusters;
@@ -102,7 +90,7 @@ describe('clusters', () => {
     const sample = (await db.admin<[{ title: string; cluster: string; service: string }]>`
       select title, cluster_id as cluster, service from incidents where title like 'Disk pressure on %' limit 1`)[0];
     expect(sample).toBeDefined();
-    const res = await fetch(integration.webhook.url.replace(config.api.publicUrl, baseUrl), {
+    const res = await fetch(api.local(integration.webhook.url), {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-webhook-token': webhookSecret },
       body: JSON.stringify({ id: 'new-1', title: 'Disk pressure on batch-node-99', at: new Date().toISOString(), service: sample!.service }),

@@ -4,34 +4,22 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPagerDutySimulator, type PagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
-import type { Config } from '../../config.ts';
-import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { buildTestApp, createTestDatabase, joinedTeam, signUp, startWorker, testConfig, waitFor, type RunningWorker, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { joinedTeam, signUp, useApi, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
 
+const api = useApi({}, { worker: true });
 let db: TestDatabase;
-let config: Config;
-let temporal: TemporalClient;
 let app: FastifyInstance;
-let worker: RunningWorker;
 let owner: SignedIn;
 let pd: PagerDutySimulator;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  config = testConfig(db.url);
-  temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
-  app = await buildTestApp(config, db.sql, temporal);
-  worker = await startWorker(config, db.sql);
+  ({ db, app } = api);
   owner = await signUp(app);
   pd = await startPagerDutySimulator({ count: 5, seed: 7, tokens: { 'u+pd-csv-import-0001': 'user' } });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await app?.close();
-  await temporal?.close();
   await pd?.close();
-  await db?.drop();
 });
 
 const MAPPING = {

@@ -3,38 +3,24 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPagerDutySimulator, type PagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
-import type { Config } from '../../config.ts';
-import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { buildTestApp, createTestDatabase, signUp, startWorker, testConfig, waitFor, type RunningWorker, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, useApi, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 const SIGNING_SECRET = 'pd-webhook-signing-secret-0001';
 
+const api = useApi({}, { listen: true, worker: true });
 let db: TestDatabase;
-let config: Config;
-let temporal: TemporalClient;
 let app: FastifyInstance;
-let worker: RunningWorker;
 let owner: SignedIn;
 let pd: PagerDutySimulator;
-let baseUrl: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  config = testConfig(db.url);
-  temporal = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
-  app = await buildTestApp(config, db.sql, temporal);
-  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  worker = await startWorker(config, db.sql);
+  ({ db, app } = api);
   owner = await signUp(app);
   pd = await startPagerDutySimulator({ count: 20, seed: 3, tokens: { 'u+pd-webhooks-0001': 'user' }, webhookSecrets: [SIGNING_SECRET] });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await app?.close();
-  await temporal?.close();
   await pd?.close();
-  await db?.drop();
 });
 
 const counts = async (integrationId: string) => {
@@ -45,7 +31,7 @@ const counts = async (integrationId: string) => {
 };
 
 /** The webhook address as the API shows it, but on the port this test listens on. */
-const local = (url: string) => url.replace(config.api.publicUrl, baseUrl);
+const local = (url: string) => api.local(url);
 
 describe('PagerDuty webhooks', () => {
   let integrationId: string;

@@ -1,13 +1,12 @@
 // Killing the worker process mid-job and starting another completes the job exactly once, resuming from its checkpoint.
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { childEnv, type Config } from '../../config.ts';
+import type { Config } from '../../config.ts';
 import { getJob, listEchoMessages } from '../../db/jobs.ts';
-import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
-import { connectTemporal, listWorkflowPollers, type TemporalClient } from '../../temporal/client.ts';
+import { stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { buildTestApp, createTestDatabase, signUp, testConfig, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, createTestDatabase, signUp, spawnWorkerProcess, testConfig, waitFor, waitForPoller as waitForPollerOf, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
 let config: Config;
@@ -17,29 +16,12 @@ let user: SignedIn;
 const workers: Child[] = [];
 
 function spawnWorker(name: string): Child {
-  const child = spawnChild({
-    name,
-    command: process.execPath,
-    args: ['--import', 'tsx', join(import.meta.dirname, '../../temporal/worker.ts')],
-    env: childEnv({
-      NODE_ENV: 'test',
-      DATABASE_URL: config.database.url!,
-      TEMPORAL_ADDRESS: config.temporal.address!,
-      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      WORKER_HEALTH_PORT: '0',
-    }),
-    logFile: join(import.meta.dirname, '../../test-results', `${name}.log`),
-  });
+  const child = spawnWorkerProcess(config, name);
   workers.push(child);
   return child;
 }
 
-async function waitForPoller(identityPrefix: string): Promise<void> {
-  await waitFor(`a poller from ${identityPrefix}`, async () => {
-    const pollers = await listWorkflowPollers(temporal, config.temporal.taskQueue);
-    return pollers.some((p) => p.identity.startsWith(identityPrefix)) ? true : undefined;
-  }, { timeoutMs: 90_000, intervalMs: 300 });
-}
+const waitForPoller = (prefix: string) => waitForPollerOf(temporal, config, prefix);
 
 beforeAll(async () => {
   db = await createTestDatabase();

@@ -128,9 +128,14 @@ export async function reconcileSyncSchedule(temporal: TemporalClient, config: Co
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
   const handle = temporal.client.schedule.getHandle(scheduleId);
-  await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action }));
+  // Paused state first: pause and unpause need no conflict token, so a run that just started (which changes the
+  // Schedule's token) cannot make them fail. The interval is updated only when it changed.
   if (state.status === 'active') await handle.unpause('integration active');
   else await handle.pause(`integration ${state.status}`);
+  const current = await handle.describe();
+  if (current.spec.intervals?.[0]?.every !== state.intervalMinutes * 60_000) {
+    await handle.update((previous) => ({ ...previous, spec: options.spec }));
+  }
 }
 
 export async function deleteSyncSchedule(temporal: TemporalClient, accountId: string, integrationId: string): Promise<void> {

@@ -44,7 +44,7 @@ export const authorization = fp(
         throw new AppError(403, 'forbidden', `Your role (${caller.account.role}) does not allow ${access}`, [{ message: `requires ${access}` }]);
       }
       if (needsConfirmedEmail(access) && !caller.emailVerified) {
-        throw new AppError(403, 'email_unconfirmed', 'Confirm your email address first: open the link we sent you (or send a new one from your profile)');
+        throw new AppError(403, 'email_unconfirmed', 'Confirm your email address first: open the link we sent you (or use “Send a new link” at the top of any page)');
       }
       request.accountId = caller.account.accountId;
     });

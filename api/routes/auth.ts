@@ -490,7 +490,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     async (request, reply) => {
       await sql.begin(async (tx) => {
         const confirmed = await consumeEmailVerification(tx, hashToken(request.body.token));
-        if (!confirmed) throw new AppError(410, 'invalid_verification_link', 'This confirmation link is not valid any more; send a new one from your profile');
+        if (!confirmed) throw new AppError(410, 'invalid_verification_link', 'This confirmation link is not valid any more; sign in and use “Send a new link” at the top of any page');
         await appendPlatformAudit(tx, {
           action: 'user.email_verified',
           actor: { ...auditActor(request), userId: confirmed.userId, label: confirmed.email },

@@ -87,7 +87,8 @@ it('connects PagerDuty through the UI, follows the import to 100 % and lists the
   await expect.poll(async () => (await rows.allTextContents()).every((row) => row.includes('resolved')), { timeout: 15_000 }).toBe(true);
 
   await page.setViewportSize({ width: 360, height: 800 });
-  for (const [path, name] of [['/incidents', 'incidents-360'], ['/integrations', 'integrations-360'], ['/integrations/new', 'integration-new-360']] as const) {
+  const detail = new URL(page.url()).searchParams.get('integrationId');
+  for (const [path, name] of [['/incidents', 'incidents-360'], ['/integrations', 'integrations-360'], ['/integrations/new', 'integration-new-360'], [`/integrations/${detail}`, 'integration-360']] as const) {
     await page.goto(`${platform.webUrl}${path}`);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'), `no horizontal scroll on ${path} at 360 px`).toBeLessThanOrEqual(0);
     await shot(page, name);

@@ -155,4 +155,12 @@ it('shows the owner a verified audit log of what happened, and each person their
   await mine.goto(`${platform.webUrl}/profile`);
   expect(await mine.getByTestId('activity').textContent()).toContain('signed up');
   await shot(mine, 'profile-activity');
+  await mine.setViewportSize({ width: 360, height: 800 });
+  await mine.reload();
+  expect(await mine.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'), 'no horizontal scroll at 360 px').toBeLessThanOrEqual(0);
+  await shot(mine, 'profile-activity-360');
+  await mine.goto(`${platform.webUrl}/verify-email?token=not-a-real-token`);
+  await mine.getByRole('button', { name: 'Confirm my email' }).click();
+  await expect.poll(() => mine.getByTestId('form-error').count(), { timeout: 15_000 }).toBe(1);
+  await shot(mine, 'verify-email-refused-360');
 });

@@ -1,10 +1,10 @@
 // Unification: raw events waiting in an account's queue → unified incidents. One batch per transaction: lock the
 // account's unification, read the batch, merge each incident's records with its stored version (locked), upsert the
-// results in one statement, and mark the batch done. Run twice, it changes nothing the second time.
+// results in one statement; taking the batch off the queue commits with them. Run twice, it changes nothing the second time.
 import { mergeUnified } from '../connectors/unified.ts';
 import type { UnifiedIncident, UnifiedRecord } from '../connectors/types.ts';
 import { hasUnclusteredIncidents, incidentKeyString, lockIncidents, upsertIncidents, type IncidentKey, type StoredIncident } from '../db/incidents.ts';
-import { markRawEventsUnified, pendingRawEvents } from '../db/raw-events.ts';
+import { takeQueuedRawEvents } from '../db/raw-events.ts';
 import { assignIncident, loadClusterModel, type ClusterModelState } from '../analysis/index.ts';
 import { addUnmatched, assignIncidents, countIntoClusters, getClusterModel, unclusteredIncidents } from '../db/clusters.ts';
 import type { Sql } from '../db/sql.ts';
@@ -29,8 +29,8 @@ type Tx = Parameters<Parameters<typeof withAccount>[2]>[0];
 export async function unifyInTransaction(tx: Tx, accountId: string, limit: number): Promise<UnifyBatchResult> {
   // One unification per account at a time: two batches merging into the same incident would lose one's records.
   await tx`select pg_advisory_xact_lock(hashtextextended(${`unify:${accountId}`}, 0))`;
-  const events = await pendingRawEvents(tx, accountId, limit);
-  if (events.length === 0) return { processed: 0, incidents: 0, orphans: 0, ...(await assignOnline(tx, accountId)) };
+  const { taken, events } = await takeQueuedRawEvents(tx, accountId, limit);
+  if (taken === 0) return { processed: 0, incidents: 0, orphans: 0, ...(await assignOnline(tx, accountId)) };
 
   // Records grouped by incident, in arrival order.
   const byIncident = new Map<string, { key: IncidentKey; records: UnifiedRecord[] }>();
@@ -56,8 +56,7 @@ export async function unifyInTransaction(tx: Tx, accountId: string, limit: numbe
     if (incident) merged.push({ ...(incident as unknown as StoredIncident), ...group.key, kind: 'incident' });
   }
   const written = await upsertIncidents(tx, accountId, merged);
-  await markRawEventsUnified(tx, accountId, events.map((e) => e.id));
-  return { processed: events.length, incidents: written, orphans, ...(await assignOnline(tx, accountId)) };
+  return { processed: taken, incidents: written, orphans, ...(await assignOnline(tx, accountId)) };
 }
 
 /** New incidents per batch the online assignment places (the batch's own, at most). */

@@ -167,7 +167,7 @@ export async function runUnify(command: string): Promise<void> {
           const [row] = await admin<[{ incidents: number; resolved: number; pending: number }]>`
             select (select count(*)::int from incidents) as incidents,
                    (select count(*)::int from incidents where status = 'resolved') as resolved,
-                   (select count(*)::int from raw_events where unified_at is null) as pending`;
+                   (select count(*)::int from unify_queue) as pending`;
           return row;
         });
         if (result.processed !== loaded.rawEvents || check.pending !== 0 || check.incidents !== loaded.incidents || check.resolved !== loaded.resolved) {

@@ -21,7 +21,7 @@ export interface PendingRawEvent {
   record: Record<string, unknown>;
 }
 
-/** Stores the events that are new; answers how many were (the others were stored before). */
+/** Stores the events that are new and queues them for the unification; answers how many were new. */
 export async function insertRawEvents(
   tx: TransactionSql,
   accountId: string,
@@ -31,36 +31,43 @@ export async function insertRawEvents(
 ): Promise<number> {
   if (events.length === 0) return 0;
   const rows = events.map((e) => ({ event_key: e.eventKey, external_id: e.externalId, record: e.record, payload: e.payload ?? null }));
-  const inserted = await tx`
-    insert into raw_events (account_id, integration_id, source, event_key, external_id, record, payload)
-    select ${accountId}, ${integrationId}, ${source}, e.event_key, e.external_id, e.record, e.payload
-    from jsonb_to_recordset(${tx.json(rows as never)}) as e(event_key text, external_id text, record jsonb, payload jsonb)
-    on conflict (integration_id, event_key) do nothing
-    returning id`;
-  return inserted.length;
+  const queued = await tx`
+    with stored as (
+      insert into raw_events (account_id, integration_id, source, event_key, external_id, record, payload)
+      select ${accountId}, ${integrationId}, ${source}, e.event_key, e.external_id, e.record, e.payload
+      from jsonb_to_recordset(${tx.json(rows as never)}) as e(event_key text, external_id text, record jsonb, payload jsonb)
+      on conflict (integration_id, event_key) do nothing
+      returning id
+    )
+    insert into unify_queue (account_id, raw_event_id) select ${accountId}, id from stored
+    returning 1`;
+  return queued.length;
 }
 
-/** The oldest events not unified yet, in arrival order. */
-export async function pendingRawEvents(tx: TransactionSql, accountId: string, limit: number): Promise<PendingRawEvent[]> {
-  // The batch's ids first, from the pending index alone (an index-only scan): asked for whole rows in id order, the
-  // planner would often walk the primary key instead and step over every event unified before (its statistics still
-  // count them as pending during a drain), re-reading the table's head on every batch.
-  // "raw_events.id", qualified: a bare "id" names the output column (id::text) and sorts as text ('10' before '9').
-  return tx<PendingRawEvent[]>`
+/**
+ * Takes the oldest queued events off the queue, in arrival order: the caller's transaction merges them, and its
+ * rollback puts them back. `taken` counts queue rows, also those whose raw event was deleted with its integration
+ * (taken and dropped), so a batch of such rows does not look like the end of the queue.
+ */
+export async function takeQueuedRawEvents(tx: TransactionSql, accountId: string, limit: number): Promise<{ taken: number; events: PendingRawEvent[] }> {
+  // The batch's ids from the queue's primary key (the planner, which may still count a drained queue as full, would
+  // otherwise hash the whole queue), then the events by theirs.
+  const taken = await tx<{ id: string }[]>`
+    delete from unify_queue
+    where account_id = ${accountId}
+      and raw_event_id = any(array(
+        select q.raw_event_id from unify_queue q where q.account_id = ${accountId} order by q.raw_event_id limit ${limit}))
+    returning raw_event_id::text as id`;
+  if (taken.length === 0) return { taken: 0, events: [] };
+  const events = await tx<PendingRawEvent[]>`
     select id::text, integration_id as "integrationId", source, external_id as "externalId", record
     from raw_events
-    where account_id = ${accountId} and unified_at is null
-      and id = any(array(
-        select p.id from raw_events p where p.account_id = ${accountId} and p.unified_at is null order by p.id limit ${limit}))
+    where id = any(${taken.map((t) => t.id)}::bigint[])
     order by raw_events.id`;
+  return { taken: taken.length, events };
 }
 
-export async function markRawEventsUnified(tx: TransactionSql, accountId: string, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await tx`update raw_events set unified_at = now() where account_id = ${accountId} and id = any(${ids as string[]}::bigint[])`;
-}
-
-export async function countPendingRawEvents(tx: TransactionSql, accountId: string): Promise<number> {
-  const [row] = await tx<[{ n: number }]>`select count(*)::int as n from raw_events where account_id = ${accountId} and unified_at is null`;
+export async function countQueuedRawEvents(tx: TransactionSql, accountId: string): Promise<number> {
+  const [row] = await tx<[{ n: number }]>`select count(*)::int as n from unify_queue where account_id = ${accountId}`;
   return row.n;
 }

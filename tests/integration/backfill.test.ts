@@ -90,7 +90,7 @@ describe('backfill', () => {
     // Unified: every incident once.
     await waitFor('all incidents unified', async () => {
       const [{ n }] = await db.admin<[{ n: number }]>`select count(*)::int as n from incidents where account_id = ${owner.accountId}`;
-      const [{ pending }] = await db.admin<[{ pending: number }]>`select count(*)::int as pending from raw_events where unified_at is null`;
+      const [{ pending }] = await db.admin<[{ pending: number }]>`select count(*)::int as pending from unify_queue`;
       return n === 5000 && pending === 0 ? true : undefined;
     }, { timeoutMs: 120_000, intervalMs: 500 });
     lap('all unified');
@@ -230,7 +230,7 @@ describe('import settings', () => {
     await waitFor('unified', async () => {
       const [row] = await db.admin<[{ n: number; pending: number }]>`
         select (select count(*)::int from incidents where integration_id = ${id}) as n,
-               (select count(*)::int from raw_events where integration_id = ${id} and unified_at is null) as pending`;
+               (select count(*)::int from unify_queue q join raw_events r on r.id = q.raw_event_id where r.integration_id = ${id}) as pending`;
       return row.n === expected && row.pending === 0 ? true : undefined;
     }, { timeoutMs: 60_000, intervalMs: 300 });
     const [facts] = await db.admin<[{ services: string[]; notes: number; payloads: number }]>`

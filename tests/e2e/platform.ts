@@ -28,7 +28,8 @@ export function startWeb(name: string, port: number, apiUrl: string): Child {
   return spawnChild({
     name,
     command: process.execPath,
-    args: [join(ROOT, 'web/build/index.js')],
+    // WEB_BUILD_DIR: a build of its own (relative to web/), as `WEB_BUILD_DIR=... npm run build:web` wrote it.
+    args: [join(ROOT, 'web', process.env.WEB_BUILD_DIR ?? 'build', 'index.js')],
     env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ORIGIN: `http://127.0.0.1:${port}`, API_URL: apiUrl }),
     logFile: join(SHOTS, `e2e-${name}.log`),
   });

@@ -1,7 +1,7 @@
 // Clusters: recurring patterns among the account's incidents, their analytics, and feedback on them.
 import { Type } from 'typebox';
 import { DateTime } from './common.ts';
-import { IncidentSummary } from './integrations.ts';
+import { IncidentSummary } from './incidents.ts';
 
 const Trend = Type.Object(
   { direction: Type.String({ description: 'rising, falling or flat' }) },

@@ -161,32 +161,3 @@ export const WebhookAccepted = Type.Object({
   filtered: Type.Integer(),
 });
 
-export const IncidentListQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'The previous page’s `nextCursor`' })),
-    integrationId: Type.Optional(Uuid),
-    source: Type.Optional(IntegrationKind),
-    status: Type.Optional(Status),
-    q: Type.Optional(Type.String({ maxLength: 200, description: 'Words in the title' })),
-  },
-  { additionalProperties: false },
-);
-export const IncidentSummary = Type.Object({
-  id: Uuid,
-  integrationId: Type.Union([Uuid, Type.Null()]),
-  source: Type.String(),
-  externalId: Type.String(),
-  title: Type.String(),
-  service: Type.Union([Type.String(), Type.Null()]),
-  team: Type.Union([Type.String(), Type.Null()]),
-  severity: Type.String(),
-  status: Type.String(),
-  createdAt: DateTime,
-  acknowledgedAt: Type.Union([DateTime, Type.Null()]),
-  resolvedAt: Type.Union([DateTime, Type.Null()]),
-  mttaSeconds: Type.Union([Type.Integer(), Type.Null()]),
-  mttrSeconds: Type.Union([Type.Integer(), Type.Null()]),
-  url: Type.Union([Type.String(), Type.Null()]),
-});
-export const IncidentPage = Type.Object({ incidents: Type.Array(IncidentSummary), nextCursor: Type.Union([Type.String(), Type.Null()]) });

@@ -36,6 +36,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ INSIGHTS_MASTER_KEY_PREVIOUS: 'nope' })).toThrow(/^INSIGHTS_MASTER_KEY_PREVIOUS\[0\]: must be 32 random bytes/);
   });
 
+  it('takes one plain support address, lower-cased, and refuses a display name', () => {
+    expect(loadConfig({}).support.email).toBeUndefined();
+    expect(loadConfig({ SUPPORT_EMAIL: 'Help@Example.com' }).support.email).toBe('help@example.com');
+    expect(() => loadConfig({ SUPPORT_EMAIL: 'Support <a@b.c>' })).toThrow(/^SUPPORT_EMAIL: must be an email address/);
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '  ', TEMPORAL_ADDRESS: '' }).database.url).toBeUndefined();
   });

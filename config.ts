@@ -60,6 +60,8 @@ export interface Config {
    * without it, emails stay in the outbox for a developer to read (`npm run outbox`).
    */
   readonly email: { readonly smtpUrl: string | undefined; readonly from: string };
+  /** `email`: where support tickets are also sent (through the outbox); unset, they stay in the product only. */
+  readonly support: { readonly email: string | undefined };
   readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined };
   readonly pinecone: { readonly apiKey: string | undefined; readonly index: string | undefined };
   readonly aws: { readonly region: string | undefined };
@@ -126,6 +128,14 @@ function masterKey(env: Env, name: string): string | undefined {
     throw new ConfigError(name, (err as Error).message);
   }
   return raw;
+}
+
+/** One address, without a display name: it becomes an email's recipient as it is. */
+function emailAddress(env: Env, name: string): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  if (raw.length > 254 || !/^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(raw)) throw new ConfigError(name, `must be an email address, got "${raw}"`);
+  return raw.toLowerCase();
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -206,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
       signUpsPerMinute: int(env, 'SIGNUP_RATE_LIMIT_PER_MINUTE', 10, 1),
     },
     email: { smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']), from: str(env, 'SMTP_FROM') ?? 'Incident Insights <no-reply@incident-insights.local>' },
+    support: { email: emailAddress(env, 'SUPPORT_EMAIL') },
     openai: { baseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:']), apiKey: str(env, 'OPENAI_API_KEY'), model: str(env, 'OPENAI_MODEL') },
     pinecone: { apiKey: str(env, 'PINECONE_API_KEY'), index: str(env, 'PINECONE_INDEX') },
     aws: { region: str(env, 'AWS_REGION') },

@@ -11,9 +11,13 @@ import { openapi } from './plugins/openapi.ts';
 import { validation } from './plugins/validation.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { clusterRoutes } from './routes/clusters.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { viewRoutes } from './routes/views.ts';
+import { feedbackRoutes } from './routes/feedback.ts';
+import { supportTicketRoutes } from './routes/support-tickets.ts';
 import { csvImportRoutes } from './routes/csv-import.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -82,6 +86,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(csvImportRoutes, { deps });
   await app.register(incidentRoutes, { deps });
   await app.register(clusterRoutes, { deps });
+  await app.register(dashboardRoutes, { deps });
+  await app.register(viewRoutes, { deps });
+  await app.register(feedbackRoutes, { deps });
+  await app.register(supportTicketRoutes, { deps });
 
   return app;
 }

@@ -30,6 +30,15 @@ export const PERMISSIONS = {
   'clusters:manage': { roles: ['owner', 'admin', 'responder'], summary: 'Recluster, and rename, merge, split clusters or take an incident out of one' },
   'incidents:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See incidents' },
   'audit:read': { roles: ['owner', 'admin'], summary: 'Read the account’s audit log and verify its hash chain' },
+  'views:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See your saved views and those shared with the account' },
+  'views:write': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'Save, edit and delete your own views, and choose your default view of a page' },
+  'views:share': { roles: ['owner', 'admin', 'responder'], summary: 'Share your views with the account (and stop sharing them)' },
+  'views:manage': { roles: ['owner', 'admin'], summary: 'Edit and delete views others shared with the account' },
+  'feedback:create': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'Send feedback about a page' },
+  'feedback:read': { roles: ['owner', 'admin'], summary: 'Read the feedback the account’s members sent' },
+  'support:create': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'Report a problem (open a support ticket)' },
+  'support:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'Follow your own support tickets and their status' },
+  'support:manage': { roles: ['owner', 'admin'], summary: 'See every support ticket of the account and change their status' },
 } as const satisfies Record<string, { roles: readonly Role[]; summary: string; confirmedEmail?: true }>;
 
 export type Permission = keyof typeof PERMISSIONS;

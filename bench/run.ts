@@ -1,10 +1,12 @@
 // `npm run bench [-- NAME...]`: runs every benchmark, or the named ones, each writing its section of docs/benchmarks.md.
+import { runDashboard } from './dashboard.ts';
 import { runLoghub } from './loghub.ts';
 import { runThroughput } from './throughput.ts';
 import { runUnify } from './unify.ts';
 import { runWebhooks } from './webhooks.ts';
 
 const BENCHMARKS: Record<string, { description: string; run: (command: string) => Promise<void> }> = {
+  dashboard: { description: 'dashboard aggregates and incident list pages through the real API at 1M incidents: p50 / p95 / max', run: runDashboard },
   loghub: { description: 'LogHub 2k grouping accuracy per system, beside Drain’s published figures', run: runLoghub },
   throughput: { description: 'online assignment, full recluster and CLI on 100k / 1M generated incidents', run: runThroughput },
   unify: { description: 'unification of 200k raw PagerDuty events into 100k incidents in PostgreSQL 15', run: runUnify },

@@ -35,6 +35,11 @@ export const AUDIT_ACTIONS = [
   'integration.deleted',
   'cluster.feedback',
   'integration.imported',
+  'view.shared',
+  'view.unshared',
+  'view.deleted',
+  'support.ticket_created',
+  'support.ticket_updated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

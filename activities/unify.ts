@@ -43,17 +43,19 @@ export async function unifyInTransaction(tx: Tx, accountId: string, limit: numbe
   }
 
   const stored = await lockIncidents(tx, accountId, [...byIncident.values()].map((g) => g.key));
-  const merged: StoredIncident[] = [];
+  const merged: (StoredIncident & { id?: string })[] = [];
   let orphans = 0;
   for (const [id, group] of byIncident) {
-    let incident: UnifiedIncident | undefined = stored.get(id) as unknown as UnifiedIncident | undefined;
+    const row = stored.get(id);
+    let incident: UnifiedIncident | undefined = row as unknown as UnifiedIncident | undefined;
     for (const record of group.records) {
       const next = mergeUnified(incident, record);
       if (next) incident = next;
       else orphans += 1;
     }
     // `source` and the ids come from the key: a record cannot move an incident to another integration.
-    if (incident) merged.push({ ...(incident as unknown as StoredIncident), ...group.key, kind: 'incident' });
+    // The stored row's id (from the lock, not the merge) makes its merged version an update of that row.
+    if (incident) merged.push({ ...(incident as unknown as StoredIncident), ...group.key, kind: 'incident', ...(row ? { id: row.id } : {}) });
   }
   const written = await upsertIncidents(tx, accountId, merged);
   return { processed: taken, incidents: written, orphans, ...(await assignOnline(tx, accountId)) };

@@ -227,7 +227,9 @@ PagerDuty simulator's webhook events), each delivered twice: \`incident.triggere
 intake (\`toUnified\`) and \`insertRawEvents\` in transactions of ${count(LOAD_BATCH)} (untimed: ${loaded.seconds.toFixed(1)} s,
 ${rate(loaded.rawEvents / loaded.seconds)}), once, into a template database that every run copies. A run is a fresh Node process
 (\`bench/unify-run.ts\`) calling \`unifyInTransaction\` in \`withAccount\` with \`UNIFY_BATCH\` = ${count(UNIFY_BATCH)} until a batch
-comes back short, as the unify workflow does (without Temporal around it). The account has no cluster model yet (a first
+comes back short, as the unify workflow does (without Temporal around it): each batch takes its events off the
+\`unify_queue\` table and writes the incidents with every index the product keeps on them (the natural key, the
+dashboard's covering index, the list's severity and MTTR orders, clusters). The account has no cluster model yet (a first
 import), so each batch's online assignment only checks whether a first recluster is due. Each run is checked afterwards (every incident
 once, the resolved ones resolved, the queue empty). The loaded database is vacuumed and analyzed (as autovacuum would
 have done after the import), and autovacuum is then off for \`raw_events\` and \`incidents\`, so every run plans with the

@@ -41,8 +41,12 @@ export const unifyProgressQuery = defineQuery<UnifyResult>('progress');
 export const unifyScheduleId = (accountId: string) => `unify/${accountId}`;
 export const unifyNowWorkflowId = (accountId: string) => `unify/${accountId}/now`;
 
-/** Raw events per transaction: large enough for set-based SQL to pay off, small enough to keep locks short. */
-export const UNIFY_BATCH = 2000;
+/**
+ * Raw events per transaction: large enough for set-based SQL to pay off (and for an incident's trigger and resolve to
+ * meet in one batch and be written once: 21,000 raw events/s against 19,300 at 2,000, bench/unify.ts), small enough
+ * to keep locks short (about a quarter of a second).
+ */
+export const UNIFY_BATCH = 5000;
 
 const { unifyBatch } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '2 minutes' });
 

@@ -224,8 +224,8 @@ const summaryColumns = (tx: TransactionSql, alias: string) => {
     to_char(${col('created_at')} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAtExact"`;
 };
 
-// Each order matches an index of migrations 0009 and 0012 column for column (nulls last included), so a page reads
-// about `limit` index entries whatever its depth.
+// Each order but MTTA's matches an index of migrations 0012 and 0013 column for column (nulls last included), so a
+// page reads about `limit` index entries whatever its depth; MTTA sorts the matching incidents (see 0012).
 function orderBy(tx: TransactionSql, sort: IncidentSort, alias: string) {
   const col = (name: string) => tx(`${alias}.${name}` as never);
   switch (sort) {

@@ -81,13 +81,14 @@ it('connects PagerDuty through the UI, follows the import to 100 % and lists the
   const rows = page.getByTestId('incidents').locator('tbody tr');
   await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(50);
   await shot(page, 'incidents');
-  await page.getByLabel('Status').selectOption('resolved');
-  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.locator('details[data-filter="status"] summary').click();
+  await page.getByRole('checkbox', { name: /^Resolved\b/ }).check();
+  await page.getByRole('button', { name: 'Apply filters' }).click();
   await expect.poll(() => page.url()).toContain('status=resolved');
   await expect.poll(async () => (await rows.allTextContents()).every((row) => row.includes('resolved')), { timeout: 15_000 }).toBe(true);
 
   await page.setViewportSize({ width: 360, height: 800 });
-  const detail = new URL(page.url()).searchParams.get('integrationId');
+  const detail = new URL(page.url()).searchParams.get('integration');
   for (const [path, name] of [['/incidents', 'incidents-360'], ['/integrations', 'integrations-360'], ['/integrations/new', 'integration-new-360'], [`/integrations/${detail}`, 'integration-360']] as const) {
     await page.goto(`${platform.webUrl}${path}`);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'), `no horizontal scroll on ${path} at 360 px`).toBeLessThanOrEqual(0);

@@ -1,19 +1,48 @@
-// Incidents, newest first, filtered from the URL (so a view can be shared), a page at a time.
-import { api } from '$lib/server/api';
-import type { IncidentSummary, Integration } from '$lib/types';
+// Incidents filtered by the URL (the API's own parameter names, so a view can be shared), sorted, a page at a time;
+// the count and the filter's choices stream in after the rows.
+import { error, redirect } from '@sveltejs/kit';
+import { api, ApiError } from '$lib/server/api';
+import { apiQuery } from '$lib/incidents/filter';
+import { SORTS, type Facets, type IncidentListPage, type IncidentSort } from '$lib/incidents/types';
 import type { PageServerLoad } from './$types';
 
-const KEYS = ['integrationId', 'status', 'source', 'q', 'cursor'] as const;
+const PAGE_SIZE = 50;
 
 export const load: PageServerLoad = async (event) => {
-  const query = new URLSearchParams({ limit: '50' });
-  for (const key of KEYS) {
-    const value = event.url.searchParams.get(key);
-    if (value) query.set(key, value);
+  const params = event.url.searchParams;
+  // Older links (the integration page's "view them") named the integration `integrationId`.
+  if (params.has('integrationId')) {
+    const moved = new URLSearchParams(params);
+    for (const id of moved.getAll('integrationId')) moved.append('integration', id);
+    moved.delete('integrationId');
+    redirect(307, `${event.url.pathname}?${moved}`);
   }
-  const [page, { integrations }] = await Promise.all([
-    api<{ incidents: IncidentSummary[]; nextCursor: string | null }>(event, `/api/incidents?${query}`),
-    api<{ integrations: Integration[] }>(event, '/api/integrations'),
-  ]);
-  return { ...page, integrations, filters: Object.fromEntries(KEYS.map((k) => [k, event.url.searchParams.get(k) ?? ''])) as Record<(typeof KEYS)[number], string> };
+  const given = params.get('sort');
+  const sort: IncidentSort = SORTS.includes(given as IncidentSort) ? (given as IncidentSort) : '-created';
+  const filter = apiQuery(params);
+  const list = new URLSearchParams(filter);
+  list.set('sort', sort);
+  list.set('limit', String(PAGE_SIZE));
+  const cursor = params.get('cursor');
+  if (cursor) list.set('cursor', cursor);
+
+  const count = api<{ count: number }>(event, `/api/incidents/count?${filter}`).then(
+    (r) => r.count,
+    () => null,
+  );
+  // The API counts each field under every filter but its own, so a dropdown still offers the values one could add.
+  const facets = api<Facets>(event, `/api/incidents/facets?${filter}`);
+  facets.catch(() => undefined); // the filter bar says when they failed
+
+  try {
+    const page = await api<IncidentListPage>(event, `/api/incidents?${list}`);
+    return { ...page, sort, cursor, count, facets, problem: null };
+  } catch (err) {
+    // A filter the API refuses (a hand-edited URL, a cursor from another sort) is shown on the page, fields named.
+    if (err instanceof ApiError && err.status === 400) {
+      return { incidents: [], nextCursor: null, sort, cursor, count, facets, problem: { message: err.body.message, fields: err.body.details.map((d) => d.field).filter((f): f is string => !!f) } };
+    }
+    if (err instanceof ApiError) error(err.status, { message: err.body.message, code: err.body.code });
+    throw err;
+  }
 };

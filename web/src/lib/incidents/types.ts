@@ -1,0 +1,109 @@
+// Shapes of the incident, facet and cluster responses the incident and cluster pages read (the API contract of issue 6).
+
+export const SEVERITIES = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
+export const STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
+
+/** The list's orders, as the API names them. */
+export const SORTS = ['-created', 'created', '-severity', '-mttr', '-mtta'] as const;
+export type IncidentSort = (typeof SORTS)[number];
+
+export interface IncidentListItem {
+  id: string;
+  integrationId: string | null;
+  source: string;
+  externalId: string;
+  title: string;
+  service: string | null;
+  team: string | null;
+  severity: string;
+  status: string;
+  createdAt: string;
+  acknowledgedAt: string | null;
+  resolvedAt: string | null;
+  mttaSeconds: number | null;
+  mttrSeconds: number | null;
+  url: string | null;
+  clusterId?: string | null;
+  clusterLabel?: string | null;
+}
+
+export interface IncidentListPage {
+  incidents: IncidentListItem[];
+  nextCursor: string | null;
+}
+
+export interface TimelineEntry {
+  type: string;
+  at: string;
+  actor?: string | null;
+  message?: string | null;
+}
+
+export interface IncidentDetail extends IncidentListItem {
+  description: string | null;
+  serviceId: string | null;
+  teamId: string | null;
+  severityOriginal: string | null;
+  assignees: unknown;
+  tags: unknown;
+  dedupKey: string | null;
+  labels: unknown;
+  observedAt: string | null;
+  firstUnifiedAt: string | null;
+  updatedAt: string | null;
+  timeline: TimelineEntry[];
+  rawEvents: { id: string | number; eventKey: string | null; receivedAt: string; payload: unknown }[];
+  cluster: { id: string; label: string; size: number } | null;
+  similar: IncidentListItem[];
+}
+
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+
+export interface Facets {
+  services: FacetValue[];
+  teams: FacetValue[];
+  sources: FacetValue[];
+  severities: FacetValue[];
+  statuses: FacetValue[];
+  clusters: { id: string; label: string; count: number }[];
+}
+
+export interface DurationStats {
+  count: number;
+  medianSeconds: number;
+  p90Seconds: number;
+}
+
+export interface ClusterTrend {
+  direction: string;
+  slopePerDay?: number;
+  pValue?: number;
+}
+
+export interface ClusterSummary {
+  id: string;
+  name: string | null;
+  label: string;
+  template: string;
+  size: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  trend: ClusterTrend | null;
+  mtta: Partial<DurationStats> | null;
+  mttr: Partial<DurationStats> | null;
+}
+
+export interface ClusterAnalytics {
+  incidentsPerDay?: { day: string; count: number }[];
+  spikes?: { day: string; count: number; baseline: number; score: number }[];
+  topServices?: { service: string; count: number }[];
+  [key: string]: unknown;
+}
+
+export interface ClusterDetail {
+  cluster: ClusterSummary & { templates: string[]; analytics: ClusterAnalytics };
+  incidents: IncidentListItem[];
+}

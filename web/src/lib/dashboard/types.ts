@@ -1,0 +1,126 @@
+// Shapes of the dashboard's API answers and of saved views (the API contract of issue 6).
+
+export type Bucket = 'hour' | 'day' | 'week';
+export type BucketOption = 'auto' | Bucket;
+export type GroupBy = 'severity' | 'source' | 'service' | 'team' | 'status' | 'cluster';
+export type BreakdownBy = 'service' | 'team';
+export type WidgetRange = 'inherit' | '24h' | '7d' | '30d' | '90d';
+export type WidgetType = 'headline' | 'incidents-over-time' | 'response-times' | 'top-clusters' | 'breakdown' | 'heatmap';
+export type WidgetSize = 'small' | 'medium' | 'large' | 'full';
+
+export interface WidgetOptions {
+  groupBy?: GroupBy;
+  by?: BreakdownBy;
+  bucket?: BucketOption;
+  range?: WidgetRange;
+}
+
+export interface Widget {
+  id: string;
+  type: WidgetType;
+  size: WidgetSize;
+  options: WidgetOptions;
+}
+
+export interface View {
+  id: string;
+  name: string;
+  page: 'dashboard' | 'incidents';
+  filters: Record<string, string | string[]>;
+  layout: Widget[] | null;
+  shared: boolean;
+  isDefault: boolean;
+  mine: boolean;
+  createdBy: { id: string; email: string };
+  updatedAt: string;
+}
+
+export interface Range {
+  from: string;
+  to: string;
+}
+
+export interface Headline {
+  incidents: number;
+  open: number;
+  highSeverity: number;
+  mttaP50Seconds: number | null;
+  mttrP50Seconds: number | null;
+  mttaP90Seconds: number | null;
+  mttrP90Seconds: number | null;
+}
+
+export interface Summary {
+  range: Range;
+  previousRange: Range;
+  current: Headline;
+  previous: Headline;
+}
+
+export interface OverTime {
+  bucket: Bucket;
+  buckets: string[];
+  series: { key: string | null; label: string; counts: number[] }[];
+}
+
+export interface Percentiles {
+  p50: (number | null)[];
+  p90: (number | null)[];
+  p95: (number | null)[];
+}
+
+export interface ResponseTimes {
+  bucket: Bucket;
+  buckets: string[];
+  mtta: Percentiles;
+  mttr: Percentiles;
+}
+
+export interface TopCluster {
+  id: string;
+  label: string;
+  count: number;
+  previousCount: number;
+  change: number | null;
+  rising: boolean;
+  trend: number[];
+}
+
+export interface TopClusters {
+  bucket: Bucket;
+  buckets: string[];
+  clusters: TopCluster[];
+}
+
+export interface BreakdownRow {
+  key: string | null;
+  label: string;
+  count: number;
+  open: number;
+  mttaP50Seconds: number | null;
+  mttrP50Seconds: number | null;
+}
+
+export interface Breakdown {
+  by: BreakdownBy;
+  rows: BreakdownRow[];
+}
+
+export interface Heatmap {
+  tz: string;
+  cells: number[][];
+}
+
+export interface WidgetDataByType {
+  headline: Summary;
+  'incidents-over-time': OverTime;
+  'response-times': ResponseTimes;
+  'top-clusters': TopClusters;
+  breakdown: Breakdown;
+  heatmap: Heatmap;
+}
+
+/** What the page's load streams for one widget: its data and the exact range it was asked for, or why it failed. */
+export type WidgetResult<T extends WidgetType = WidgetType> =
+  | { ok: true; data: WidgetDataByType[T]; range: Range }
+  | { ok: false; error: string; status: number };

@@ -1,5 +1,6 @@
 // The product in headless Chromium, against the real API, worker, PostgreSQL, Temporal and the built web server:
-// sign up, the health page, a job from the form to its page, sign out, and the error states.
+// sign up, the platform health page (/health, under Settings), a job from the form to its page, sign out, and the
+// error states.
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -50,7 +51,12 @@ it('sends a visitor to sign in, lets them sign up with their team, and shows eve
   await page.screenshot({ path: join(SHOTS, 'signup-error.png'), fullPage: true });
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
+  await expect.poll(() => page.getByTestId('account-name').count(), { timeout: 30_000 }).toBe(1);
 
+  // Platform health lives under Settings now (the dashboard took /).
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('link', { name: 'Platform health' }).first().click();
+  await page.waitForURL(`${webUrl}/health`);
   await expect.poll(() => page.getByTestId('overall-status').textContent(), { timeout: 30_000 }).toBe('All systems healthy');
   expect(await page.getByTestId('account-name').textContent()).toContain('Harvard Mark II');
   expect(await page.getByTestId('user-email').textContent()).toBe(EMAIL);
@@ -68,7 +74,7 @@ it('sends a visitor to sign in, lets them sign up with their team, and shows eve
 
 it('names the bad field when the job form is submitted empty, and runs a job to completion from the form', async () => {
   const page = await newPage(signedIn);
-  await page.goto(webUrl);
+  await page.goto(`${webUrl}/health`);
   await page.getByLabel('Message').fill('');
   await page.getByRole('button', { name: 'Start job' }).click();
   await expect.poll(() => page.locator('#message-error').textContent(), { timeout: 15_000 }).toBe('body.message must NOT have fewer than 1 characters');
@@ -96,7 +102,7 @@ it('names the bad field when the job form is submitted empty, and runs a job to 
 
 it('carries one request id from the page request into every API call it makes', async () => {
   const cookie = (await signedIn.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
-  const res = await fetch(webUrl, { headers: { 'x-request-id': 'e2e-trace-42', cookie } });
+  const res = await fetch(`${webUrl}/health`, { headers: { 'x-request-id': 'e2e-trace-42', cookie } });
   expect(res.status).toBe(200);
   expect(res.headers.get('x-request-id')).toBe('e2e-trace-42');
   expect(seenRequestIds.filter((id) => id === 'e2e-trace-42')).toHaveLength(3); // /api/auth/me, /api/health, /api/jobs
@@ -110,10 +116,12 @@ it('shows a clear page for an unknown job, and signs out so the pages need a sig
   expect(await page.getByRole('alert').textContent()).toContain('job 7b0fbc64-5b43-4a5f-9d1c-1d3e0f6d2a11 was not found');
   await page.screenshot({ path: join(SHOTS, 'job-not-found-360.png'), fullPage: true });
 
-  await page.goto(webUrl);
+  await page.goto(`${webUrl}/health`);
+  // Sign out sits in the user menu.
+  await page.getByRole('button', { name: /user menu/ }).click();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(`${webUrl}/signin`);
-  await page.goto(webUrl);
+  await page.goto(`${webUrl}/health`);
   expect(new URL(page.url()).pathname).toBe('/signin');
 
   // And back in, with the wrong password first.
@@ -123,7 +131,9 @@ it('shows a clear page for an unknown job, and signs out so the pages need a sig
   await expect.poll(() => page.getByTestId('form-error').textContent(), { timeout: 15_000 }).toBe('The email or the password is wrong');
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // Back where the sign-in was asked for.
   await expect.poll(() => page.getByTestId('overall-status').textContent(), { timeout: 30_000 }).toBe('All systems healthy');
+  expect(new URL(page.url()).pathname).toBe('/health');
   await page.close();
 });
 
@@ -146,7 +156,7 @@ it('resets a forgotten password through the emailed link, then signs in with the
   await page.getByLabel('Email').fill(EMAIL);
   await page.getByLabel('Password').fill(NEW_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByTestId('overall-status').textContent(), { timeout: 30_000 }).toBe('All systems healthy');
+  await expect.poll(() => page.getByTestId('user-email').textContent(), { timeout: 30_000 }).toBe(EMAIL);
   await context.close();
 });
 

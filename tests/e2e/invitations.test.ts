@@ -49,7 +49,7 @@ it('invites a teammate who accepts in another browser, and whose permissions fol
   expect(await ownerPage.getByTestId('confirm-email-banner').count()).toBe(0);
 
   // ... and invites a teammate as a viewer.
-  await ownerPage.getByRole('link', { name: 'Members' }).click();
+  await ownerPage.goto(`${webUrl}/members`);
   await ownerPage.getByLabel('Email').fill('dorothy@example.com');
   await ownerPage.getByLabel('Role', { exact: true }).selectOption('viewer');
   await ownerPage.getByRole('button', { name: 'Send invitation' }).click();
@@ -77,6 +77,7 @@ it('invites a teammate who accepts in another browser, and whose permissions fol
   // They see the account with the role they were invited with: a viewer has no job form.
   await expect.poll(() => page.getByTestId('account-name').textContent(), { timeout: 30_000 }).toContain('Flight Research');
   expect(await page.getByTestId('account-name').textContent()).toContain('(viewer)');
+  await page.goto(`${webUrl}/health`);
   expect(await page.getByTestId('echo-form').count()).toBe(0);
   await shot(page, 'teammate-viewer');
 
@@ -92,8 +93,8 @@ it('invites a teammate who accepts in another browser, and whose permissions fol
   await shot(ownerPage, 'members-360');
   await ownerPage.setViewportSize({ width: 1280, height: 900 });
 
-  // On their next page load the teammate may run jobs.
-  await page.reload();
+  // On their next page load the teammate may run jobs (the platform-health page's test job).
+  await page.goto(`${webUrl}/health`);
   expect(await page.getByTestId('account-name').textContent()).toContain('(responder)');
   await page.getByLabel('Message').fill('my first job here');
   await page.getByRole('button', { name: 'Start job' }).click();

@@ -1,6 +1,8 @@
-// Every page of the product needs a signed-in user acting for an account: who they are, which account, which others.
+// Every page of the product needs a signed-in user acting for an account: who they are, which account, which others;
+// and the theme they chose, for the shell's theme control.
 import { redirect } from '@sveltejs/kit';
 import { api, ApiError } from '$lib/server/api';
+import { parseTheme, THEME_COOKIE } from '$lib/components/shell/theme';
 import { clearSession } from '$lib/server/session';
 import type { Me } from '$lib/types';
 import type { LayoutServerLoad } from './$types';
@@ -19,5 +21,5 @@ export const load: LayoutServerLoad = async (event) => {
     throw err;
   }
   if (!me.account) redirect(303, '/accounts/new');
-  return { me };
+  return { me, theme: parseTheme(event.cookies.get(THEME_COOKIE)) };
 };

@@ -1,0 +1,43 @@
+// Platform health: every part's status, the latest echo jobs, and a form that starts one.
+import { fail } from '@sveltejs/kit';
+import { api, ApiError } from '$lib/server/api';
+import type { Health, Job } from '$lib/types';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+  event.depends('data:health');
+  const [health, jobs] = await Promise.all([
+    api<Health>(event, '/api/health', { acceptStatuses: [503] }).then(
+      (value) => ({ value, error: null }),
+      (err: unknown) => ({ value: null, error: err instanceof Error ? err.message : String(err) }),
+    ),
+    api<{ jobs: Job[] }>(event, '/api/jobs?kind=echo&limit=10').then(
+      (value) => ({ value: value.jobs, error: null }),
+      (err: unknown) => ({ value: null, error: err instanceof Error ? err.message : String(err) }),
+    ),
+  ]);
+  return { health: health.value, healthError: health.error, jobs: jobs.value, jobsError: jobs.error };
+};
+
+export const actions: Actions = {
+  echo: async (event) => {
+    const form = await event.request.formData();
+    const message = String(form.get('message') ?? '');
+    const stepsRaw = String(form.get('steps') ?? '').trim();
+    const steps = stepsRaw === '' ? undefined : Number(stepsRaw);
+    try {
+      const { job } = await api<{ job: Job }>(event, '/api/jobs/echo', {
+        method: 'POST',
+        body: { message, ...(steps === undefined ? {} : { steps: Number.isFinite(steps) ? steps : stepsRaw }) },
+      });
+      return { started: job.id };
+    } catch (err) {
+      if (err instanceof ApiError && err.status < 500) {
+        const fields: Record<string, string> = {};
+        for (const d of err.body.details) if (d.field) fields[d.field] = d.message;
+        return fail(err.status, { message, steps: stepsRaw, error: err.body.message, fields });
+      }
+      return fail(503, { message, steps: stepsRaw, error: err instanceof Error ? err.message : String(err), fields: {} as Record<string, string> });
+    }
+  },
+};

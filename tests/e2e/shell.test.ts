@@ -279,6 +279,15 @@ it('serves the documentation from docs/ under Help, and refuses names that are n
   expect(await internal.count()).toBeGreaterThan(0);
   await shot(page, 'help-architecture-1440');
 
+  // The user guide shows its screenshots, served from docs/images only.
+  await page.goto(`${platform.webUrl}/help/user-guide`);
+  const images = page.getByTestId('doc').locator('img');
+  expect(await images.count()).toBeGreaterThan(3);
+  await expect.poll(() => images.first().evaluate((img) => (img as { naturalWidth: number }).naturalWidth), { timeout: 15_000 }).toBeGreaterThan(0);
+  for (const path of ['/help/images/..%2F..%2Fpackage.json', '/help/images/dashboard.svg', '/help/images/missing.png']) {
+    expect((await page.request.get(`${platform.webUrl}${path}`)).status(), path).toBe(404);
+  }
+
   for (const path of ['/help/secrets', '/help/..%2F..%2Fpackage', '/help/integrations/..%2F..%2Fconfig']) {
     const res = await page.goto(`${platform.webUrl}${path}`);
     expect(res?.status(), path).toBe(404);

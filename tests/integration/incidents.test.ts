@@ -183,7 +183,8 @@ const qs = (query: Query) => {
 const list = (v: string | string[] | undefined) => (v === undefined ? undefined : [v].flat());
 
 function matches(i: Fixture, query: Query, except?: string): boolean {
-  const inList = (key: string, value: string | null) => key === except || list(query[key]) === undefined || (value !== null && list(query[key])!.includes(value));
+  // `__none__` in a list matches an unset value (a chart's "(none)" group drills down with it).
+  const inList = (key: string, value: string | null) => key === except || list(query[key]) === undefined || list(query[key])!.includes(value ?? '__none__');
   const created = Date.parse(i.createdAt);
   return (
     (!query.from || created >= Date.parse(query.from as string)) &&
@@ -253,6 +254,9 @@ const FILTERS: Query[] = [
   { from: '2025-03-02T10:00:00.123452Z' },
   { service: 'api' },
   { service: ['api', 'web'] },
+  { service: '__none__' },
+  { service: ['web', '__none__'], team: ['core', '__none__'] },
+  { cluster: '__none__' },
   { team: 'core' },
   { source: 'opsgenie' },
   { severity: ['P1', 'P2'] },

@@ -3,6 +3,8 @@
 import type { GroupBy } from './types';
 
 export const OTHER_KEY = '__other__';
+/** The incident filter's value for "not set" (a service, team or cluster list holding it matches incidents with none). */
+export const NONE = '__none__';
 
 export function seriesColor(groupBy: GroupBy, key: string | null, index: number): string {
   if (key === OTHER_KEY) return 'series-other';

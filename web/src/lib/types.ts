@@ -155,20 +155,3 @@ export interface ImportChoices {
   urgencies: string[];
 }
 
-export interface IncidentSummary {
-  id: string;
-  integrationId: string | null;
-  source: string;
-  externalId: string;
-  title: string;
-  service: string | null;
-  team: string | null;
-  severity: string;
-  status: string;
-  createdAt: string;
-  acknowledgedAt: string | null;
-  resolvedAt: string | null;
-  mttaSeconds: number | null;
-  mttrSeconds: number | null;
-  url: string | null;
-}

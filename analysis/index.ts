@@ -1,4 +1,5 @@
-// The clustering engine's public API: settings, online assignment, full recluster, feedback and analytics.
+// The public API of the pure algorithms: the clustering engine (settings, online assignment, full recluster, feedback,
+// analytics) and the runbook helpers (command risk, redaction, markdown, diffs, offline embedding).
 export {
   DEFAULT_CLUSTERING_SETTINGS,
   InvalidClusteringSettingsError,
@@ -35,3 +36,9 @@ export { validateFeedback, type ClusterFeedback } from './feedback.ts';
 export { analyseClusters, type AnalyticsOptions, type ClusterAnalytics, type DurationStats } from './cluster-analytics.ts';
 export { detectSpikes, mannKendall, type Spike, type Trend, type TrendDirection } from './time-series.ts';
 export { labelTemplate } from './cluster-label.ts';
+export { STEP_RISKS, TARGET_TYPES, type RunbookStep, type StepRisk, type TargetType } from './runbook-types.ts';
+export { classifyCommand, escalate, maxRisk } from './command-risk.ts';
+export { createRedactor, InvalidRedactionPatternError, redactDeep } from './redaction.ts';
+export { parseRunbookMarkdown, renderRunbookMarkdown, RunbookMarkdownError } from './runbook-markdown.ts';
+export { diffRunbooks, diffSteps, settleRisks, type RunbookDiff, type StepChange } from './runbook-diff.ts';
+export { chunkRunbook, cosine, embed } from './embedding.ts';

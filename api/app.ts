@@ -18,6 +18,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { viewRoutes } from './routes/views.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
 import { supportTicketRoutes } from './routes/support-tickets.ts';
+import { runbookRoutes } from './routes/runbooks.ts';
 import { csvImportRoutes } from './routes/csv-import.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -90,6 +91,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(viewRoutes, { deps });
   await app.register(feedbackRoutes, { deps });
   await app.register(supportTicketRoutes, { deps });
+  await app.register(runbookRoutes, { deps });
 
   return app;
 }

@@ -39,6 +39,8 @@ export const PERMISSIONS = {
   'support:create': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'Report a problem (open a support ticket)' },
   'support:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'Follow your own support tickets and their status' },
   'support:manage': { roles: ['owner', 'admin'], summary: 'See every support ticket of the account and change their status' },
+  'runbooks:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See runbooks, their versions and what changed between them' },
+  'runbooks:write': { roles: ['owner', 'admin', 'responder'], summary: 'Create, edit (as new versions), import and delete runbooks' },
 } as const satisfies Record<string, { roles: readonly Role[]; summary: string; confirmedEmail?: true }>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -40,6 +40,10 @@ export const AUDIT_ACTIONS = [
   'view.deleted',
   'support.ticket_created',
   'support.ticket_updated',
+  'runbook.created',
+  'runbook.updated',
+  'runbook.deleted',
+  'runbook.imported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

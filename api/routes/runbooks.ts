@@ -1,0 +1,378 @@
+// The runbook library: create, read, list, edit (each save a new version, guarded by the version the editor started
+// from), compare versions, import a markdown runbook, delete. Step risks are never saved below what the rules say.
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { Type, type Static } from 'typebox';
+import { diffRunbooks, settleRisks } from '../../analysis/runbook-diff.ts';
+import { parseRunbookMarkdown, renderRunbookMarkdown, RunbookMarkdownError } from '../../analysis/runbook-markdown.ts';
+import type { RunbookStep } from '../../analysis/runbook-types.ts';
+import { appendAudit } from '../../db/audit.ts';
+import {
+  deleteRunbook,
+  getRunbook,
+  getRunbookVersion,
+  insertRunbook,
+  insertRunbookVersion,
+  listRunbooks,
+  listRunbookVersions,
+  type RunbookRow,
+  type RunbookVersionRow,
+  type RunbookSource,
+} from '../../db/runbooks.ts';
+import type { TransactionSql } from '../../db/sql.ts';
+import { withAccount } from '../../db/tenancy.ts';
+import type { AppDeps } from '../deps.ts';
+import { AppError, notFound } from '../errors.ts';
+import { auditActor } from '../plugins/authentication.ts';
+import { validationDetails } from '../plugins/error-handler.ts';
+import { commonErrors, ErrorResponse } from '../schemas/common.ts';
+import {
+  CreateRunbookBody,
+  Runbook,
+  RunbookDiff,
+  RunbookDiffQuery,
+  RunbookList,
+  RunbookParams,
+  RunbookQuery,
+  RunbookVersion,
+  RunbookVersionParams,
+  UpdateRunbookBody,
+} from '../schemas/runbooks.ts';
+
+const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+/** A markdown runbook is a page of text; a bigger file is something else. */
+const IMPORT_LIMIT = 256 * 1024;
+
+// A cursor is the last row's key; opaque to clients, checked here since it ends up in SQL parameters.
+const EXACT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const encodeCursor = (p: { updatedAt: string; id: string }) => Buffer.from(JSON.stringify([p.updatedAt, p.id])).toString('base64url');
+
+function decodeCursor(cursor: string): { updatedAt: string; id: string } {
+  const refuse = (): never => {
+    throw new AppError(400, 'invalid_query', 'query.cursor is not one this API gave out', [{ field: 'cursor', in: 'query', message: 'query.cursor is not one this API gave out' }]);
+  };
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return refuse();
+  }
+  if (!Array.isArray(parts) || parts.length !== 2) return refuse();
+  const [updatedAt, id] = parts as unknown[];
+  if (typeof updatedAt !== 'string' || !EXACT_TIME.test(updatedAt) || Number.isNaN(Date.parse(updatedAt))) return refuse();
+  if (typeof id !== 'string' || !UUID.test(id)) return refuse();
+  return { updatedAt, id };
+}
+
+/** Words of `q`, at most 10 (a search box, not a document). */
+const wordsOf = (q: string | undefined) => (q ?? '').split(/\s+/).filter(Boolean).slice(0, 10);
+
+const summaryOf = (row: RunbookRow) => ({
+  id: row.id,
+  title: row.title,
+  description: row.description,
+  tags: row.tags,
+  services: row.services,
+  clusterIds: row.clusterIds,
+  source: row.source,
+  version: row.currentVersion,
+  stepCount: row.stepCount,
+  createdBy: row.createdBy,
+  updatedBy: row.updatedBy,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+/** Stored steps were checked against the vocabulary when saved. */
+const stepsOf = (version: RunbookVersionRow) => version.steps as RunbookStep[];
+
+/** The runbook at its current version, with the list of its versions. */
+async function fullRunbook(tx: TransactionSql, accountId: string, id: string): Promise<Static<typeof Runbook>> {
+  const row = await getRunbook(tx, accountId, id);
+  if (!row) throw notFound('runbook', id);
+  const current = (await getRunbookVersion(tx, accountId, id, row.currentVersion))!;
+  return { ...summaryOf(row), steps: stepsOf(current), markdown: current.markdown, versions: await listRunbookVersions(tx, accountId, id) };
+}
+
+interface Draft {
+  title: string;
+  description?: string | undefined;
+  tags?: string[] | undefined;
+  services?: string[] | undefined;
+  clusterIds?: string[] | undefined;
+  steps: RunbookStep[];
+  note?: string | undefined;
+}
+
+/** A draft as stored: trimmed as the markdown renders it (so a stored step and its rendering agree), risks settled. */
+function contentOf(draft: Draft) {
+  const { steps, raised } = settleRisks(draft.steps.map((s) => ({ ...s, title: s.title.trim(), command: s.command.trim(), explanation: s.explanation.trim() })));
+  const title = draft.title.trim();
+  const description = (draft.description ?? '').trim();
+  const tags = draft.tags ?? [];
+  const markdown = renderRunbookMarkdown({ title, description, tags, steps });
+  return {
+    content: { title, description, tags, services: draft.services ?? [], clusterIds: draft.clusterIds ?? [], steps, markdown, note: draft.note?.trim() || null },
+    raised,
+  };
+}
+
+export const runbookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const { sql } = deps;
+
+  const create = async (request: FastifyRequest, draft: Draft, source: RunbookSource) => {
+    const accountId = request.accountId;
+    const id = randomUUID();
+    const { content, raised } = contentOf(draft);
+    const runbook = await withAccount(sql, accountId, async (tx) => {
+      await insertRunbook(tx, { ...content, id, accountId, source, userId: request.caller!.userId });
+      await appendAudit(tx, accountId, {
+        action: source === 'import' ? 'runbook.imported' : 'runbook.created',
+        actor: auditActor(request),
+        target: { type: 'runbook', id },
+        details: { title: content.title, version: 1, steps: content.steps.length, ...(raised.length ? { riskRaised: raised.length } : {}) },
+      });
+      return fullRunbook(tx, accountId, id);
+    });
+    return { ...runbook, riskRaised: raised };
+  };
+
+  app.get(
+    '/api/runbooks',
+    {
+      config: { access: 'runbooks:read' },
+      schema: {
+        tags: ['runbooks'],
+        summary: 'The account’s runbooks, most recently changed first, filtered by words, tag, service or linked cluster',
+        querystring: RunbookQuery,
+        response: { 200: RunbookList, ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+      const page = await withAccount(sql, request.accountId, (tx) =>
+        listRunbooks(tx, request.accountId, {
+          words: wordsOf(q.q),
+          ...(q.tag !== undefined ? { tag: q.tag } : {}),
+          ...(q.service !== undefined ? { service: q.service } : {}),
+          ...(q.cluster !== undefined ? { clusterId: q.cluster } : {}),
+          limit: q.limit ?? 25,
+          ...(after ? { after } : {}),
+        }),
+      );
+      return { runbooks: page.rows.map(summaryOf), nextCursor: page.last ? encodeCursor(page.last) : null };
+    },
+  );
+
+  app.post(
+    '/api/runbooks',
+    {
+      config: { access: 'runbooks:write' },
+      schema: {
+        tags: ['runbooks'],
+        summary: 'Create a runbook (its version 1); a step’s risk stated below its command’s rules is raised (see `riskRaised`)',
+        body: CreateRunbookBody,
+        response: { 201: Runbook, ...errors },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await create(request, request.body, 'manual')),
+  );
+
+  app.get(
+    '/api/runbooks/:id',
+    {
+      config: { access: 'runbooks:read' },
+      schema: { tags: ['runbooks'], summary: 'A runbook at its current version, with its steps and the list of its versions', params: RunbookParams, response: { 200: Runbook, ...errors } },
+    },
+    async (request) => withAccount(sql, request.accountId, (tx) => fullRunbook(tx, request.accountId, request.params.id)),
+  );
+
+  app.put(
+    '/api/runbooks/:id',
+    {
+      config: { access: 'runbooks:write' },
+      schema: {
+        tags: ['runbooks'],
+        summary: 'Save a new version of a runbook',
+        description:
+          '`baseVersion` is the version the editor started from: when someone saved another version since, 409 conflict naming `baseVersion`, ' +
+          'and nothing is saved (read the runbook again and merge). A step’s risk stated below its command’s rules is raised (see `riskRaised`).',
+        params: RunbookParams,
+        body: UpdateRunbookBody,
+        response: { 200: Runbook, ...errors },
+      },
+    },
+    async (request) => {
+      const accountId = request.accountId;
+      const { baseVersion, ...draft } = request.body;
+      const { content, raised } = contentOf(draft);
+      const runbook = await withAccount(sql, accountId, async (tx) => {
+        // The lock orders concurrent saves: the second one sees the first one's version and is refused.
+        const row = await getRunbook(tx, accountId, request.params.id, { lock: true });
+        if (!row) throw notFound('runbook', request.params.id);
+        if (row.currentVersion !== baseVersion) {
+          const message = `body.baseVersion is ${baseVersion}, but version ${row.currentVersion} was saved since (by ${row.updatedBy.email ?? 'someone'})`;
+          throw new AppError(409, 'conflict', `${message}: read the runbook again and apply your changes to it`, [{ field: 'baseVersion', in: 'body', message }]);
+        }
+        const version = await insertRunbookVersion(tx, accountId, row.id, baseVersion, content, request.caller!.userId);
+        await appendAudit(tx, accountId, {
+          action: 'runbook.updated',
+          actor: auditActor(request),
+          target: { type: 'runbook', id: row.id },
+          details: { title: content.title, version, steps: content.steps.length, ...(raised.length ? { riskRaised: raised.length } : {}) },
+        });
+        return fullRunbook(tx, accountId, row.id);
+      });
+      return { ...runbook, riskRaised: raised };
+    },
+  );
+
+  app.get(
+    '/api/runbooks/:id/versions/:version',
+    {
+      config: { access: 'runbooks:read' },
+      schema: { tags: ['runbooks'], summary: 'One version of a runbook, as it was saved', params: RunbookVersionParams, response: { 200: RunbookVersion, ...errors } },
+    },
+    async (request) => {
+      const { id, version } = request.params;
+      const row = await withAccount(sql, request.accountId, (tx) => getRunbookVersion(tx, request.accountId, id, version));
+      if (!row) throw notFound('runbook version', `${id}/${version}`);
+      return { ...row, steps: stepsOf(row) };
+    },
+  );
+
+  app.get(
+    '/api/runbooks/:id/diff',
+    {
+      config: { access: 'runbooks:read' },
+      schema: {
+        tags: ['runbooks'],
+        summary: 'What changed between two versions: title, description and tags, and the steps added, removed or changed',
+        params: RunbookParams,
+        querystring: RunbookDiffQuery,
+        response: { 200: RunbookDiff, ...errors },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const accountId = request.accountId;
+      return withAccount(sql, accountId, async (tx) => {
+        const row = await getRunbook(tx, accountId, id);
+        if (!row) throw notFound('runbook', id);
+        const to = request.query.to ?? row.currentVersion;
+        const missing = (field: 'from' | 'to', v: number) =>
+          new AppError(404, 'not_found', `runbook ${id} has no version ${v}`, [{ field, in: 'query', message: `query.${field} names no version of this runbook (the current one is ${row.currentVersion})` }]);
+        const a = await getRunbookVersion(tx, accountId, id, request.query.from);
+        if (!a) throw missing('from', request.query.from);
+        const b = await getRunbookVersion(tx, accountId, id, to);
+        if (!b) throw missing('to', to);
+        return diffRunbooks(id, { ...a, steps: stepsOf(a) }, { ...b, steps: stepsOf(b) });
+      });
+    },
+  );
+
+  app.delete(
+    '/api/runbooks/:id',
+    {
+      config: { access: 'runbooks:write' },
+      schema: { tags: ['runbooks'], summary: 'Delete a runbook and all its versions', params: RunbookParams, response: { 204: Type.Null(), ...errors } },
+    },
+    async (request, reply) => {
+      const accountId = request.accountId;
+      await withAccount(sql, accountId, async (tx) => {
+        const row = await getRunbook(tx, accountId, request.params.id, { lock: true });
+        if (!row) throw notFound('runbook', request.params.id);
+        await deleteRunbook(tx, accountId, row.id);
+        await appendAudit(tx, accountId, {
+          action: 'runbook.deleted',
+          actor: auditActor(request),
+          target: { type: 'runbook', id: row.id },
+          details: { title: row.title, versions: row.currentVersion },
+        });
+      });
+      return reply.status(204).send(null);
+    },
+  );
+
+  // The import reads markdown only, in a scope of its own (the rest of the API speaks JSON).
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(['text/markdown', 'text/x-markdown'], { parseAs: 'string', bodyLimit: IMPORT_LIMIT }, (_request, body, done) => done(null, body));
+
+    scope.post(
+      '/api/runbooks/import',
+      {
+        config: { access: 'runbooks:write' },
+        bodyLimit: IMPORT_LIMIT,
+        schema: {
+          tags: ['runbooks'],
+          summary: 'Import one runbook from a markdown file (content-type text/markdown)',
+          description: 'A file that cannot be read as a runbook is refused with 400 invalid_markdown, naming the line or step. Risks are settled as on every save.',
+          consumes: ['text/markdown'],
+          body: Type.String({ description: 'The markdown file itself (UTF-8, up to 256 KiB), as `GET /api/runbooks/:id` renders it' }),
+          response: { 201: Runbook, ...errors, 413: ErrorResponse, 415: ErrorResponse },
+        },
+      },
+      async (request, reply) => {
+        const draft = importDraft(request.body as string);
+        return reply.status(201).send(await create(request, draft, 'import'));
+      },
+    );
+  });
+};
+
+// ajv-formats is CommonJS; its default export arrives wrapped under native ESM.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+/** An imported runbook meets the limits of a typed-in one: the same schema, checked as strictly as a JSON body. */
+const checkImported = addFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: false })).compile(CreateRunbookBody);
+
+function checkDraft(draft: Draft): Draft {
+  if (checkImported(draft)) return draft;
+  const details = validationDetails('body', (checkImported.errors ?? []) as never);
+  throw new AppError(400, 'invalid_body', `The runbook was read, but ${details.map((d) => d.message).join('; ')}`, details);
+}
+
+/**
+ * The line where the parser's complaint starts: the title's line, or the heading of the step it names (counted as the
+ * parser counts them, `## ` outside fenced blocks), so the writer of the file finds the place at once.
+ */
+function lineOf(markdown: string, step: number | undefined): number {
+  const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
+  const first = Math.max(0, lines.findIndex((l) => l.trim() !== ''));
+  if (step === undefined) return first + 1;
+  let fence: string | null = null;
+  let seen = 0;
+  for (let i = first + 1; i < lines.length; i++) {
+    const trimmed = lines[i]!.trim();
+    const open = /^ {0,3}(`{3,}|~{3,})/.exec(lines[i]!);
+    if (fence === null && open) fence = open[1]!;
+    else if (fence !== null && /^[`~]+$/.test(trimmed) && trimmed.startsWith(fence)) fence = null;
+    else if (fence === null && /^##\s+\S/.test(lines[i]!) && ++seen === step) return i + 1;
+  }
+  return first + 1;
+}
+
+/** The markdown as a draft, or 400 naming the line and step where it went wrong. */
+function importDraft(markdown: string): Draft {
+  let parsed;
+  try {
+    parsed = parseRunbookMarkdown(markdown);
+  } catch (err) {
+    if (!(err instanceof RunbookMarkdownError)) throw err;
+    const line = lineOf(markdown, err.step);
+    throw new AppError(400, 'invalid_markdown', `line ${line}: ${err.message}`, [
+      { field: err.step === undefined ? `line ${line}` : `line ${line} (step ${err.step})`, in: 'body', message: err.message },
+    ]);
+  }
+  if (parsed.steps.length === 0) {
+    const message = 'runbook has no steps: add a `## Step title` section with one fenced code block for each';
+    throw new AppError(400, 'invalid_markdown', message, [{ in: 'body', message }]);
+  }
+  const { warnings: _, ...draft } = parsed;
+  return checkDraft(draft);
+}

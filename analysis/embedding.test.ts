@@ -57,6 +57,16 @@ describe('embed', () => {
 });
 
 describe('embeddingTokens', () => {
+  it('splits alert names written in camel case, keeping the joined word', () => {
+    expect(embeddingTokens('KubeNodeNotReady on node-1')).toEqual(expect.arrayContaining(['kubenodenotready', 'kube', 'node', 'ready']));
+    expect(embeddingTokens('OOMKilled')).toEqual(['oomkill', 'oom', 'kill']);
+  });
+
+  it('keeps an HTTP status as its class, where masking would drop the number', () => {
+    expect(embeddingTokens('502 Bad Gateway')).toEqual(['5xx', 'bad', 'gateway']);
+    expect(embeddingTokens('404 on /api/orders')).toContain('4xx');
+  });
+
   it('masks variables, drops stop words and numbers, and stems', () => {
     expect(embeddingTokens('queries boxes patches restarted lagging stopped')).toEqual(['query', 'box', 'patch', 'restart', 'lag', 'stop']);
     expect(embeddingTokens('back-off')).toEqual(['backoff', 'back']);

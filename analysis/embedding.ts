@@ -1,8 +1,9 @@
 // A local deterministic text embedding (feature hashing) so runbook retrieval works offline, with no model configured.
 //
 // Features of a text: its words (masked like clustering masks them, so `ip-10-0-0-1` and `ip-10-9-8-7` agree, with
-// stop words dropped and a light stemmer), a few domain synonyms (`oom` -> memory), word bigrams and character
-// trigrams of each word (so `restarts` meets `restarted`). Each feature's count is damped (1 + ln tf), weighted by its
+// stop words dropped, camel-case alert names split into their words, a bare 4xx/5xx status kept as its class, and a
+// light stemmer), domain synonyms (`oom` -> memory), word bigrams and character trigrams of each word (so `restarts`
+// meets `restarted`). Each feature's count is damped (1 + ln tf), weighted by its
 // group, hashed with FNV-1a into one of `dims` slots with a hashed sign (collisions cancel out instead of piling up),
 // and the vector is L2-normalised so a dot product is the cosine.
 import { compileMasker } from './masking.ts';
@@ -29,34 +30,68 @@ const SYNONYMS: Record<string, string> = {
   memory: 'memory', mem: 'memory', ram: 'memory', oom: 'memory', oomkill: 'memory', oomkilled: 'memory', heap: 'memory', swap: 'memory',
   disk: 'disk', storage: 'disk', volume: 'disk', filesystem: 'disk', inode: 'disk', space: 'disk', pvc: 'disk',
   database: 'database', db: 'database', postgres: 'database', postgresql: 'database', mysql: 'database', psql: 'database', rds: 'database', sql: 'database',
-  kubernetes: 'kubernetes', k8s: 'kubernetes', kubectl: 'kubernetes', pod: 'kubernetes', eks: 'kubernetes', gke: 'kubernetes',
+  kubernetes: 'kubernetes', k8s: 'kubernetes', kube: 'kubernetes', kubectl: 'kubernetes', pod: 'kubernetes', eks: 'kubernetes', gke: 'kubernetes',
   latency: 'latency', slow: 'latency', timeout: 'latency', lag: 'latency', delay: 'latency',
   error: 'error', fail: 'error', failure: 'error', exception: 'error', crash: 'error', '5xx': 'error', panic: 'error',
   certificate: 'certificate', cert: 'certificate', tls: 'certificate', ssl: 'certificate', x509: 'certificate',
-  dns: 'dns', resolv: 'dns', nxdomain: 'dns', resolve: 'dns',
+  dns: 'dns', resolv: 'dns', nxdomain: 'dns', resolve: 'dns', resolution: 'dns', lookup: 'dns', getaddrinfo: 'dns', enotfound: 'dns', servfail: 'dns', coredns: 'dns', nameserver: 'dns',
   restart: 'restart', reboot: 'restart', bounce: 'restart', crashloopbackoff: 'restart', crashloop: 'restart', backoff: 'restart',
-  network: 'network', packet: 'network', connection: 'network', connect: 'network', unreachable: 'network',
+  network: 'network', packet: 'network', connection: 'network', connect: 'network', unreachable: 'network', retransmit: 'network', retransmission: 'network', loss: 'network',
   queue: 'queue', backlog: 'queue', kafka: 'queue', rabbitmq: 'queue', sqs: 'queue', consumer: 'queue',
   node: 'host', host: 'host', server: 'host', instance: 'host', vm: 'host', machine: 'host', ec2: 'host',
+  p50: 'latency', p90: 'latency', p95: 'latency', p99: 'latency', p999: 'latency',
+  io: 'io', iowait: 'io', iops: 'io', iostat: 'io',
+  clock: 'clock', ntp: 'clock', ntpd: 'clock', chrony: 'clock', chronyd: 'clock', skew: 'clock', drift: 'clock',
+  fd: 'fd', fds: 'fd', descriptor: 'fd', emfile: 'fd', ulimit: 'fd', nofile: 'fd',
+  ratelimit: 'ratelimit', quota: 'ratelimit',
+  deploy: 'deploy', deployment: 'deploy', rollout: 'deploy', release: 'deploy', rollback: 'deploy',
+  cron: 'job', cronjob: 'job', job: 'job',
+  backup: 'backup', snapshot: 'backup', restore: 'backup', pgbackrest: 'backup',
+  hpa: 'autoscaling', autoscaler: 'autoscaling', autoscal: 'autoscaling', autoscale: 'autoscaling',
+  lb: 'loadbalancer', alb: 'loadbalancer', elb: 'loadbalancer', nlb: 'loadbalancer', loadbalancer: 'loadbalancer', balancer: 'loadbalancer',
+  elasticsearch: 'elasticsearch', opensearch: 'elasticsearch', es: 'elasticsearch', shard: 'elasticsearch',
+  redis: 'cache', elasticache: 'cache', memcached: 'cache', cache: 'cache',
+  lock: 'lock', deadlock: 'lock', contention: 'lock',
+  probe: 'probe', blackbox: 'probe', synthetic: 'probe', uptime: 'probe', pingdom: 'probe',
+  permission: 'permission', forbidden: 'permission', deni: 'permission', deny: 'permission', accessdenied: 'permission', unauthorized: 'permission', unauthoriz: 'permission', iam: 'permission',
+  gc: 'jvm', jvm: 'jvm', java: 'jvm', garbage: 'jvm',
 };
 
 const PLACEHOLDER = /<([A-Z][A-Z0-9_-]*)>/g;
+const HTTP_STATUS = /(?<![\w./:=%-])([45])\d\d(?![\w./:=%-])/g;
 
 /** Words of a text as the embedding sees them: masked, lower-cased, split on non-alphanumerics, stemmed. */
 export function embeddingTokens(text: string): string[] {
   const out: string[] = [];
-  for (const token of masker.maskTokens(text)) {
+  // A bare 4xx/5xx number is an HTTP status in operations texts; masking would turn it into a meaningless <NUM>.
+  for (const token of masker.maskTokens(text.replace(HTTP_STATUS, '$& $1xx'))) {
     // A bare number says nothing about what an incident is; the other placeholders say what kind of thing is named.
     for (const m of token.matchAll(PLACEHOLDER)) if (m[1] !== 'NUM') out.push(`<${m[1]!.toLowerCase()}>`);
-    const plain = token.replace(PLACEHOLDER, ' ').toLowerCase();
+    const cased = token.replace(PLACEHOLDER, ' ');
+    const plain = cased.toLowerCase();
     // `back-off` and `backoff`, `set-up` and `setup` are one word to a reader.
     for (const m of plain.matchAll(/\b[a-z]+(?:-[a-z]+)+\b/g)) out.push(stem(m[0].replace(/-/g, '')));
-    for (const word of plain.split(/[^a-z0-9]+/)) {
-      if (word === '' || STOP_WORDS.has(word) || /^\d+$/.test(word)) continue;
-      out.push(stem(word));
+    for (const word of cased.split(/[^A-Za-z0-9]+/)) {
+      const lower = word.toLowerCase();
+      if (lower === '' || STOP_WORDS.has(lower) || /^\d+$/.test(lower)) continue;
+      out.push(stem(lower));
+      // Alert names are camel case (`KubePodCrashLooping`, `OOMKilled`): the words inside are what a runbook says.
+      const parts = splitCamel(word);
+      if (parts.length > 1) for (const part of parts) if (!STOP_WORDS.has(part) && !/^\d+$/.test(part)) out.push(stem(part));
     }
   }
   return out;
+}
+
+/** `KubePodCrashLooping` -> kube pod crash looping, `OOMKilled` -> oom killed, `Http5xxErrors` -> http 5xx errors. */
+function splitCamel(word: string): string[] {
+  if (!/[a-z][A-Z]|[A-Z]{2}[a-z]/.test(word)) return [word.toLowerCase()];
+  return word
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .replace(/([a-z]{3,})(\d)/g, '$1 $2')
+    .toLowerCase()
+    .split(' ');
 }
 
 function stem(word: string): string {
@@ -88,7 +123,11 @@ export function embed(text: string, dims: number = DEFAULT_EMBEDDING_DIMS): Floa
   const add = (feature: string, weight: number) => {
     const f = features.get(feature);
     if (f === undefined) features.set(feature, { weight, tf: 1 });
-    else f.tf++;
+    else {
+      // The same trigram comes from short and long words; it counts at its strongest, whatever the word order.
+      f.weight = Math.max(f.weight, weight);
+      f.tf++;
+    }
   };
   const tokens = embeddingTokens(text);
   for (let i = 0; i < tokens.length; i++) {

@@ -141,15 +141,30 @@ export async function emailedToken(sql: Sql, email: string, path: string): Promi
   return decodeURIComponent(link);
 }
 
+type MemberRole = 'admin' | 'responder' | 'viewer';
+
 /** A new owner with a new member of the given role in the owner's account, joined by invitation. */
-export async function joinedTeam(app: FastifyInstance, db: TestDatabase, role: 'admin' | 'responder' | 'viewer'): Promise<{ owner: SignedIn; member: SignedIn }> {
+export async function joinedTeam(app: FastifyInstance, db: TestDatabase, role: MemberRole): Promise<{ owner: SignedIn; member: SignedIn }> {
   const owner = await signUp(app);
+  return { owner, member: await invitedMember(app, db, owner, role) };
+}
+
+/** A new owner with one member of each role in the owner's account, joined by invitation. */
+export async function fullTeam(app: FastifyInstance, db: TestDatabase): Promise<{ owner: SignedIn } & Record<MemberRole, SignedIn>> {
+  const owner = await signUp(app);
+  const members = {} as Record<MemberRole, SignedIn>;
+  for (const role of ['admin', 'responder', 'viewer'] as const) members[role] = await invitedMember(app, db, owner, role);
+  return { owner, ...members };
+}
+
+/** A new user who joins the owner's account with the role, by invitation (the member's session is then in it). */
+async function invitedMember(app: FastifyInstance, db: TestDatabase, owner: SignedIn, role: MemberRole): Promise<SignedIn> {
   const member = await signUp(app);
   const invite = await owner.call({ method: 'POST', url: '/api/invitations', payload: { email: member.email, role } });
   if (invite.statusCode !== 201) throw new Error(`invitation failed: ${invite.statusCode} ${invite.body}`);
   const accepted = await member.call({ method: 'POST', url: '/api/invitations/accept', payload: { token: await emailedToken(db.admin, member.email, '/invitations/accept') } });
   if (accepted.statusCode !== 200) throw new Error(`accepting failed: ${accepted.statusCode} ${accepted.body}`);
-  return { owner, member };
+  return { ...member, accountId: owner.accountId };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

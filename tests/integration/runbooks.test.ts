@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderRunbookMarkdown } from '../../analysis/runbook-markdown.ts';
 import type { RunbookStep } from '../../analysis/runbook-types.ts';
-import { emailedToken, signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { fullTeam, signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 const api = useApi();
 let db: TestDatabase;
@@ -15,7 +15,6 @@ beforeAll(() => {
   ({ db, app } = api);
 });
 
-type Role = 'admin' | 'responder' | 'viewer';
 type Runbook = {
   id: string;
   title: string;
@@ -33,20 +32,7 @@ type Runbook = {
   updatedBy: { id: string | null; email: string | null };
 };
 
-/** An owner and one member of each role in the owner's account, joined by invitation. */
-async function team(): Promise<{ owner: SignedIn } & Record<Role, SignedIn>> {
-  const owner = await signUp(app);
-  const members = {} as Record<Role, SignedIn>;
-  for (const role of ['admin', 'responder', 'viewer'] as const) {
-    const member = await signUp(app);
-    const invited = await owner.call({ method: 'POST', url: '/api/invitations', payload: { email: member.email, role } });
-    expect(invited.statusCode, invited.body).toBe(201);
-    const accepted = await member.call({ method: 'POST', url: '/api/invitations/accept', payload: { token: await emailedToken(db.admin, member.email, '/invitations/accept') } });
-    expect(accepted.statusCode, accepted.body).toBe(200);
-    members[role] = { ...member, accountId: owner.accountId };
-  }
-  return { owner, ...members };
-}
+const team = () => fullTeam(app, db);
 
 const step = (title: string, over: Partial<RunbookStep> = {}): RunbookStep => ({
   title,

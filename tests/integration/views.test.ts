@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withAccount } from '../../db/tenancy.ts';
-import { emailedToken, signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { fullTeam, signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 const api = useApi();
 let db: TestDatabase;
@@ -13,23 +13,9 @@ beforeAll(() => {
   ({ db, app } = api);
 });
 
-type Role = 'admin' | 'responder' | 'viewer';
 type View = { id: string; name: string; page: string; filters: Record<string, unknown>; layout: unknown[] | null; shared: boolean; isDefault: boolean; mine: boolean; createdBy: { id: string; email: string | null } };
 
-/** An owner and one member of each role in the owner's account, joined by invitation. */
-async function team(): Promise<{ owner: SignedIn } & Record<Role, SignedIn>> {
-  const owner = await signUp(app);
-  const members = {} as Record<Role, SignedIn>;
-  for (const role of ['admin', 'responder', 'viewer'] as const) {
-    const member = await signUp(app);
-    const invited = await owner.call({ method: 'POST', url: '/api/invitations', payload: { email: member.email, role } });
-    expect(invited.statusCode, invited.body).toBe(201);
-    const accepted = await member.call({ method: 'POST', url: '/api/invitations/accept', payload: { token: await emailedToken(db.admin, member.email, '/invitations/accept') } });
-    expect(accepted.statusCode, accepted.body).toBe(200);
-    members[role] = { ...member, accountId: owner.accountId };
-  }
-  return { owner, ...members };
-}
+const team = () => fullTeam(app, db);
 
 const widgets = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `w${i}`, type: 'headline', size: 'small', options: {} }));
 

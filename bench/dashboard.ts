@@ -1,13 +1,9 @@
 // Dashboard aggregates and incident list pages at 1M incidents: one account's year of generated incidents (written
 // set-based by PostgreSQL), the real API (buildApp with real dependencies) on loopback, and N sequential requests per
 // endpoint and range, timed from send to the whole answer; p50 / p95 / max per run, medians over runs.
-import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../config.ts';
-import { createSql, type Sql } from '../db/sql.ts';
-import { connectTemporal, type TemporalClient } from '../temporal/client.ts';
-import { buildTestApp, signUp, TEST_JWT_SECRET, TEST_MASTER_KEY } from '../tests/helpers.ts';
+import type { Sql } from '../db/sql.ts';
 import { machineInfo, machineLines, markdownTable, median, writeSection } from './lib/report.ts';
-import { createBenchDatabase, startBenchPostgres, startBenchTemporal } from './lib/services.ts';
+import { startBenchApi, startBenchPostgres, type BenchApi } from './lib/services.ts';
 
 const INCIDENTS = Number(process.env.BENCH_DASHBOARD_INCIDENTS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_DASHBOARD_REQUESTS ?? 30);
@@ -97,33 +93,11 @@ function percentile(sorted: readonly number[], p: number): number {
 
 export async function runDashboard(command: string): Promise<void> {
   const postgres = await startBenchPostgres();
-  let temporalServer: Awaited<ReturnType<typeof startBenchTemporal>> | undefined;
-  let temporal: TemporalClient | undefined;
-  let app: FastifyInstance | undefined;
-  let sql: Sql | undefined;
-  let admin: Sql | undefined;
+  let api: BenchApi | undefined;
   try {
-    temporalServer = await startBenchTemporal();
-    const db = await createBenchDatabase(postgres, { prefix: 'insights_bench_dashboard' });
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: db.url,
-      TEMPORAL_ADDRESS: temporalServer.address,
-      TEMPORAL_TASK_QUEUE: 'bench-dashboard',
-      WORKER_HEALTH_PORT: '0',
-      JWT_SECRET: TEST_JWT_SECRET,
-      INSIGHTS_MASTER_KEY: TEST_MASTER_KEY,
-      SIGNUP_RATE_LIMIT_PER_MINUTE: '10000',
-      // One sign-in for the whole run (the default 15 minutes is shorter than a full-size run).
-      ACCESS_TOKEN_TTL_SECONDS: '21600',
-      PATH: process.env.PATH ?? '',
-    });
-    sql = createSql(db.url, { max: config.database.maxConnections, applicationName: 'incident-insights-api' });
-    admin = createSql(db.adminUrl, { max: 1, applicationName: 'insights-bench-admin' });
-    temporal = await connectTemporal({ address: temporalServer.address, namespace: config.temporal.namespace });
-    app = await buildTestApp(config, sql, temporal);
-    const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    const owner = await signUp(app);
+    // One sign-in for the whole run (the default 15 minutes is shorter than a full-size run).
+    api = await startBenchApi(postgres, 'dashboard', { ACCESS_TOKEN_TTL_SECONDS: '21600' });
+    const { admin, baseUrl, config, owner } = api;
 
     const until = new Date(Math.floor(Date.now() / 1000) * 1000);
     console.log(`loading ${INCIDENTS.toLocaleString('en-US')} incidents ...`);
@@ -222,7 +196,7 @@ export async function runDashboard(command: string): Promise<void> {
 Command: \`${command}\`
 
 ${machineLines(machineInfo())}
-- PostgreSQL ${await serverVersion(admin)}, started as the tests start it (\`fsync=off\`, default \`shared_buffers\` 128 MB); API and client on the same machine
+- PostgreSQL ${api.postgresVersion}, started as the tests start it (\`fsync=off\`, default \`shared_buffers\` 128 MB); API and client on the same machine
 
 ${INCIDENTS.toLocaleString('en-US')} incidents in one account, written by PostgreSQL itself (\`fillDashboardIncidents\` in \`bench/dashboard.ts\`:
 \`generate_series\`, a fixed seed): created over the year before the run (recent months a little busier), 40 services with the
@@ -240,16 +214,7 @@ ${table}
 `,
     );
   } finally {
-    await app?.close();
-    await temporal?.close();
-    await sql?.end({ timeout: 5 });
-    await admin?.end({ timeout: 5 });
-    await temporalServer?.stop();
+    await api?.stop();
     postgres.stop();
   }
-}
-
-async function serverVersion(sql: Sql): Promise<string> {
-  const [row] = await sql<[{ v: string }]>`select current_setting('server_version') as v`;
-  return row.v;
 }

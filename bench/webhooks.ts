@@ -3,17 +3,12 @@
 // stored raw event). The API nudges unification through a real Temporal dev server; no worker runs, so this measures
 // intake only.
 import { Worker } from 'node:worker_threads';
-import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../config.ts';
 import { signPagerDutyBody } from '../connectors/pagerduty/webhook.ts';
 import type { PagerDutySimulator } from '../connectors/simulators/pagerduty.ts';
-import { createSql, type Sql } from '../db/sql.ts';
-import { connectTemporal, type TemporalClient } from '../temporal/client.ts';
-import { buildTestApp, signUp, TEST_JWT_SECRET, TEST_MASTER_KEY } from '../tests/helpers.ts';
 import { unifyNowWorkflowId } from '../workflows/unify.ts';
 import { pagerDutyDeliveries, type Delivery } from './lib/pagerduty-deliveries.ts';
 import { machineInfo, machineLines, markdownTable, median, writeSection } from './lib/report.ts';
-import { createBenchDatabase, startBenchPostgres, startBenchTemporal } from './lib/services.ts';
+import { startBenchApi, startBenchPostgres, type BenchApi } from './lib/services.ts';
 import type { LoadOutput, LoadRequest } from './lib/webhook-load.ts';
 
 const DELIVERIES = Number(process.env.BENCH_WEBHOOK_DELIVERIES ?? 20_000);
@@ -73,37 +68,14 @@ function driveInWorker(url: string, requests: LoadRequest[]): Promise<LoadOutput
 
 export async function runWebhooks(command: string): Promise<void> {
   const postgres = await startBenchPostgres();
-  let temporalServer: Awaited<ReturnType<typeof startBenchTemporal>> | undefined;
+  let api: BenchApi | undefined;
   let pd: PagerDutySimulator | undefined;
-  let temporal: TemporalClient | undefined;
-  let app: FastifyInstance | undefined;
-  let sql: Sql | undefined;
-  let admin: Sql | undefined;
   try {
-    temporalServer = await startBenchTemporal();
-    const db = await createBenchDatabase(postgres, { prefix: 'insights_bench_webhooks' });
     const total = WARM_UP + RUNS * DELIVERIES;
     const { deliveries } = await pagerDutyDeliveries(Math.ceil(total / 2), { seed: 23, keep: (sim) => (pd = sim) });
     pd!.addToken(PD_TOKEN, 'user');
-
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: db.url,
-      TEMPORAL_ADDRESS: temporalServer.address,
-      TEMPORAL_TASK_QUEUE: 'bench-webhooks',
-      WORKER_HEALTH_PORT: '0',
-      JWT_SECRET: TEST_JWT_SECRET,
-      INSIGHTS_MASTER_KEY: TEST_MASTER_KEY,
-      SIGNUP_RATE_LIMIT_PER_MINUTE: '10000',
-      PATH: process.env.PATH ?? '',
-    });
-    // As api/server.ts connects (pool of DATABASE_MAX_CONNECTIONS, default 10).
-    sql = createSql(db.url, { max: config.database.maxConnections, applicationName: 'incident-insights-api' });
-    admin = createSql(db.adminUrl, { max: 1, applicationName: 'insights-bench-admin' });
-    temporal = await connectTemporal({ address: temporalServer.address, namespace: config.temporal.namespace });
-    app = await buildTestApp(config, sql, temporal);
-    const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    const owner = await signUp(app);
+    api = await startBenchApi(postgres, 'webhooks');
+    const { admin, baseUrl, config, owner, temporal } = api;
     const created = await owner.call({
       method: 'POST',
       url: '/api/integrations',
@@ -193,7 +165,7 @@ export async function runWebhooks(command: string): Promise<void> {
 Command: \`${command}\`
 
 ${machineLines(machineInfo())}
-- PostgreSQL ${await serverVersion(admin)}, started as the tests start it (\`fsync=off\`); Temporal dev server (\`temporal server start-dev --headless\`), API, and client on the same machine
+- PostgreSQL ${api.postgresVersion}, started as the tests start it (\`fsync=off\`); Temporal dev server (\`temporal server start-dev --headless\`), API, and client on the same machine
 
 The real API (\`buildApp\` with real dependencies, as \`tests/helpers.ts\` \`buildTestApp\` builds it: error-level logging to a file,
 a pool of ${config.database.maxConnections} connections as \`api/server.ts\` opens) listens on 127.0.0.1. A signed-in owner connected a PagerDuty
@@ -214,17 +186,8 @@ ${table}
 `,
     );
   } finally {
-    await app?.close();
-    await temporal?.close();
-    await sql?.end({ timeout: 5 });
-    await admin?.end({ timeout: 5 });
+    await api?.stop();
     await pd?.close();
-    await temporalServer?.stop();
     postgres.stop();
   }
-}
-
-async function serverVersion(sql: Sql): Promise<string> {
-  const [row] = await sql<[{ v: string }]>`select current_setting('server_version') as v`;
-  return row.v;
 }

@@ -1,10 +1,14 @@
-// The servers the ingestion benchmarks need, started as the tests start them: a throwaway PostgreSQL 15
-// (tests/postgres-server.ts), databases on it migrated with db/migrate.ts, and a Temporal dev server.
+// The servers the benchmarks need, started as the tests start them: a throwaway PostgreSQL 15
+// (tests/postgres-server.ts), databases on it migrated with db/migrate.ts, a Temporal dev server, and the real API.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../config.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createSql, type Sql } from '../../db/sql.ts';
+import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
+import { buildTestApp, signUp, TEST_JWT_SECRET, TEST_MASTER_KEY, type SignedIn } from '../../tests/helpers.ts';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../../temporal/dev-server.ts';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.ts';
 import { freePort } from '../../tests/global-setup.ts';
@@ -93,4 +97,65 @@ export async function startBenchTemporal(): Promise<DevServer> {
     throw err;
   }
   return server;
+}
+
+export interface BenchApi {
+  config: Config;
+  /** The API's pool, as api/server.ts opens it (DATABASE_MAX_CONNECTIONS, default 10). */
+  sql: Sql;
+  /** A superuser on the same database, for loading and counting. */
+  admin: Sql;
+  app: FastifyInstance;
+  /** The API's Temporal client. */
+  temporal: TemporalClient;
+  /** Where the API listens on loopback. */
+  baseUrl: string;
+  /** A signed-in owner of a new account. */
+  owner: SignedIn;
+  /** PostgreSQL's version, for the report. */
+  postgresVersion: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real API (buildApp with real dependencies, as the tests build it) on a new database of `postgres`, with a
+ * Temporal dev server of its own, listening on 127.0.0.1, and one owner signed in. `env` adds to the configuration.
+ */
+export async function startBenchApi(postgres: PostgresServer, name: string, env: Record<string, string> = {}): Promise<BenchApi> {
+  const stack: (() => Promise<unknown> | void)[] = [];
+  const stop = async () => {
+    for (const step of stack.reverse()) await step();
+  };
+  try {
+    const temporalServer = await startBenchTemporal();
+    stack.push(() => temporalServer.stop());
+    const db = await createBenchDatabase(postgres, { prefix: `insights_bench_${name}` });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: temporalServer.address,
+      TEMPORAL_TASK_QUEUE: `bench-${name}`,
+      WORKER_HEALTH_PORT: '0',
+      JWT_SECRET: TEST_JWT_SECRET,
+      INSIGHTS_MASTER_KEY: TEST_MASTER_KEY,
+      SIGNUP_RATE_LIMIT_PER_MINUTE: '10000',
+      PATH: process.env.PATH ?? '',
+      ...env,
+    });
+    const sql = createSql(db.url, { max: config.database.maxConnections, applicationName: 'incident-insights-api' });
+    stack.push(() => sql.end({ timeout: 5 }));
+    const admin = createSql(db.adminUrl, { max: 1, applicationName: 'insights-bench-admin' });
+    stack.push(() => admin.end({ timeout: 5 }));
+    const temporal = await connectTemporal({ address: temporalServer.address, namespace: config.temporal.namespace });
+    stack.push(() => temporal.close());
+    const app = await buildTestApp(config, sql, temporal);
+    stack.push(() => app.close());
+    const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    const owner = await signUp(app);
+    const [{ v: postgresVersion }] = await admin<[{ v: string }]>`select current_setting('server_version') as v`;
+    return { config, sql, admin, app, temporal, baseUrl, owner, postgresVersion, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -62,8 +62,21 @@ export interface Config {
   readonly email: { readonly smtpUrl: string | undefined; readonly from: string };
   /** `email`: where support tickets are also sent (through the outbox); unset, they stay in the product only. */
   readonly support: { readonly email: string | undefined };
-  readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined };
-  readonly pinecone: { readonly apiKey: string | undefined; readonly index: string | undefined };
+  /**
+   * `embeddingModel`: with it (and a base URL or key), runbook chunks are embedded by that endpoint for accounts that
+   * allow LLM use; without it, by the local deterministic embedding.
+   */
+  readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined; readonly embeddingModel: string | undefined };
+  /**
+   * The runbook index in Pinecone (key and index name or host); unset, it lives in PostgreSQL. `indexHost` skips the
+   * control-plane lookup; `controllerHost` points the SDK at another control plane (the local test server).
+   */
+  readonly pinecone: {
+    readonly apiKey: string | undefined;
+    readonly index: string | undefined;
+    readonly indexHost: string | undefined;
+    readonly controllerHost: string | undefined;
+  };
   readonly aws: { readonly region: string | undefined };
 }
 
@@ -217,8 +230,18 @@ export function loadConfig(env: Env = process.env): Config {
     },
     email: { smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']), from: str(env, 'SMTP_FROM') ?? 'Incident Insights <no-reply@incident-insights.local>' },
     support: { email: emailAddress(env, 'SUPPORT_EMAIL') },
-    openai: { baseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:']), apiKey: str(env, 'OPENAI_API_KEY'), model: str(env, 'OPENAI_MODEL') },
-    pinecone: { apiKey: str(env, 'PINECONE_API_KEY'), index: str(env, 'PINECONE_INDEX') },
+    openai: {
+      baseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:']),
+      apiKey: str(env, 'OPENAI_API_KEY'),
+      model: str(env, 'OPENAI_MODEL'),
+      embeddingModel: str(env, 'OPENAI_EMBEDDING_MODEL'),
+    },
+    pinecone: {
+      apiKey: str(env, 'PINECONE_API_KEY'),
+      index: str(env, 'PINECONE_INDEX'),
+      indexHost: url(env, 'PINECONE_INDEX_HOST', ['http:', 'https:']),
+      controllerHost: url(env, 'PINECONE_CONTROLLER_HOST', ['http:', 'https:']),
+    },
     aws: { region: str(env, 'AWS_REGION') },
   };
   return Object.freeze(config);

@@ -6,6 +6,8 @@ import type { SecretBox } from '../db/secret-box.ts';
 import { createBackfillActivities } from './backfill.ts';
 import { createEchoActivities } from './echo.ts';
 import { createReclusterActivities } from './recluster.ts';
+import { createRunbookIndexActivities } from './runbook-index.ts';
+import { createRunbookActivities } from './runbook.ts';
 import { createSyncActivities } from './sync.ts';
 import { createUnifyActivities } from './unify.ts';
 import { createEmailActivities } from './email.ts';
@@ -16,6 +18,8 @@ export interface ActivityDeps {
   email: Config['email'];
   /** Opens stored credentials; absent without INSIGHTS_MASTER_KEY. */
   secretBox: SecretBox | undefined;
+  /** Embeddings endpoint and Pinecone for the runbook index; absent: the local embedding and PostgreSQL. */
+  search?: Pick<Config, 'openai' | 'pinecone'> | undefined;
 }
 
 export function createActivities(deps: ActivityDeps): Activities {
@@ -26,5 +30,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createUnifyActivities(deps),
     ...createSyncActivities(deps),
     ...createReclusterActivities(deps),
+    ...createRunbookIndexActivities(deps),
+    ...createRunbookActivities({ sql: deps.sql, openai: deps.search?.openai, pinecone: deps.search?.pinecone }),
   };
 }

@@ -19,6 +19,9 @@ import { viewRoutes } from './routes/views.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
 import { supportTicketRoutes } from './routes/support-tickets.ts';
 import { runbookRoutes } from './routes/runbooks.ts';
+import { searchRoutes } from './routes/search.ts';
+import { runbookDraftRoutes } from './routes/runbook-drafts.ts';
+import { llmSettingsRoutes } from './routes/llm-settings.ts';
 import { csvImportRoutes } from './routes/csv-import.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -92,6 +95,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(feedbackRoutes, { deps });
   await app.register(supportTicketRoutes, { deps });
   await app.register(runbookRoutes, { deps });
+  await app.register(searchRoutes, { deps });
+  await app.register(runbookDraftRoutes, { deps });
+  await app.register(llmSettingsRoutes, { deps });
 
   return app;
 }

@@ -41,6 +41,8 @@ export const PERMISSIONS = {
   'support:manage': { roles: ['owner', 'admin'], summary: 'See every support ticket of the account and change their status' },
   'runbooks:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See runbooks, their versions and what changed between them' },
   'runbooks:write': { roles: ['owner', 'admin', 'responder'], summary: 'Create, edit (as new versions), import and delete runbooks' },
+  'runbooks:generate': { roles: ['owner', 'admin', 'responder'], summary: 'Generate runbook drafts with the model (or from retrieval), refine, edit, rate and save them' },
+  'llm:manage': { roles: ['owner', 'admin'], summary: 'Change what the account sends to language models (on/off, fields, redaction patterns) and see what was sent' },
 } as const satisfies Record<string, { roles: readonly Role[]; summary: string; confirmedEmail?: true }>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -44,6 +44,10 @@ export const AUDIT_ACTIONS = [
   'runbook.updated',
   'runbook.deleted',
   'runbook.imported',
+  'runbook.reindex_started',
+  'runbook_draft.saved',
+  'runbook.rated',
+  'llm_settings.updated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

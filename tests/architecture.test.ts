@@ -9,16 +9,18 @@ import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../temporal/worker.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const SERVER_FOLDERS = ['workflows', 'activities', 'connectors', 'analysis', 'db', 'api', 'temporal'] as const;
+const SERVER_FOLDERS = ['workflows', 'activities', 'connectors', 'analysis', 'db', 'search', 'api', 'temporal'] as const;
 
 /** Which top-level folders (or root files) each folder may import from; its own folder is always allowed. */
 const ALLOWED: Record<string, string[]> = {
   workflows: ['analysis'],
   analysis: [],
   connectors: [],
-  activities: ['db', 'connectors', 'analysis', 'config.ts', 'workflows/activity-contract.ts', 'workflows/retry.ts'],
+  activities: ['db', 'connectors', 'analysis', 'search', 'config.ts', 'workflows/activity-contract.ts', 'workflows/retry.ts'],
   db: ['config.ts'],
-  api: ['db', 'temporal/client.ts', 'temporal/task-queues.ts', 'temporal/search-attributes.ts', 'temporal/schedules.ts', 'analysis', 'config.ts', 'workflows', 'connectors'],
+  // The runbook index: vector stores and embeddings behind one interface (search/types.ts), used by api and activities.
+  search: ['db', 'analysis', 'config.ts'],
+  api: ['db', 'search', 'temporal/client.ts', 'temporal/task-queues.ts', 'temporal/search-attributes.ts', 'temporal/schedules.ts', 'analysis', 'config.ts', 'workflows', 'connectors'],
   temporal: ['workflows', 'activities', 'db', 'config.ts', 'scripts/lib/processes.ts'],
 };
 
@@ -27,6 +29,7 @@ const FORBIDDEN_PACKAGES: Record<string, RegExp> = {
   workflows: /^(?!@temporalio\/(workflow|common)$).*/,
   analysis: /^(postgres|@temporalio\/|fastify|@fastify\/)/,
   connectors: /^(postgres|@temporalio\/|fastify|@fastify\/)/,
+  search: /^(@temporalio\/|fastify|@fastify\/)/,
 };
 
 function sourceFiles(dir: string): string[] {

@@ -129,6 +129,67 @@ export interface ReclusterAccountResult {
   unresolvedFeedback: number;
 }
 
+export interface ClearRunbookIndexInput {
+  accountId: string;
+}
+
+export interface ClearRunbookIndexResult {
+  /** The account's runbooks when the index was cleared (progress shows indexed of total). */
+  total: number;
+}
+
+export interface IndexRunbookPageInput {
+  accountId: string;
+  /** The last runbook id of the previous page (keyset); null for the first. */
+  afterId: string | null;
+  pageSize: number;
+}
+
+export interface IndexRunbookPageResult {
+  indexed: number;
+  /** Runbooks whose indexing failed (logged; they stay behind and a later re-index catches them up). */
+  failed: number;
+  lastId: string | null;
+  done: boolean;
+}
+
+export interface PrepareRunbookDraftInput {
+  accountId: string;
+  draftId: string;
+}
+
+export interface PrepareRunbookDraftResult {
+  /** `retrieval`: LLM use is off or no model is configured; the draft was completed from the best runbooks. */
+  mode: 'llm' | 'retrieval';
+  /** The draft needs no model call (retrieval, or it was closed already). */
+  done: boolean;
+  /** How many runbooks and similar incidents the context holds. */
+  runbooks: number;
+  incidents: number;
+}
+
+export interface GenerateRunbookStepsInput {
+  accountId: string;
+  draftId: string;
+  /** Why the previous reply was refused (paths only, no incident text): the model is told, once. */
+  previousError?: string;
+}
+
+export interface GenerateRunbookStepsResult {
+  valid: boolean;
+  steps?: number;
+  error?: string;
+  /** The draft reached a final status meanwhile (cancelled): nothing was stored. */
+  closed?: boolean;
+}
+
+export interface FinishRunbookDraftInput {
+  accountId: string;
+  draftId: string;
+  status: 'failed' | 'cancelled';
+  error?: string;
+}
+
 export interface Activities {
   markJobRunning(input: MarkJobRunningInput): Promise<void>;
   writeEcho(input: WriteEchoInput): Promise<WriteEchoResult>;
@@ -139,5 +200,10 @@ export interface Activities {
   unifyBatch(input: UnifyBatchInput): Promise<UnifyBatchResult>;
   syncChanges(input: SyncChangesInput): Promise<SyncChangesResult>;
   reclusterAccount(input: ReclusterAccountInput): Promise<ReclusterAccountResult>;
+  clearRunbookIndex(input: ClearRunbookIndexInput): Promise<ClearRunbookIndexResult>;
+  indexRunbookPage(input: IndexRunbookPageInput): Promise<IndexRunbookPageResult>;
   strandedEmails(input: StrandedEmailsInput): Promise<string[]>;
+  prepareRunbookDraft(input: PrepareRunbookDraftInput): Promise<PrepareRunbookDraftResult>;
+  generateRunbookSteps(input: GenerateRunbookStepsInput): Promise<GenerateRunbookStepsResult>;
+  finishRunbookDraft(input: FinishRunbookDraftInput): Promise<void>;
 }

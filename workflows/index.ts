@@ -5,3 +5,5 @@ export * from './unify.ts';
 export * from './backfill.ts';
 export * from './sync.ts';
 export * from './recluster.ts';
+export * from './runbook-index.ts';
+export * from './runbook.ts';

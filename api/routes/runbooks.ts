@@ -24,6 +24,8 @@ import {
 } from '../../db/runbooks.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
+import { embedderForAccount, runbookIndexFor } from '../../search/index.ts';
+import { indexRunbook, removeRunbookFromIndex } from '../../search/runbook-search.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
 import { auditActor } from '../plugins/authentication.ts';
@@ -124,6 +126,24 @@ function contentOf(draft: Draft) {
 export const runbookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql } = deps;
 
+  // After the save committed: a failure leaves the runbook saved with indexed_version behind, for the re-index to catch up.
+  const keepIndexed = async (request: FastifyRequest, runbookId: string) => {
+    try {
+      const index = await runbookIndexFor(deps.config, sql);
+      await indexRunbook({ sql, index, embedder: await embedderForAccount(deps.config, sql, request.accountId) }, request.accountId, runbookId);
+    } catch (err) {
+      request.log.warn({ err, runbookId }, 'runbook saved but not indexed; a re-index will catch it up');
+    }
+  };
+  const dropFromIndex = async (request: FastifyRequest, runbookId: string) => {
+    try {
+      await removeRunbookFromIndex({ index: await runbookIndexFor(deps.config, sql) }, request.accountId, runbookId);
+    } catch (err) {
+      // Search drops chunks whose runbook is gone, and a re-index clears them: a leftover is harmless.
+      request.log.warn({ err, runbookId }, 'runbook deleted but its chunks were not removed from the index');
+    }
+  };
+
   const create = async (request: FastifyRequest, draft: Draft, source: RunbookSource) => {
     const accountId = request.accountId;
     const id = randomUUID();
@@ -138,6 +158,7 @@ export const runbookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       });
       return fullRunbook(tx, accountId, id);
     });
+    await keepIndexed(request, id);
     return { ...runbook, riskRaised: raised };
   };
 
@@ -228,6 +249,7 @@ export const runbookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
         });
         return fullRunbook(tx, accountId, row.id);
       });
+      await keepIndexed(request, runbook.id);
       return { ...runbook, riskRaised: raised };
     },
   );
@@ -295,6 +317,7 @@ export const runbookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
           details: { title: row.title, versions: row.currentVersion },
         });
       });
+      await dropFromIndex(request, request.params.id);
       return reply.status(204).send(null);
     },
   );

@@ -10,7 +10,9 @@ import { addUnmatched, assignIncidents, countIntoClusters, getClusterModel, uncl
 import type { Sql } from '../db/sql.ts';
 import { toClusterIncident } from './recluster.ts';
 import { withAccount } from '../db/tenancy.ts';
-import type { UnifyBatchInput, UnifyBatchResult } from '../workflows/activity-contract.ts';
+import { refreshIncidentRollups } from '../db/incident-rollups.ts';
+import type { RefreshIncidentRollupsInput, RefreshIncidentRollupsResult, UnifyBatchInput, UnifyBatchResult } from '../workflows/activity-contract.ts';
+import { Context } from '@temporalio/activity';
 
 export interface UnifyActivityDeps {
   sql: Sql;
@@ -20,6 +22,10 @@ export function createUnifyActivities(deps: UnifyActivityDeps) {
   return {
     async unifyBatch({ accountId, limit }: UnifyBatchInput): Promise<UnifyBatchResult> {
       return withAccount(deps.sql, accountId, (tx) => unifyInTransaction(tx, accountId, limit));
+    },
+    /** The dashboard's rollups for the days the batches (or anything else) changed; a month of days per transaction. */
+    async refreshIncidentRollups({ accountId }: RefreshIncidentRollupsInput): Promise<RefreshIncidentRollupsResult> {
+      return refreshIncidentRollups(deps.sql, accountId, (days) => Context.current().heartbeat(days));
     },
   };
 }

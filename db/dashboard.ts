@@ -1,6 +1,9 @@
 // The dashboard's aggregates, computed in PostgreSQL over the same filter as the incident list (db/incident-filter.ts),
-// so that every number on a chart is the count of the list it drills down to. Buckets are UTC hours, days and weeks
-// starting on Monday; percentiles are percentile_cont (interpolated) over the generated mtta_seconds / mttr_seconds.
+// so that every number on a chart is the count of the list it drills down to. Counts come from the rollups where one
+// can answer (db/incident-rollups.ts: exact, whole clean days) and from `incidents` otherwise. Buckets are UTC hours,
+// days and weeks starting on Monday; percentiles are percentile_cont (interpolated) over mtta_seconds / mttr_seconds,
+// of every incident in the range, or of the 1-in-16 sample when the range holds more than SAMPLE_ABOVE (`sampled`).
+import { countedIncidents, countInRange, SAMPLE_ABOVE, sampleCondition, type RollupDimension } from './incident-rollups.ts';
 import { incidentConditions, type IncidentFilter } from './incident-filter.ts';
 import type { Sql, TransactionSql } from './sql.ts';
 import { withAccount } from './tenancy.ts';
@@ -20,7 +23,7 @@ const ORIGIN = new Date('2000-01-03T00:00:00Z');
 /** More buckets than a chart can show: refused, so that `bucket=hour` over ten years is not a 90,000-point answer. */
 export const MAX_BUCKETS = 2000;
 
-const GROUP_COLUMNS: Record<GroupBy, string> = { severity: 'severity', source: 'source', service: 'service', team: 'team', status: 'status', cluster: 'cluster_id' };
+const GROUP_COLUMNS: Record<GroupBy, RollupDimension> = { severity: 'severity', source: 'source', service: 'service', team: 'team', status: 'status', cluster: 'cluster_id' };
 export const TOP_GROUPS = 8;
 export const OTHER_KEY = '__other__';
 export const NONE_LABEL = '(none)';
@@ -64,7 +67,12 @@ export function withDashboardTransaction<T>(sql: Sql, accountId: string, fn: (tx
 }
 
 const scope = (tx: TransactionSql, accountId: string, filter: IncidentFilter) => tx`i.account_id = ${accountId} ${incidentConditions(tx, filter, 'i')}`;
-const binOf = (tx: TransactionSql, bucket: Bucket) => tx`date_bin(${STRIDE[bucket]}::interval, i.created_at, ${ORIGIN}::timestamptz)`;
+const binOf = (tx: TransactionSql, bucket: Bucket, column = 'i.created_at') => tx`date_bin(${STRIDE[bucket]}::interval, ${tx(column as never)}, ${ORIGIN}::timestamptz)`;
+/** Counted incidents (db/incident-rollups.ts), straight from `incidents` when buckets are finer than the rollups' days. */
+const counts = (tx: TransactionSql, accountId: string, filter: RangedFilter, dims: RollupDimension[], bucket: Bucket | null) =>
+  bucket === 'hour'
+    ? tx`select ${dims.reduce((a, d) => tx`${a}, ${tx(`i.${d}` as never)}`, tx`i.created_at as at`)}, 1 as n from incidents i where ${scope(tx, accountId, filter)}`
+    : countedIncidents(tx, accountId, filter, dims);
 const indexOf = (starts: readonly Date[], bucket: Bucket) => (at: Date) => Math.round((at.getTime() - starts[0]!.getTime()) / BUCKET_MS[bucket]);
 /** The filter without its range, for queries that bound `created_at` per period or per bucket themselves. */
 const unranged = ({ from: _from, to: _to, ...rest }: IncidentFilter): IncidentFilter => rest;
@@ -79,36 +87,47 @@ export interface Headline {
   mttrP50Seconds: number | null;
   mttaP90Seconds: number | null;
   mttrP90Seconds: number | null;
+  /** The percentiles are of the 1-in-16 sample (the period holds more than SAMPLE_ABOVE incidents). */
+  sampled: boolean;
 }
 
-/** Headline numbers of the range and of the equal-length period before it, each over its own range of the index. */
+/** Whether a range's percentiles read the sample: by its exact count, which the rollups give cheaply. */
+async function isSampled(tx: TransactionSql, accountId: string, filter: RangedFilter): Promise<boolean> {
+  return (await countInRange(tx, accountId, filter)) > SAMPLE_ABOVE;
+}
+
+/** Headline numbers of the range and of the equal-length period before it: counts, then percentiles. */
 export async function dashboardSummary(tx: TransactionSql, accountId: string, filter: RangedFilter): Promise<{ current: Headline; previous: Headline }> {
-  const previous = previousRange(filter);
-  const rows = await tx<{ current: boolean; incidents: number; open: number; high: number; mtta: number[] | null; mttr: number[] | null }[]>`
-    select p.current, h.*
-    from (values (true, ${filter.from}::timestamptz, ${filter.to}::timestamptz), (false, ${previous.from}::timestamptz, ${previous.to}::timestamptz)) as p(current, f, t)
-    cross join lateral (
-      select count(*)::int as incidents,
-             count(*) filter (where i.status <> 'resolved')::int as open,
-             count(*) filter (where i.severity in ('P1', 'P2'))::int as high,
-             percentile_cont(array[0.5, 0.9]) within group (order by i.mtta_seconds) as mtta,
+  const periods = [filter, { ...filter, ...previousRange(filter) }];
+  const counts = await tx<{ p: number; incidents: number; open: number; high: number }[]>`
+    ${periods
+      .map((period, p) => tx`
+        select ${p}::int as p, coalesce(sum(c.n), 0)::int as incidents,
+               coalesce(sum(c.n) filter (where c.status <> 'resolved'), 0)::int as open,
+               coalesce(sum(c.n) filter (where c.severity in ('P1', 'P2')), 0)::int as high
+        from (${countedIncidents(tx, accountId, period, ['status', 'severity'])}) c`)
+      .reduce((acc, part) => tx`${acc} union all ${part}`)}`;
+  const headlines: Headline[] = [];
+  for (const [p, period] of periods.entries()) {
+    const count = counts.find((c) => c.p === p)!;
+    const sampled = count.incidents > SAMPLE_ABOVE;
+    const [row] = await tx<[{ mtta: number[] | null; mttr: number[] | null }]>`
+      select percentile_cont(array[0.5, 0.9]) within group (order by i.mtta_seconds) as mtta,
              percentile_cont(array[0.5, 0.9]) within group (order by i.mttr_seconds) as mttr
       from incidents i
-      where ${scope(tx, accountId, unranged(filter))} and i.created_at >= p.f and i.created_at < p.t
-    ) h`;
-  const headline = (current: boolean): Headline => {
-    const row = rows.find((r) => r.current === current)!;
-    return {
-      incidents: row.incidents,
-      open: row.open,
-      highSeverity: row.high,
+      where ${scope(tx, accountId, period)} ${sampled ? sampleCondition(tx, 'i') : tx``}`;
+    headlines.push({
+      incidents: count.incidents,
+      open: count.open,
+      highSeverity: count.high,
       mttaP50Seconds: seconds(row.mtta?.[0]),
       mttrP50Seconds: seconds(row.mttr?.[0]),
       mttaP90Seconds: seconds(row.mtta?.[1]),
       mttrP90Seconds: seconds(row.mttr?.[1]),
-    };
-  };
-  return { current: headline(true), previous: headline(false) };
+      sampled,
+    });
+  }
+  return { current: headlines[0]!, previous: headlines[1]! };
 }
 
 export interface Series {
@@ -120,12 +139,12 @@ export interface Series {
 /** Incidents per bucket of each of the top 8 groups (by count over the range), the rest summed as "Other". */
 export async function incidentsOverTime(tx: TransactionSql, accountId: string, filter: RangedFilter, groupBy: GroupBy, bucket: Bucket): Promise<{ buckets: Date[]; series: Series[] }> {
   const buckets = bucketStarts(filter, bucket);
-  const column = tx(`i.${GROUP_COLUMNS[groupBy]}` as never);
+  const dimension = GROUP_COLUMNS[groupBy];
   // Ranked in SQL so that an account with thousands of services still sends back at most nine rows per bucket.
   const rows = await tx<{ b: Date; k: string | null; top: boolean; rank: number; n: number }[]>`
     with g as (
-      select ${binOf(tx, bucket)} as b, ${column} as k, count(*)::int as n
-      from incidents i where ${scope(tx, accountId, filter)}
+      select ${binOf(tx, bucket, 'c.at')} as b, ${tx(`c.${dimension}` as never)} as k, sum(c.n)::int as n
+      from (${counts(tx, accountId, filter, [dimension], bucket)}) c
       group by 1, 2
     ), w as (
       select b, k, n, sum(n) over (partition by k) as total from g
@@ -172,17 +191,23 @@ export interface Percentiles {
  * MTTA and MTTR percentiles per bucket of created_at. One lateral subquery per bucket reads its slice of the index and
  * sorts only that slice: grouping the whole range first sorted every row by bucket (on disk at 1M rows).
  */
-export async function responseTimes(tx: TransactionSql, accountId: string, filter: RangedFilter, bucket: Bucket): Promise<{ buckets: Date[]; mtta: Percentiles; mttr: Percentiles }> {
+export async function responseTimes(tx: TransactionSql, accountId: string, filter: RangedFilter, bucket: Bucket): Promise<{ buckets: Date[]; mtta: Percentiles; mttr: Percentiles; sampled: boolean }> {
   const buckets = bucketStarts(filter, bucket);
+  const sampled = await isSampled(tx, accountId, filter);
+  // Each bucket's bounds, clipped to the range, computed here: under row-level security only leakproof conditions
+  // reach the index, and \`created_at < b.b + interval\` is not one (each bucket read every incident after it).
+  const lows = buckets.map((b) => new Date(Math.max(b.getTime(), filter.from.getTime())).toISOString());
+  const highs = buckets.map((b) => new Date(Math.min(b.getTime() + BUCKET_MS[bucket], filter.to.getTime())).toISOString());
   const rows = await tx<{ b: Date; mtta: number[] | null; mttr: number[] | null }[]>`
     select b.b, h.mtta, h.mttr
-    from unnest(${buckets.map((b) => b.toISOString())}::timestamptz[]) as b(b)
+    from unnest(${buckets.map((b) => b.toISOString())}::timestamptz[], ${lows}::timestamptz[], ${highs}::timestamptz[]) as b(b, lo, hi)
     cross join lateral (
       select percentile_cont(array[0.5, 0.9, 0.95]) within group (order by i.mtta_seconds) as mtta,
              percentile_cont(array[0.5, 0.9, 0.95]) within group (order by i.mttr_seconds) as mttr
       from incidents i
       where ${scope(tx, accountId, unranged(filter))}
-        and i.created_at >= greatest(b.b, ${filter.from}::timestamptz) and i.created_at < least(b.b + ${STRIDE[bucket]}::interval, ${filter.to}::timestamptz)
+        and i.created_at >= b.lo and i.created_at < b.hi
+        ${sampled ? sampleCondition(tx, 'i') : tx``}
     ) h`;
   const empty = (): Percentiles => ({ p50: buckets.map(() => null), p90: buckets.map(() => null), p95: buckets.map(() => null) });
   const mtta = empty();
@@ -196,7 +221,7 @@ export async function responseTimes(tx: TransactionSql, accountId: string, filte
       target.p95[i] = seconds(values?.[2]);
     }
   }
-  return { buckets, mtta, mttr };
+  return { buckets, mtta, mttr, sampled };
 }
 
 export interface TopCluster {
@@ -213,15 +238,20 @@ export interface TopCluster {
 export async function topClusters(tx: TransactionSql, accountId: string, filter: RangedFilter, bucket: Bucket, limit: number): Promise<{ buckets: Date[]; clusters: TopCluster[] }> {
   const buckets = bucketStarts(filter, bucket);
   const previous = previousRange(filter);
-  // One pass over both periods: counts per cluster and bucket in the range (a null bucket holds the previous period),
-  // then the chosen clusters with their buckets. Choosing first and reading the range again for their trends read
-  // every incident of the range twice.
+  // One statement over both periods: counts per cluster and bucket in the range (a null bucket holds the previous
+  // period), then the chosen clusters with their buckets. Choosing first and reading the range again for their trends
+  // read every incident of the range twice.
   const rows = await tx<{ id: string; label: string; count: number; previousCount: number; rising: boolean; b: Date | null; n: number }[]>`
     with c as (
-      select i.cluster_id as id, case when i.created_at >= ${filter.from} then ${binOf(tx, bucket)} end as b, count(*)::int as n
-      from incidents i
-      where ${scope(tx, accountId, { ...filter, from: previous.from })} and i.cluster_id is not null
+      select c.cluster_id as id, ${binOf(tx, bucket, 'c.at')} as b, sum(c.n)::int as n
+      from (${counts(tx, accountId, filter, ['cluster_id'], bucket)}) c
+      where c.cluster_id is not null
       group by 1, 2
+      union all
+      select c.cluster_id, null, sum(c.n)::int
+      from (${counts(tx, accountId, { ...filter, ...previous }, ['cluster_id'], bucket)}) c
+      where c.cluster_id is not null
+      group by 1
     ), t as (
       select id, coalesce(sum(n) filter (where b is not null), 0)::int as count, coalesce(sum(n) filter (where b is null), 0)::int as "previousCount"
       from c group by id
@@ -259,25 +289,44 @@ export interface BreakdownRow {
 }
 
 /**
- * Incidents per service or team, most first, with how many are open and their median MTTA and MTTR. Groups are hashed
- * with their durations collected in arrays, and only the rows shown sort theirs: `percentile_cont ... group by` sorted
- * every incident of the range by the group first (at 1M incidents over a year: 1.5-1.9 s against 6-12 s, same load).
+ * Incidents per service or team, most first, with how many are open (counted), and the median MTTA and MTTR of the
+ * groups shown: their durations collected in arrays and only those sorted (`percentile_cont ... group by` sorted every
+ * incident of the range by the group first: at 1M incidents over a year 6-12 s against 1.5-1.9 s).
  */
-export async function breakdown(tx: TransactionSql, accountId: string, filter: RangedFilter, by: BreakdownBy, limit: number): Promise<BreakdownRow[]> {
+export async function breakdown(tx: TransactionSql, accountId: string, filter: RangedFilter, by: BreakdownBy, limit: number): Promise<{ rows: BreakdownRow[]; sampled: boolean }> {
+  const groups = await tx<{ k: string | null; count: number; open: number; total: number }[]>`
+    select ${tx(`c.${by}` as never)} as k, sum(c.n)::int as count, coalesce(sum(c.n) filter (where c.status <> 'resolved'), 0)::int as open,
+           sum(sum(c.n)) over ()::int as total
+    from (${countedIncidents(tx, accountId, filter, [by, 'status'])}) c
+    group by 1 order by 2 desc, 1 nulls last limit ${limit}`;
+  const sampled = (groups[0]?.total ?? 0) > SAMPLE_ABOVE;
+  if (groups.length === 0) return { rows: [], sampled };
+  const named = groups.map((g) => g.k).filter((k): k is string => k !== null);
   const column = tx(`i.${by}` as never);
-  const rows = await tx<{ k: string | null; count: number; open: number; mtta: number | null; mttr: number | null }[]>`
-    select t.k, t.count, t.open,
+  const shown = named.length === groups.length ? tx`${column} = any(${named}::text[])` : tx`(${column} = any(${named}::text[]) or ${column} is null)`;
+  const medians = await tx<{ k: string | null; mtta: number | null; mttr: number | null }[]>`
+    select t.k,
            (select percentile_cont(0.5) within group (order by v) from unnest(t.mtta) as v) as mtta,
            (select percentile_cont(0.5) within group (order by v) from unnest(t.mttr) as v) as mttr
     from (
-      select ${column} as k, count(*)::int as count, count(*) filter (where i.status <> 'resolved')::int as open,
+      select ${column} as k,
              array_agg(i.mtta_seconds) filter (where i.mtta_seconds is not null) as mtta,
              array_agg(i.mttr_seconds) filter (where i.mttr_seconds is not null) as mttr
-      from incidents i where ${scope(tx, accountId, filter)}
-      group by 1 order by 2 desc, 1 nulls last limit ${limit}
-    ) t
-    order by t.count desc, t.k nulls last`;
-  return rows.map((r) => ({ key: r.k, label: r.k ?? NONE_LABEL, count: r.count, open: r.open, mttaP50Seconds: seconds(r.mtta), mttrP50Seconds: seconds(r.mttr) }));
+      from incidents i where ${scope(tx, accountId, filter)} and ${shown} ${sampled ? sampleCondition(tx, 'i') : tx``}
+      group by 1
+    ) t`;
+  const median = new Map(medians.map((m) => [m.k, m]));
+  return {
+    rows: groups.map((g) => ({
+      key: g.k,
+      label: g.k ?? NONE_LABEL,
+      count: g.count,
+      open: g.open,
+      mttaP50Seconds: seconds(median.get(g.k)?.mtta),
+      mttrP50Seconds: seconds(median.get(g.k)?.mttr),
+    })),
+    sampled,
+  };
 }
 
 /**
@@ -288,8 +337,8 @@ export async function heatmap(tx: TransactionSql, accountId: string, filter: Ran
   const rows = await tx<{ d: number; h: number; n: number }[]>`
     select extract(isodow from q.t at time zone ${tz})::int - 1 as d, extract(hour from q.t at time zone ${tz})::int as h, sum(q.n)::int as n
     from (
-      select date_bin('15 minutes', i.created_at, ${ORIGIN}::timestamptz) as t, count(*) as n
-      from incidents i where ${scope(tx, accountId, filter)}
+      select date_bin('15 minutes', c.at, ${ORIGIN}::timestamptz) as t, sum(c.n) as n
+      from (${countedIncidents(tx, accountId, filter, [], 'quarter_hour')}) c
       group by 1
     ) q
     group by 1, 2`;

@@ -74,6 +74,8 @@ export async function renameAccount(tx: TransactionSql, accountId: string, name:
 /** Deletes the account; its memberships, jobs and everything else that names it go with it (foreign keys). */
 export async function deleteAccount(tx: TransactionSql, accountId: string): Promise<boolean> {
   const rows = await tx`delete from accounts where id = ${accountId}`;
+  // Marked by the incidents' delete trigger during the cascade, after the account row went (migration 0018).
+  await tx`delete from incident_rollup_dirty where account_id = ${accountId}`;
   return rows.count === 1;
 }
 

@@ -153,6 +153,15 @@ export interface IndexRunbookPageResult {
   done: boolean;
 }
 
+export interface RefreshIncidentRollupsInput {
+  accountId: string;
+}
+
+export interface RefreshIncidentRollupsResult {
+  /** Dirty days recomputed. */
+  days: number;
+}
+
 export interface PrepareRunbookDraftInput {
   accountId: string;
   draftId: string;
@@ -198,6 +207,7 @@ export interface Activities {
   backfillPages(input: BackfillPagesInput): Promise<BackfillPagesResult>;
   markIntegrationError(input: IntegrationErrorInput): Promise<void>;
   unifyBatch(input: UnifyBatchInput): Promise<UnifyBatchResult>;
+  refreshIncidentRollups(input: RefreshIncidentRollupsInput): Promise<RefreshIncidentRollupsResult>;
   syncChanges(input: SyncChangesInput): Promise<SyncChangesResult>;
   reclusterAccount(input: ReclusterAccountInput): Promise<ReclusterAccountResult>;
   clearRunbookIndex(input: ClearRunbookIndexInput): Promise<ClearRunbookIndexResult>;

@@ -109,8 +109,8 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
     async (request) => {
       const filter = rangedFilter(request.query);
       const bucket = chooseBucket(filter, request.query.bucket);
-      const { buckets, mtta, mttr } = await withDashboardTransaction(sql, request.accountId, (tx) => responseTimes(tx, request.accountId, filter, bucket));
-      return { bucket, buckets: buckets.map(iso), mtta, mttr };
+      const { buckets, mtta, mttr, sampled } = await withDashboardTransaction(sql, request.accountId, (tx) => responseTimes(tx, request.accountId, filter, bucket));
+      return { bucket, buckets: buckets.map(iso), mtta, mttr, sampled };
     },
   );
 
@@ -131,8 +131,8 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
     async (request) => {
       const filter = rangedFilter(request.query);
       const by = request.query.by ?? 'service';
-      const rows = await withDashboardTransaction(sql, request.accountId, (tx) => breakdown(tx, request.accountId, filter, by, request.query.limit ?? 15));
-      return { by, rows };
+      const { rows, sampled } = await withDashboardTransaction(sql, request.accountId, (tx) => breakdown(tx, request.accountId, filter, by, request.query.limit ?? 15));
+      return { by, rows, sampled };
     },
   );
 

@@ -39,6 +39,7 @@ const Headline = Type.Object({
   mttrP50Seconds: Seconds,
   mttaP90Seconds: Seconds,
   mttrP90Seconds: Seconds,
+  sampled: Type.Boolean({ description: 'The percentiles are of a 1-in-16 sample of the incidents (a range of more than 150,000): estimates, within about 1% at that size' }),
 });
 
 export const DashboardSummary = Type.Object({
@@ -62,7 +63,7 @@ export const IncidentsOverTime = Type.Object({
 });
 
 const Percentiles = Type.Object({ p50: Type.Array(Seconds), p90: Type.Array(Seconds), p95: Type.Array(Seconds) }, { description: 'One value per bucket' });
-export const ResponseTimes = Type.Object({ bucket: BucketName, buckets: Buckets, mtta: Percentiles, mttr: Percentiles });
+export const ResponseTimes = Type.Object({ bucket: BucketName, buckets: Buckets, mtta: Percentiles, mttr: Percentiles, sampled: Type.Boolean({ description: 'The percentiles are of a 1-in-16 sample of the incidents (a range of more than 150,000): estimates, within about 1% at that size' }) });
 
 export const TopClusters = Type.Object({
   bucket: BucketName,
@@ -94,6 +95,7 @@ export const Breakdown = Type.Object({
     }),
     { description: 'Most incidents first' },
   ),
+  sampled: Type.Boolean({ description: 'The medians are of a 1-in-16 sample of the incidents (a range of more than 150,000); counts are exact' }),
 });
 
 export const Heatmap = Type.Object({

@@ -112,8 +112,8 @@ describe('dashboard summary', () => {
     expect(body.range).toEqual({ from: '2025-03-03T00:00:00.000Z', to: '2025-03-17T00:00:00.000Z' });
     expect(body.previousRange).toEqual({ from: '2025-02-17T00:00:00.000Z', to: '2025-03-03T00:00:00.000Z' });
     // MTTA 60, 120, 180, 240, 300; MTTR 100, 600, 900, 1200, 1800, 3000 (percentile_cont interpolates).
-    expect(body.current).toEqual({ incidents: 8, open: 2, highSeverity: 2, mttaP50Seconds: 180, mttrP50Seconds: 1050, mttaP90Seconds: 276, mttrP90Seconds: 2400 });
-    expect(body.previous).toEqual({ incidents: 7, open: 0, highSeverity: 1, mttaP50Seconds: 60, mttrP50Seconds: 120, mttaP90Seconds: 60, mttrP90Seconds: 120 });
+    expect(body.current).toEqual({ incidents: 8, open: 2, highSeverity: 2, mttaP50Seconds: 180, mttrP50Seconds: 1050, mttaP90Seconds: 276, mttrP90Seconds: 2400, sampled: false });
+    expect(body.previous).toEqual({ incidents: 7, open: 0, highSeverity: 1, mttaP50Seconds: 60, mttrP50Seconds: 120, mttaP90Seconds: 60, mttrP90Seconds: 120, sampled: false });
   });
 
   it('defaults to the last 30 days, and gives null percentiles when nothing was acknowledged or resolved', async () => {
@@ -122,7 +122,7 @@ describe('dashboard summary', () => {
     const to = new Date(body.range.to).getTime();
     expect(to).toBeGreaterThanOrEqual(before - 1000);
     expect(to - new Date(body.range.from).getTime()).toBe(30 * 86_400_000);
-    expect(body.current).toEqual({ incidents: 0, open: 0, highSeverity: 0, mttaP50Seconds: null, mttrP50Seconds: null, mttaP90Seconds: null, mttrP90Seconds: null });
+    expect(body.current).toEqual({ incidents: 0, open: 0, highSeverity: 0, mttaP50Seconds: null, mttrP50Seconds: null, mttaP90Seconds: null, mttrP90Seconds: null, sampled: false });
   });
 });
 
@@ -235,6 +235,7 @@ describe('breakdown', () => {
         { key: 'web', label: 'web', count: 2, open: 1, mttaP50Seconds: 210, mttrP50Seconds: 1800 },
         { key: null, label: '(none)', count: 1, open: 1, mttaP50Seconds: null, mttrP50Seconds: null },
       ],
+      sampled: false,
     });
     const teams = await get(owner, `/api/dashboard/breakdown?${RANGE}&by=team&limit=2`);
     expect(teams.rows.map((r: { key: string; count: number }) => [r.key, r.count])).toEqual([['core', 5], ['front', 2]]);

@@ -48,6 +48,8 @@ export interface Headline {
   mttrP50Seconds: number | null;
   mttaP90Seconds: number | null;
   mttrP90Seconds: number | null;
+  /** Percentiles of a 1-in-16 sample (ranges of more than 150,000 incidents): estimates. */
+  sampled?: boolean;
 }
 
 export interface Summary {
@@ -74,6 +76,7 @@ export interface ResponseTimes {
   buckets: string[];
   mtta: Percentiles;
   mttr: Percentiles;
+  sampled?: boolean;
 }
 
 export interface TopCluster {
@@ -104,6 +107,7 @@ export interface BreakdownRow {
 export interface Breakdown {
   by: BreakdownBy;
   rows: BreakdownRow[];
+  sampled?: boolean;
 }
 
 export interface Heatmap {

@@ -21,7 +21,7 @@ import {
   type PromptMessage,
 } from '../db/runbook-drafts.ts';
 import { getRunbook, getRunbookVersion, type StoredStep } from '../db/runbooks.ts';
-import type { Sql, TransactionSql } from '../db/sql.ts';
+import type { Sql } from '../db/sql.ts';
 import { withAccount } from '../db/tenancy.ts';
 import { createEmbedder } from '../search/embedder.ts';
 import { runbookIndexFor } from '../search/index.ts';
@@ -198,47 +198,56 @@ export function createRunbookActivities(deps: RunbookActivityDeps) {
   const setStage = (accountId: string, draftId: string, change: Parameters<typeof updateOpenDraft>[3]) =>
     withAccount(sql, accountId, (tx) => updateOpenDraft(tx, accountId, draftId, change));
 
-  async function gather(tx: TransactionSql, draft: DraftRow, redactor: Redactor, settings: LlmSettings): Promise<Omit<Context_, 'draft' | 'settings'>> {
+  /**
+   * The context, in three steps so that no transaction is open while another one runs: the subject (one transaction),
+   * retrieval (the index and the keyword side each open their own), then the runbooks' and incidents' details (one
+   * transaction). PGlite, the embedded default, runs one transaction at a time, so a nested one would wait forever.
+   */
+  async function gather(draft: DraftRow, redactor: Redactor, settings: LlmSettings): Promise<Omit<Context_, 'draft' | 'settings'>> {
     const accountId = draft.accountId;
-    let subjects: IncidentDetailRow[] = [];
-    let clusterLabel: string | null = null;
-    if (draft.subjectKind === 'incident') {
-      const incident = await getIncident(tx, accountId, draft.subjectId);
-      if (!incident) throw notFound(`incident ${draft.subjectId} was not found`);
-      subjects = [incident];
-    } else {
-      const cluster = await getCluster(tx, accountId, draft.subjectId);
-      if (!cluster) throw notFound(`cluster ${draft.subjectId} was not found`);
-      clusterLabel = cluster.name ?? cluster.label;
-      const ids = await tx<{ id: string }[]>`
-        select id from incidents where account_id = ${accountId} and cluster_id = ${draft.subjectId}
-        order by created_at desc, id limit ${REPRESENTATIVES}`;
-      subjects = (await Promise.all(ids.map((r) => getIncident(tx, accountId, r.id)))).filter((i): i is IncidentDetailRow => Boolean(i));
-    }
+    const { subjects, clusterLabel, boosts } = await withAccount(sql, accountId, async (tx) => {
+      let subjects: IncidentDetailRow[] = [];
+      let clusterLabel: string | null = null;
+      if (draft.subjectKind === 'incident') {
+        const incident = await getIncident(tx, accountId, draft.subjectId);
+        if (!incident) throw notFound(`incident ${draft.subjectId} was not found`);
+        subjects = [incident];
+      } else {
+        const cluster = await getCluster(tx, accountId, draft.subjectId);
+        if (!cluster) throw notFound(`cluster ${draft.subjectId} was not found`);
+        clusterLabel = cluster.name ?? cluster.label;
+        const ids = await tx<{ id: string }[]>`
+          select id from incidents where account_id = ${accountId} and cluster_id = ${draft.subjectId}
+          order by created_at desc, id limit ${REPRESENTATIVES}`;
+        subjects = (await Promise.all(ids.map((r) => getIncident(tx, accountId, r.id)))).filter((i): i is IncidentDetailRow => Boolean(i));
+      }
+      return { subjects, clusterLabel, boosts: await runbookRatingBoosts(tx, accountId) };
+    });
     const first = subjects[0];
     // The search text leaves for an embeddings endpoint when one is configured and allowed: redacted like the prompt.
     const query = redactor([clusterLabel ?? '', first?.title ?? '', first?.service ?? ''].join(' ').trim()).text;
     const remote = settings.enabled;
     const index = await runbookIndexFor({ pinecone: deps.pinecone ?? { apiKey: undefined, index: undefined, indexHost: undefined, controllerHost: undefined } }, sql);
     const embedder = createEmbedder({ openai: deps.openai ?? { baseUrl: undefined, apiKey: undefined, model: undefined, embeddingModel: undefined } }, { remote, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
-    const boosts = await runbookRatingBoosts(tx, accountId);
-    const hits = query ? await searchRunbooks({ sql, index, embedder }, tx, accountId, query, { topK: TOP_RUNBOOKS, boosts }) : [];
-    const runbooks: Context_['runbooks'] = [];
-    for (const hit of hits) {
-      const row = await getRunbook(tx, accountId, hit.runbookId);
-      const version = row ? await getRunbookVersion(tx, accountId, hit.runbookId, row.currentVersion) : undefined;
-      if (version) runbooks.push({ hit, steps: version.steps, title: version.title, description: version.description });
-    }
-    const subjectIds = new Set(subjects.map((s) => s.id));
-    const incidentHits = query ? await searchIncidents({ sql }, tx, accountId, query, { limit: SIMILAR_INCIDENTS * 2 }) : [];
-    const similar: Context_['similar'] = [];
-    for (const hit of incidentHits) {
-      if (subjectIds.has(hit.id) || similar.length >= SIMILAR_INCIDENTS) continue;
-      const detail = await getIncident(tx, accountId, hit.id);
-      if (detail) similar.push({ hit, detail });
-    }
-    const parent = draft.parentId ? ((await getDraft(tx, accountId, draft.parentId)) ?? null) : null;
-    return { subjects, clusterLabel, similar, runbooks, parent };
+    const hits = query ? await searchRunbooks({ sql, index, embedder }, undefined, accountId, query, { topK: TOP_RUNBOOKS, boosts }) : [];
+    const incidentHits = query ? await searchIncidents({ sql }, undefined, accountId, query, { limit: SIMILAR_INCIDENTS * 2 }) : [];
+    return withAccount(sql, accountId, async (tx) => {
+      const runbooks: Context_['runbooks'] = [];
+      for (const hit of hits) {
+        const row = await getRunbook(tx, accountId, hit.runbookId);
+        const version = row ? await getRunbookVersion(tx, accountId, hit.runbookId, row.currentVersion) : undefined;
+        if (version) runbooks.push({ hit, steps: version.steps, title: version.title, description: version.description });
+      }
+      const subjectIds = new Set(subjects.map((s) => s.id));
+      const similar: Context_['similar'] = [];
+      for (const hit of incidentHits) {
+        if (subjectIds.has(hit.id) || similar.length >= SIMILAR_INCIDENTS) continue;
+        const detail = await getIncident(tx, accountId, hit.id);
+        if (detail) similar.push({ hit, detail });
+      }
+      const parent = draft.parentId ? ((await getDraft(tx, accountId, draft.parentId)) ?? null) : null;
+      return { subjects, clusterLabel, similar, runbooks, parent };
+    });
   }
 
   /** The messages for the model, every string redacted. */
@@ -319,17 +328,15 @@ export function createRunbookActivities(deps: RunbookActivityDeps) {
       const draft = await load(accountId, draftId);
       if (draft.status !== 'queued' && draft.status !== 'running') return { mode: draft.mode ?? 'retrieval', done: true, runbooks: 0, incidents: 0 };
       await setStage(accountId, draftId, { status: 'running', stage: 'gathering' });
-      const ctx = await withAccount(sql, accountId, async (tx) => {
-        const settings = await getLlmSettings(tx, accountId);
-        let redactor: Redactor;
-        try {
-          redactor = createRedactor({ customPatterns: settings.redactionPatterns });
-        } catch (err) {
-          if (err instanceof InvalidRedactionPatternError) throw invalid(`the account's redaction settings are invalid: ${err.message}`);
-          throw err;
-        }
-        return { ctx: { draft, settings, ...(await gather(tx, draft, redactor, settings)) } as Context_, redactor };
-      });
+      const settings = await withAccount(sql, accountId, (tx) => getLlmSettings(tx, accountId));
+      let redactor: Redactor;
+      try {
+        redactor = createRedactor({ customPatterns: settings.redactionPatterns });
+      } catch (err) {
+        if (err instanceof InvalidRedactionPatternError) throw invalid(`the account's redaction settings are invalid: ${err.message}`);
+        throw err;
+      }
+      const ctx = { ctx: { draft, settings, ...(await gather(draft, redactor, settings)) } as Context_, redactor };
       const sources = sourcesOf(ctx.ctx);
       const counts = { runbooks: sources.runbooks!.length, incidents: sources.incidents!.length };
       const why = !ctx.ctx.settings.enabled ? 'LLM use is turned off for this account' : !modelConfigured ? 'no language model is configured' : null;

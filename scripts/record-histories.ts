@@ -21,6 +21,9 @@ import { createWorker } from '../temporal/worker.ts';
 import { emailOutboxSweepWorkflow, emailWorkflowId, echoWorkflow } from '../workflows/index.ts';
 import { enqueueEmail } from '../db/outbox.ts';
 import { startSmtpServer } from '../tests/servers/smtp.ts';
+import { startOpenAIServer } from '../tests/servers/openai.ts';
+import { runbookGenerationWorkflowId } from '../workflows/runbook.ts';
+import { reindexRunbooksWorkflowId } from '../workflows/runbook-index.ts';
 import { startPagerDutySimulator } from '../connectors/simulators/pagerduty.ts';
 import { backfillWorkflowId, reclusterNowWorkflowId, syncWorkflow, unifyNowWorkflowId } from '../workflows/index.ts';
 import { waitFor } from './lib/processes.ts';
@@ -34,7 +37,18 @@ const server = await startDevServer({ cliPath, port: 17_999, namespace: 'default
 const database = await startEmbeddedDatabase({ dataDir: undefined, port: 0 });
 // A real SMTP server on loopback, so the email workflows record their sending paths (sent, refused for good).
 const smtp = await startSmtpServer({ user: 'recorder', password: randomBytes(12).toString('hex'), refuse: /^bounce@/ });
+// The OpenAI wire format, for runbook generation: a valid runbook unless a test queues other replies.
+const openai = await startOpenAIServer({
+  chat: () => ({
+    title: 'Checkout errors',
+    summary: 'Look before touching anything.',
+    steps: [{ title: 'Pods', command: 'kubectl get pods -n shop', targetType: 'kubectl', explanation: 'What runs.', risk: 'read-only' }],
+  }),
+});
 const config = loadConfig({
+  OPENAI_BASE_URL: openai.url,
+  OPENAI_API_KEY: openai.apiKey,
+  OPENAI_MODEL: 'gpt-recorder',
   DATABASE_URL: database.url,
   TEMPORAL_ADDRESS: server.address,
   TEMPORAL_TASK_QUEUE: 'record-histories',
@@ -48,7 +62,7 @@ const sql = createSql(database.url, { max: 4 });
 await migrate(sql);
 const connection = await NativeConnection.connect({ address: server.address });
 await ensureSearchAttributes(connection, 'default');
-const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record-histories', sql, email: config.email, secretBox: secretBoxOf(config), identity: 'record-histories' });
+const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record-histories', sql, email: config.email, secretBox: secretBoxOf(config), identity: 'record-histories', search: config });
 const temporal = await connectTemporal({ address: server.address, namespace: 'default' });
 const app = await buildApp({ config, sql, temporal, version: 'record', jwtSecret: randomBytes(48).toString('base64url'), secretBox: secretBoxOf(config) });
 
@@ -155,6 +169,34 @@ await worker.runUntil(async () => {
   await app.inject({ method: 'POST', url: `/api/integrations/${revokedId}/backfill`, headers: { authorization: `Bearer ${accessToken}` }, payload: {} });
   await temporal.client.workflow.getHandle(backfillWorkflowId(accountId, revokedId)).result().catch(() => undefined);
   await save('backfillWorkflow-token-revoked', backfillWorkflowId(accountId, revokedId));
+
+  // 10. Runbooks: a re-index, then a draft from the model and one from retrieval alone (LLM use off).
+  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
+    const res = await app.inject({ method, url, payload, headers: { authorization: `Bearer ${accessToken}` } });
+    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.body}`);
+    return res.json();
+  };
+  await call('POST', '/api/runbooks', {
+    title: 'Database connections exhausted',
+    description: 'When the pool runs dry.',
+    tags: ['database'],
+    steps: [{ title: 'Count connections', command: 'psql -c "select count(*) from pg_stat_activity"', targetType: 'sql', explanation: 'How many are open.', risk: 'read-only' }],
+  });
+  await call('POST', '/api/runbooks/reindex', {});
+  await temporal.client.workflow.getHandle(reindexRunbooksWorkflowId(accountId)).result();
+  await save('reindexRunbooksWorkflow-completed', reindexRunbooksWorkflowId(accountId));
+  const [incident] = await sql<[{ id: string }]>`select id::text from incidents where account_id = ${accountId} order by created_at desc limit 1`;
+  const draft = (await call('POST', '/api/runbook-drafts', { incidentId: incident.id })) as { id: string };
+  await temporal.client.workflow.getHandle(runbookGenerationWorkflowId(accountId, draft.id)).result();
+  await save('runbookGenerationWorkflow-completed', runbookGenerationWorkflowId(accountId, draft.id));
+  openai.queueChat('not json', '{"still": "not a runbook"}');
+  const invalid = (await call('POST', '/api/runbook-drafts', { incidentId: incident.id })) as { id: string };
+  await temporal.client.workflow.getHandle(runbookGenerationWorkflowId(accountId, invalid.id)).result();
+  await save('runbookGenerationWorkflow-invalid-twice', runbookGenerationWorkflowId(accountId, invalid.id));
+  await call('PUT', '/api/settings/llm', { enabled: false, sendDescriptions: true, sendNotes: true, redactionPatterns: [] });
+  const retrieval = (await call('POST', '/api/runbook-drafts', { incidentId: incident.id })) as { id: string };
+  await temporal.client.workflow.getHandle(runbookGenerationWorkflowId(accountId, retrieval.id)).result();
+  await save('runbookGenerationWorkflow-retrieval', runbookGenerationWorkflowId(accountId, retrieval.id));
 });
 
 await app.close();
@@ -165,3 +207,4 @@ await database.stop();
 await server.stop();
 await smtp.stop();
 await pd.close();
+await openai.close();

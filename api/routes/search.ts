@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { appendAudit } from '../../db/audit.ts';
 import { countRunbooks } from '../../db/runbook-chunks.ts';
+import { runbookRatingBoosts } from '../../db/runbook-drafts.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { embedderForAccount, runbookIndexFor } from '../../search/index.ts';
 import { searchIncidents, searchRunbooks } from '../../search/runbook-search.ts';
@@ -54,7 +55,9 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       const accountId = request.accountId;
       const index = await runbookIndexFor(config, sql);
       const embedder = await embedderForAccount(config, sql, accountId);
-      const runbooks = kinds.has('runbooks') ? await searchRunbooks({ sql, index, embedder }, undefined, accountId, text, { topK: limit }) : [];
+      // Ratings feed ranking: a runbook people voted up (directly, or as the draft it was saved from) ranks higher.
+      const boosts = await withAccount(sql, accountId, (tx) => runbookRatingBoosts(tx, accountId));
+      const runbooks = kinds.has('runbooks') ? await searchRunbooks({ sql, index, embedder }, undefined, accountId, text, { topK: limit, boosts }) : [];
       const incidents = kinds.has('incidents') ? await searchIncidents({ sql }, undefined, accountId, text, { limit }) : [];
       return {
         runbooks: runbooks.map((h) => ({

@@ -42,6 +42,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SUPPORT_EMAIL: 'Support <a@b.c>' })).toThrow(/^SUPPORT_EMAIL: must be an email address/);
   });
 
+  it('takes the model endpoint, the embedding model and the Pinecone hosts, and names a host that is no http(s) address', () => {
+    const config = loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1', OPENAI_MODEL: 'llama3.1', OPENAI_EMBEDDING_MODEL: 'nomic-embed-text', PINECONE_INDEX_HOST: 'https://runbooks-abc.svc.pinecone.io' });
+    expect(config.openai).toMatchObject({ baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1', embeddingModel: 'nomic-embed-text' });
+    expect(config.pinecone.indexHost).toBe('https://runbooks-abc.svc.pinecone.io');
+    expect(loadConfig({}).openai.embeddingModel).toBeUndefined();
+    expect(() => loadConfig({ PINECONE_INDEX_HOST: 'runbooks.svc.pinecone.io' })).toThrow(/^PINECONE_INDEX_HOST/);
+    expect(() => loadConfig({ PINECONE_CONTROLLER_HOST: 'ftp://x' })).toThrow(/^PINECONE_CONTROLLER_HOST/);
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '  ', TEMPORAL_ADDRESS: '' }).database.url).toBeUndefined();
   });

@@ -19,6 +19,7 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-
 let platform: Platform;
 let session: Awaited<ReturnType<BrowserContext['cookies']>>;
 let ticketId: string;
+let runbookId: string;
 
 interface AxeResult {
   violations: { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }[];
@@ -44,6 +45,22 @@ beforeAll(async () => {
   const ticket = await platform.app.inject({ method: 'POST', url: '/api/support-tickets', headers: { authorization }, payload: { subject: 'Charts are slow', description: 'The dashboard takes seconds.', diagnostics: { version: '0.1.0', userAgent: 'axe', url: '/', viewport: '1440x900', recentErrors: [{ message: 'TypeError: x is undefined', at: new Date().toISOString(), url: '/' }] } } });
   expect(ticket.statusCode, ticket.body).toBe(201);
   ticketId = (ticket.json() as { id: string }).id;
+  const runbook = await platform.app.inject({
+    method: 'POST',
+    url: '/api/runbooks',
+    headers: { authorization },
+    payload: {
+      title: 'Disk full on a database host',
+      tags: ['disk'],
+      services: ['postgres'],
+      steps: [
+        { title: 'See what is big', command: 'du -xh /var/lib/postgresql | sort -h | tail', targetType: 'shell', explanation: 'The largest directories.', risk: 'read-only' },
+        { title: 'Drop old WAL archives', command: 'rm -rf /var/lib/postgresql/archive/old', targetType: 'shell', explanation: 'Only archived, already backed-up files.', risk: 'destructive' },
+      ],
+    },
+  });
+  expect(runbook.statusCode, runbook.body).toBe(201);
+  runbookId = (runbook.json() as { id: string }).id;
   const patched = await platform.app.inject({ method: 'PATCH', url: `/api/support-tickets/${ticketId}`, headers: { authorization }, payload: { status: 'in_progress', comment: 'On it.' } });
   expect(patched.statusCode, patched.body).toBe(200);
   await context.close();
@@ -71,6 +88,11 @@ const pages = () => [
   ['support', '/support'],
   ['support-ticket', `/support/${ticketId}`],
   ['feedback', '/feedback'],
+  ['runbooks', '/runbooks'],
+  ['runbook', `/runbooks/${runbookId}`],
+  ['runbook-new', '/runbooks/new'],
+  ['search', '/search?q=disk'],
+  ['settings-llm', '/settings/llm'],
 ] as const;
 
 async function axe(page: Page): Promise<AxeResult> {

@@ -7,7 +7,12 @@ import { childEnv, type Config } from '../../config.ts';
 import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { freePort } from '../global-setup.ts';
-import { buildTestApp, createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
+import { NativeConnection } from '@temporalio/worker';
+import type { Sql } from '../../db/sql.ts';
+import { secretBoxOf } from '../../db/secret-box.ts';
+import { ensureSearchAttributes } from '../../temporal/search-attributes.ts';
+import { createWorker } from '../../temporal/worker.ts';
+import { buildTestApp, createTestDatabase, startWorker, testConfig, waitFor, workflowBundle, type RunningWorker, type TestDatabase } from '../helpers.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 export const SHOTS = join(ROOT, 'test-results');
@@ -35,8 +40,17 @@ export function startWeb(name: string, port: number, apiUrl: string): Child {
   });
 }
 
-/** `beforeListen` runs on the API before it listens (to add a test hook, say). */
-export async function startPlatform(options: { beforeListen?: (app: FastifyInstance) => void } = {}): Promise<Platform> {
+interface PlatformOptions {
+  /** Runs on the API before it listens (to add a test hook, say). */
+  beforeListen?: (app: FastifyInstance) => void;
+  /**
+   * Configuration for the API and the worker (e.g. OPENAI_BASE_URL and OPENAI_MODEL of tests/servers/openai.ts): with
+   * it, the worker is built as runWorker builds it, with the model endpoint (helpers' startWorker passes none).
+   */
+  env?: Record<string, string>;
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   // The web server's port is chosen before it can be taken (the API writes links to it), so a parallel test file
   // may take it first: then the whole platform starts again on a new one.
   for (let attempt = 1; ; attempt++) {
@@ -51,15 +65,15 @@ export async function startPlatform(options: { beforeListen?: (app: FastifyInsta
 
 class PortTakenError extends Error {}
 
-async function startPlatformOnce(options: { beforeListen?: (app: FastifyInstance) => void }): Promise<Platform> {
+async function startPlatformOnce(options: PlatformOptions): Promise<Platform> {
   mkdirSync(SHOTS, { recursive: true });
   const db = await createTestDatabase();
   const webPort = await freePort();
   const webUrl = `http://127.0.0.1:${webPort}`;
   // The API writes links (invitations) to the web's address.
-  const config = testConfig(db.url, { ORIGIN: webUrl });
+  const config = testConfig(db.url, { ORIGIN: webUrl, ...options.env });
   const temporal: TemporalClient = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
-  const worker: RunningWorker = await startWorker(config, db.sql);
+  const worker: RunningWorker = options.env ? await startModelWorker(config, db.sql) : await startWorker(config, db.sql);
   const app = await buildTestApp(config, db.sql, temporal);
   options.beforeListen?.(app);
   const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -97,6 +111,31 @@ async function startPlatformOnce(options: { beforeListen?: (app: FastifyInstance
     async stop() {
       await browser.close();
       await stopServers();
+    },
+  };
+}
+
+/** A worker with the configured model and runbook index (`search: config`), as runWorker builds it. */
+async function startModelWorker(config: Config, sql: Sql): Promise<RunningWorker> {
+  const connection = await NativeConnection.connect({ address: config.temporal.address! });
+  await ensureSearchAttributes(connection, config.temporal.namespace);
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    sql,
+    email: config.email,
+    secretBox: secretBoxOf(config),
+    search: config,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
     },
   };
 }

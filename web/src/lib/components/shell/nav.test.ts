@@ -12,6 +12,8 @@ describe('shell navigation', () => {
     expect(active('/jobs/abc')).toEqual(['Settings']);
     expect(active('/support/7')).toEqual(['Help']);
     expect(active('/help/architecture')).toEqual(['Help']);
+    expect(active('/runbooks/drafts/abc')).toEqual(['Runbooks']);
+    expect(active('/settings/llm')).toEqual(['Settings']);
   });
 
   it('does not take a path that only starts with the same letters for a section', () => {
@@ -20,7 +22,7 @@ describe('shell navigation', () => {
   });
 
   it('shows the audit log to owners and admins only, and leaves out what is not built yet', () => {
-    expect(navItems('owner').map((i) => i.label)).toEqual(['Dashboard', 'Incidents', 'Clusters', 'Integrations', 'Audit log', 'Settings', 'Help']);
+    expect(navItems('owner').map((i) => i.label)).toEqual(['Dashboard', 'Incidents', 'Clusters', 'Runbooks', 'Search', 'Integrations', 'Audit log', 'Settings', 'Help']);
     expect(navItems('viewer').map((i) => i.label)).not.toContain('Audit log');
   });
 });

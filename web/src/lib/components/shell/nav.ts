@@ -6,7 +6,7 @@ export interface NavItem {
   label: string;
   /** Other paths that belong to this section (settings owns members, tokens, profile, ...). */
   also?: string[];
-  icon: 'dashboard' | 'incidents' | 'clusters' | 'integrations' | 'audit' | 'settings' | 'help';
+  icon: 'dashboard' | 'incidents' | 'clusters' | 'runbooks' | 'search' | 'integrations' | 'audit' | 'settings' | 'help';
 }
 
 export const canAdminister = (role: Role | undefined) => role === 'owner' || role === 'admin';
@@ -16,6 +16,8 @@ export function navItems(role: Role | undefined): NavItem[] {
     { href: '/', label: 'Dashboard', icon: 'dashboard' },
     { href: '/incidents', label: 'Incidents', icon: 'incidents' },
     { href: '/clusters', label: 'Clusters', icon: 'clusters' },
+    { href: '/runbooks', label: 'Runbooks', icon: 'runbooks' },
+    { href: '/search', label: 'Search', icon: 'search' },
     { href: '/integrations', label: 'Integrations', icon: 'integrations' },
     ...(canAdminister(role) ? [{ href: '/audit', label: 'Audit log', icon: 'audit' } as NavItem] : []),
     { href: '/settings', label: 'Settings', icon: 'settings', also: ['/members', '/tokens', '/profile', '/health', '/jobs', '/feedback'] },

@@ -2,19 +2,26 @@
 import { fail } from '@sveltejs/kit';
 import { api, ApiError, load as loadApi } from '$lib/server/api';
 import type { ClusterDetail, ClusterSummary } from '$lib/incidents/types';
+import { generateRunbook } from '$lib/runbooks/generate.server';
+import type { RunbookSummary } from '$lib/runbooks/types';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 export const load: PageServerLoad = async (event) => {
   const path = `/api/clusters/${encodeURIComponent(event.params.id)}`;
-  const [detail, others] = await Promise.all([
+  const [detail, others, runbooks] = await Promise.all([
     loadApi<ClusterDetail>(event, path),
     // Only for the merge choice: without it the page still works.
     api<{ clusters: ClusterSummary[] }>(event, '/api/clusters?limit=500').then(
       (r) => r.clusters.filter((c) => c.id !== event.params.id),
       () => [] as ClusterSummary[],
     ),
+    // The runbooks linked to this cluster: without them the page still works.
+    api<{ runbooks: RunbookSummary[] }>(event, `/api/runbooks?cluster=${encodeURIComponent(event.params.id)}&limit=10`).then(
+      (r) => r.runbooks,
+      () => null,
+    ),
   ]);
-  return { ...detail, others };
+  return { ...detail, others, runbooks };
 };
 
 async function feedback(event: RequestEvent, body: Record<string, string>, done: string) {
@@ -33,6 +40,7 @@ async function feedback(event: RequestEvent, body: Record<string, string>, done:
 const text = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
 
 export const actions: Actions = {
+  generateRunbook: (event) => generateRunbook(event, { clusterId: event.params.id }),
   rename: async (event) => {
     const name = text(await event.request.formData(), 'name');
     if (!name) return fail(400, { error: 'Give the cluster a name.', kind: 'rename', field: 'name' });

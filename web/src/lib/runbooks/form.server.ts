@@ -1,0 +1,36 @@
+// Reads the runbook form (new and edit) into the API's body, or says what is wrong.
+import { parseList, parseSteps } from './steps';
+import type { Step } from './types';
+
+export interface RunbookBody {
+  title: string;
+  description: string;
+  tags: string[];
+  services: string[];
+  clusterIds: string[];
+  steps: Step[];
+  note?: string;
+}
+
+export function readRunbookForm(form: FormData): { body: RunbookBody } | { error: string; field: string; values: Omit<RunbookBody, 'note'> } {
+  const parsed = parseSteps(form.get('steps'));
+  const values = {
+    title: String(form.get('title') ?? '').trim(),
+    description: String(form.get('description') ?? '').trim(),
+    tags: parseList(form.get('tags')),
+    services: parseList(form.get('services')),
+    clusterIds: parseList(form.get('clusterIds')),
+    steps: 'steps' in parsed ? parsed.steps : [],
+  };
+  if (!values.title) return { error: 'Give the runbook a title.', field: 'title', values };
+  if ('error' in parsed) {
+    try {
+      values.steps = JSON.parse(String(form.get('steps')));
+    } catch {
+      /* the editor starts empty again */
+    }
+    return { error: parsed.error, field: 'steps', values };
+  }
+  const note = String(form.get('note') ?? '').trim();
+  return { body: { ...values, ...(note ? { note } : {}) } };
+}

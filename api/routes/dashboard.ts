@@ -87,7 +87,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
     { config: { access: 'incidents:read' }, schema: { tags: ['dashboard'], summary: 'Headline numbers of the range and of the period before it', querystring: SummaryQuery, response: { 200: DashboardSummary, ...errors } } },
     async (request) => {
       const filter = rangedFilter(request.query);
-      const { current, previous } = await withDashboardTransaction(sql, request.accountId, (tx) => dashboardSummary(tx, request.accountId, filter));
+      const { current, previous } = await dashboardSummary(sql, request.accountId, filter);
       return { range: rangeView(filter), previousRange: rangeView(previousRange(filter)), current, previous };
     },
   );

@@ -2,10 +2,11 @@
 // and every piece of feedback, then the result written in one transaction: each incident's cluster, the clusters
 // with their analytics, and the new model for online assignment.
 import { Context } from '@temporalio/activity';
-import { analyseClusters, recluster, serializeClusterModel, validateFeedback, type ClusterIncident } from '../analysis/index.ts';
+import { analyseClusters, recluster, serializeClusterModel, validateFeedback } from '../analysis/index.ts';
 import { assignIncidents, getClusterModel, incidentsForClustering, listClusterFeedback, replaceClusters, saveClusterModel } from '../db/clusters.ts';
 import type { Sql } from '../db/sql.ts';
 import { withAccount } from '../db/tenancy.ts';
+import { assignOnline, toClusterIncident } from './online-assignment.ts';
 import type { ReclusterAccountInput, ReclusterAccountResult } from '../workflows/activity-contract.ts';
 
 export interface ReclusterActivityDeps {
@@ -15,16 +16,6 @@ export interface ReclusterActivityDeps {
 /** Analytics look back this far (trends, spikes, incidents per day). */
 const ANALYTICS_WINDOW_DAYS = 90;
 
-export const toClusterIncident = (row: { id: string; title: string; description: string | null; service: string | null; source: string; createdAt: string; acknowledgedAt: string | null; resolvedAt: string | null }): ClusterIncident => ({
-  id: row.id,
-  title: row.title,
-  description: row.description,
-  service: row.service,
-  source: row.source,
-  createdAt: row.createdAt,
-  acknowledgedAt: row.acknowledgedAt,
-  resolvedAt: row.resolvedAt,
-});
 
 export function createReclusterActivities(deps: ReclusterActivityDeps) {
   return {
@@ -69,6 +60,9 @@ export function createReclusterActivities(deps: ReclusterActivityDeps) {
           }),
         );
         await saveClusterModel(tx, accountId, serializeClusterModel(result.model), incidents.length);
+        // Incidents unified while this recluster computed were not in its input, and their batches found no model
+        // (or the old one): they join the new model's clusters now, instead of waiting for the next unification.
+        await assignOnline(tx, accountId);
       });
       return { incidents: incidents.length, clusters: result.clusters.length, changed, unresolvedFeedback: result.unresolvedFeedback.length };
     },

@@ -62,25 +62,29 @@ export async function unifyWorkflow(input: UnifyInput): Promise<UnifyResult> {
     more = true;
   });
   setHandler(unifyProgressQuery, () => result);
-  while (more) {
-    more = false;
-    for (;;) {
-      const batch = await unifyBatch({ accountId: input.accountId, limit: UNIFY_BATCH });
-      result.processed += batch.processed;
-      result.incidents += batch.incidents;
-      result.orphans += batch.orphans;
-      result.batches += 1;
-      result.assigned = (result.assigned ?? 0) + (batch.assigned ?? 0);
-      reclusterDue ||= batch.reclusterDue ?? false;
-      if (batch.processed < UNIFY_BATCH) break;
-      // A very long queue (a large backfill): carry on in a fresh run before the history grows large.
-      if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof unifyWorkflow>(input);
+  for (;;) {
+    while (more) {
+      more = false;
+      for (;;) {
+        const batch = await unifyBatch({ accountId: input.accountId, limit: UNIFY_BATCH });
+        result.processed += batch.processed;
+        result.incidents += batch.incidents;
+        result.orphans += batch.orphans;
+        result.batches += 1;
+        result.assigned = (result.assigned ?? 0) + (batch.assigned ?? 0);
+        reclusterDue ||= batch.reclusterDue ?? false;
+        if (batch.processed < UNIFY_BATCH) break;
+        // A very long queue (a large backfill): carry on in a fresh run before the history grows large.
+        if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof unifyWorkflow>(input);
+      }
     }
-  }
-  // The dashboard's rollups catch up with what the batches changed (they are exact meanwhile: db/incident-rollups.ts).
-  // Histories from before the rollups have no such step; they replay as they ran.
-  if (patched(UNIFY_REFRESHES_ROLLUPS)) {
-    result.rollupDays = (await refreshIncidentRollups({ accountId: input.accountId })).days;
+    // The dashboard's rollups catch up with what the batches changed (they are exact meanwhile: db/incident-rollups.ts).
+    // Histories from before the rollups have no such step; they replay as they ran.
+    if (patched(UNIFY_REFRESHES_ROLLUPS)) {
+      result.rollupDays = (result.rollupDays ?? 0) + (await refreshIncidentRollups({ accountId: input.accountId })).days;
+    }
+    // A `more` that arrived during the refresh is for events the batches have not seen: go round again.
+    if (!more) break;
   }
   // Histories from before online assignment have no such step; they replay as they ran.
   if (reclusterDue && patched(UNIFY_STARTS_RECLUSTER)) {

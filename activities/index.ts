@@ -11,6 +11,7 @@ import { createRunbookActivities } from './runbook.ts';
 import { createSyncActivities } from './sync.ts';
 import { createUnifyActivities } from './unify.ts';
 import { createEmailActivities } from './email.ts';
+import { createAutomationActivities } from './automation-run.ts';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -32,5 +33,6 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createReclusterActivities(deps),
     ...createRunbookIndexActivities(deps),
     ...createRunbookActivities({ sql: deps.sql, openai: deps.search?.openai, pinecone: deps.search?.pinecone }),
+    ...createAutomationActivities(deps),
   };
 }

@@ -22,6 +22,7 @@ import { runbookRoutes } from './routes/runbooks.ts';
 import { searchRoutes } from './routes/search.ts';
 import { runbookDraftRoutes } from './routes/runbook-drafts.ts';
 import { llmSettingsRoutes } from './routes/llm-settings.ts';
+import { automationRoutes } from './routes/automations.ts';
 import { csvImportRoutes } from './routes/csv-import.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(searchRoutes, { deps });
   await app.register(runbookDraftRoutes, { deps });
   await app.register(llmSettingsRoutes, { deps });
+  await app.register(automationRoutes, { deps });
 
   return app;
 }

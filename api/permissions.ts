@@ -43,6 +43,10 @@ export const PERMISSIONS = {
   'runbooks:write': { roles: ['owner', 'admin', 'responder'], summary: 'Create, edit (as new versions), import and delete runbooks' },
   'runbooks:generate': { roles: ['owner', 'admin', 'responder'], summary: 'Generate runbook drafts with the model (or from retrieval), refine, edit, rate and save them' },
   'llm:manage': { roles: ['owner', 'admin'], summary: 'Change what the account sends to language models (on/off, fields, redaction patterns) and see what was sent' },
+  'automations:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See automation targets (never their secrets), runs, their steps and outputs' },
+  'automations:run': { roles: ['owner', 'admin', 'responder'], summary: 'Request runs of a runbook on a target (they wait for approval), and cancel runs' },
+  'automations:approve': { roles: ['owner', 'admin'], summary: 'Approve or reject others’ automation runs and their destructive steps (the approver grant)' },
+  'automations:targets': { roles: ['owner', 'admin'], summary: 'Add, edit, verify and delete automation targets (Lambda functions, SSH hosts) and their allow/deny patterns' },
 } as const satisfies Record<string, { roles: readonly Role[]; summary: string; confirmedEmail?: true }>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -48,6 +48,19 @@ export const AUDIT_ACTIONS = [
   'runbook_draft.saved',
   'runbook.rated',
   'llm_settings.updated',
+  'automation_target.created',
+  'automation_target.updated',
+  'automation_target.deleted',
+  'automation_target.verified',
+  'automation_run.requested',
+  'automation_run.approved',
+  'automation_run.rejected',
+  'automation_run.started',
+  'automation_run.step_ran',
+  'automation_run.cancelled',
+  'automation_run.completed',
+  'automation_run.failed',
+  'automation_run.expired',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -22,6 +22,8 @@ import { emailOutboxSweepWorkflow, emailWorkflowId, echoWorkflow } from '../work
 import { enqueueEmail } from '../db/outbox.ts';
 import { startSmtpServer } from '../tests/servers/smtp.ts';
 import { startOpenAIServer } from '../tests/servers/openai.ts';
+import { startLambdaServer } from '../tests/servers/lambda.ts';
+import { automationRunWorkflowId, verifyAutomationTargetWorkflowId } from '../workflows/automation-run.ts';
 import { runbookGenerationWorkflowId } from '../workflows/runbook.ts';
 import { reindexRunbooksWorkflowId } from '../workflows/runbook-index.ts';
 import { startPagerDutySimulator } from '../connectors/simulators/pagerduty.ts';
@@ -45,7 +47,10 @@ const openai = await startOpenAIServer({
     steps: [{ title: 'Pods', command: 'kubectl get pods -n shop', targetType: 'kubectl', explanation: 'What runs.', risk: 'read-only' }],
   }),
 });
+// The Lambda Invoke API (SigV4-checked), running the reference function: for automation runs.
+const lambda = await startLambdaServer();
 const config = loadConfig({
+  ALLOW_CUSTOM_VENDOR_URLS: 'true',
   OPENAI_BASE_URL: openai.url,
   OPENAI_API_KEY: openai.apiKey,
   OPENAI_MODEL: 'gpt-recorder',
@@ -197,6 +202,42 @@ await worker.runUntil(async () => {
   const retrieval = (await call('POST', '/api/runbook-drafts', { incidentId: incident.id })) as { id: string };
   await temporal.client.workflow.getHandle(runbookGenerationWorkflowId(accountId, retrieval.id)).result();
   await save('runbookGenerationWorkflow-retrieval', runbookGenerationWorkflowId(accountId, retrieval.id));
+
+  // 11. Automations: a Lambda target verified through the worker, a run approved by a second person and executed,
+  // and a run that expires unapproved.
+  const created = await call('POST', '/api/automation-targets', {
+    name: 'Lambda (recorded)',
+    config: { kind: 'lambda', region: lambda.region, functionName: lambda.functionName, endpoint: lambda.url },
+    secrets: { accessKeyId: lambda.accessKeyId, secretAccessKey: lambda.secretAccessKey },
+  });
+  const targetId = (created as { target: { id: string } }).target.id;
+  // Each verification has an id of its own under the target's (`verify-target/<account>/<target>/<uuid>`).
+  const verifyId = await waitFor('the verification in the visibility store', async () => {
+    for await (const w of temporal.client.workflow.list({ query: `WorkflowType="verifyAutomationTargetWorkflow"` })) {
+      if (w.workflowId.startsWith(verifyAutomationTargetWorkflowId(accountId, targetId))) return w.workflowId;
+    }
+    return undefined;
+  }, { timeoutMs: 30_000, intervalMs: 200 });
+  await save('verifyAutomationTargetWorkflow-verified', verifyId);
+  const book = (await call('POST', '/api/runbooks', {
+    title: 'Look around',
+    steps: [
+      { title: 'Who', command: 'id -un', targetType: 'shell', explanation: 'The user.', risk: 'read-only' },
+      { title: 'Uptime', command: 'uptime', targetType: 'shell', explanation: 'Load.', risk: 'read-only' },
+    ],
+  })) as { id: string };
+  const approverSignUp = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'approver@example.com', password: 'recording histories 2026', name: 'Approver' } });
+  const approver = approverSignUp.json() as { accessToken: string; user: { id: string } };
+  await sql`insert into memberships (account_id, user_id, role, approver) values (${accountId}, ${approver.user.id}, 'admin', true)`;
+  const asApprover = { authorization: `Bearer ${approver.accessToken}` };
+  await app.inject({ method: 'POST', url: '/api/auth/switch-account', payload: { accountId }, headers: asApprover });
+  const run = (await call('POST', '/api/automation-runs', { runbookId: book.id, targetId })) as { run: { id: string; workflowId: string } };
+  await waitFor('the run to wait for approval', async () => {
+    const res = await app.inject({ method: 'POST', url: `/api/automation-runs/${run.run.id}/approve`, payload: { comment: 'recorded' }, headers: asApprover });
+    return res.statusCode < 300 ? true : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 200 });
+  await temporal.client.workflow.getHandle(run.run.workflowId).result();
+  await save('automationRunWorkflow-completed', automationRunWorkflowId(accountId, run.run.id));
 });
 
 await app.close();
@@ -208,3 +249,4 @@ await server.stop();
 await smtp.stop();
 await pd.close();
 await openai.close();
+await lambda.close();

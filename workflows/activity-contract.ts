@@ -199,6 +199,72 @@ export interface FinishRunbookDraftInput {
   error?: string;
 }
 
+export interface AutomationRunRef {
+  accountId: string;
+  runId: string;
+}
+
+export interface AutomationStepPlan {
+  index: number;
+  /** False: the policy denied it; it is never sent. */
+  allowed: boolean;
+  destructive: boolean;
+  /** A destructive step that waits for an approval of its own. */
+  needsOwnApproval: boolean;
+}
+
+export interface AutomationRunPlan {
+  steps: AutomationStepPlan[];
+  /** The run already reached a final status (a retried workflow task, an operator): nothing more happens. */
+  closed: boolean;
+}
+
+export interface RecordAutomationApprovalInput extends AutomationRunRef {
+  userId: string;
+  decision: 'approve' | 'reject';
+  /** Absent: the run's approval; else the approval of that (destructive) step. */
+  stepIndex?: number;
+  comment?: string;
+}
+
+export interface RecordAutomationApprovalResult {
+  recorded: boolean;
+  /** Why the database refused it (role changed since the request, a duplicate, the requester). */
+  refused?: string;
+}
+
+export interface RunAutomationStepInput extends AutomationRunRef {
+  index: number;
+}
+
+export interface RunAutomationStepResult {
+  status: 'succeeded' | 'failed' | 'skipped';
+  exitCode: number | null;
+  alreadyRan: boolean;
+  /** Why it failed or was skipped (a denied pattern, a target error); never output or secrets. */
+  reason?: string;
+}
+
+export interface TransitionAutomationRunInput extends AutomationRunRef {
+  status: 'approved' | 'running' | 'completed' | 'failed' | 'cancelled' | 'rejected' | 'expired';
+  summary?: Record<string, unknown>;
+  /** A dry run's steps are recorded as skipped (would have run), not cancelled. */
+  dryRun?: boolean;
+}
+
+export interface VerifyAutomationTargetInput {
+  accountId: string;
+  targetId: string;
+}
+
+export interface VerifyAutomationTargetResult {
+  ok: boolean;
+  identity?: string;
+  /** The kind of failure (auth, invalid, unavailable, host_key_mismatch) and the target's message. */
+  errorKind?: string;
+  error?: string;
+}
+
 export interface Activities {
   markJobRunning(input: MarkJobRunningInput): Promise<void>;
   writeEcho(input: WriteEchoInput): Promise<WriteEchoResult>;
@@ -216,4 +282,9 @@ export interface Activities {
   prepareRunbookDraft(input: PrepareRunbookDraftInput): Promise<PrepareRunbookDraftResult>;
   generateRunbookSteps(input: GenerateRunbookStepsInput): Promise<GenerateRunbookStepsResult>;
   finishRunbookDraft(input: FinishRunbookDraftInput): Promise<void>;
+  planAutomationRun(input: AutomationRunRef): Promise<AutomationRunPlan>;
+  recordAutomationApproval(input: RecordAutomationApprovalInput): Promise<RecordAutomationApprovalResult>;
+  runAutomationStep(input: RunAutomationStepInput): Promise<RunAutomationStepResult>;
+  transitionAutomationRun(input: TransitionAutomationRunInput): Promise<void>;
+  verifyAutomationTarget(input: VerifyAutomationTargetInput): Promise<VerifyAutomationTargetResult>;
 }

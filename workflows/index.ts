@@ -7,3 +7,4 @@ export * from './sync.ts';
 export * from './recluster.ts';
 export * from './runbook-index.ts';
 export * from './runbook.ts';
+export * from './automation-run.ts';

@@ -64,3 +64,25 @@ export const emailActivity: ActivityOptions = {
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   },
 };
+
+/**
+ * One automation step on the team's Lambda function or SSH host: the command's own timeout plus a margin, a heartbeat
+ * while it runs, and few attempts (each reuses the step's idempotency key, so a retry never runs the command twice).
+ */
+export const automationStepActivity: ActivityOptions = {
+  startToCloseTimeout: '20 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+  },
+};
+
+/** A target's read-only verify call, while the API waits for its answer. */
+export const automationVerifyActivity: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  retry: { maximumAttempts: 1 },
+};

@@ -83,12 +83,15 @@ export async function unifyWorkflow(input: UnifyInput): Promise<UnifyResult> {
     if (patched(UNIFY_REFRESHES_ROLLUPS)) {
       result.rollupDays = (result.rollupDays ?? 0) + (await refreshIncidentRollups({ accountId: input.accountId })).days;
     }
-    // A `more` that arrived during the refresh is for events the batches have not seen: go round again.
+    if (more) continue;
+    // Histories from before online assignment have no such step; they replay as they ran.
+    if (reclusterDue && patched(UNIFY_STARTS_RECLUSTER)) {
+      result.reclusterStarted = (await startRecluster(input.accountId, 'drift')) || result.reclusterStarted;
+      reclusterDue = false;
+    }
+    // A `more` that arrived during the refresh or the recluster's start is for events the batches have not seen:
+    // finishing now would drop it (a backfill's last page then waited for the next Schedule), so go round again.
     if (!more) break;
-  }
-  // Histories from before online assignment have no such step; they replay as they ran.
-  if (reclusterDue && patched(UNIFY_STARTS_RECLUSTER)) {
-    result.reclusterStarted = await startRecluster(input.accountId, 'drift');
   }
   return result;
 }

@@ -181,7 +181,10 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** The real worker (real activities, real database) running in this process on the config's task queue. */
+/**
+ * The real worker (real activities, real database) running in this process on the config's task queue, with the
+ * config's model endpoint and runbook index as runWorker gives them (none configured: local embeddings, PostgreSQL).
+ */
 export async function startWorker(config: Config, sql: Sql, identity?: string): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: config.temporal.address! });
   await ensureSearchAttributes(connection, config.temporal.namespace);
@@ -192,6 +195,7 @@ export async function startWorker(config: Config, sql: Sql, identity?: string): 
     sql,
     email: config.email,
     secretBox: secretBoxOf(config),
+    search: config,
     workflowBundle: await workflowBundle(),
     ...(identity ? { identity } : {}),
   });

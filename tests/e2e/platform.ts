@@ -7,12 +7,7 @@ import { childEnv, type Config } from '../../config.ts';
 import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { freePort } from '../global-setup.ts';
-import { NativeConnection } from '@temporalio/worker';
-import type { Sql } from '../../db/sql.ts';
-import { secretBoxOf } from '../../db/secret-box.ts';
-import { ensureSearchAttributes } from '../../temporal/search-attributes.ts';
-import { createWorker } from '../../temporal/worker.ts';
-import { buildTestApp, createTestDatabase, startWorker, testConfig, waitFor, workflowBundle, type RunningWorker, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 export const SHOTS = join(ROOT, 'test-results');
@@ -44,8 +39,7 @@ interface PlatformOptions {
   /** Runs on the API before it listens (to add a test hook, say). */
   beforeListen?: (app: FastifyInstance) => void;
   /**
-   * Configuration for the API and the worker (e.g. OPENAI_BASE_URL and OPENAI_MODEL of tests/servers/openai.ts): with
-   * it, the worker is built as runWorker builds it, with the model endpoint (helpers' startWorker passes none).
+   * Configuration for the API and the worker, e.g. OPENAI_BASE_URL and OPENAI_MODEL of tests/servers/openai.ts.
    */
   env?: Record<string, string>;
 }
@@ -73,7 +67,7 @@ async function startPlatformOnce(options: PlatformOptions): Promise<Platform> {
   // The API writes links (invitations) to the web's address.
   const config = testConfig(db.url, { ORIGIN: webUrl, ...options.env });
   const temporal: TemporalClient = await connectTemporal({ address: config.temporal.address!, namespace: config.temporal.namespace });
-  const worker: RunningWorker = options.env ? await startModelWorker(config, db.sql) : await startWorker(config, db.sql);
+  const worker: RunningWorker = await startWorker(config, db.sql);
   const app = await buildTestApp(config, db.sql, temporal);
   options.beforeListen?.(app);
   const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -111,31 +105,6 @@ async function startPlatformOnce(options: PlatformOptions): Promise<Platform> {
     async stop() {
       await browser.close();
       await stopServers();
-    },
-  };
-}
-
-/** A worker with the configured model and runbook index (`search: config`), as runWorker builds it. */
-async function startModelWorker(config: Config, sql: Sql): Promise<RunningWorker> {
-  const connection = await NativeConnection.connect({ address: config.temporal.address! });
-  await ensureSearchAttributes(connection, config.temporal.namespace);
-  const worker = await createWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    sql,
-    email: config.email,
-    secretBox: secretBoxOf(config),
-    search: config,
-    workflowBundle: await workflowBundle(),
-  });
-  const running = worker.run();
-  return {
-    worker,
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await connection.close();
     },
   };
 }

@@ -69,10 +69,8 @@ export function withDashboardTransaction<T>(sql: Sql, accountId: string, fn: (tx
 const scope = (tx: TransactionSql, accountId: string, filter: IncidentFilter) => tx`i.account_id = ${accountId} ${incidentConditions(tx, filter, 'i')}`;
 const binOf = (tx: TransactionSql, bucket: Bucket, column = 'i.created_at') => tx`date_bin(${STRIDE[bucket]}::interval, ${tx(column as never)}, ${ORIGIN}::timestamptz)`;
 /** Counted incidents (db/incident-rollups.ts), straight from `incidents` when buckets are finer than the rollups' days. */
-const counts = (tx: TransactionSql, accountId: string, filter: RangedFilter, dims: RollupDimension[], bucket: Bucket | null) =>
-  bucket === 'hour'
-    ? tx`select ${dims.reduce((a, d) => tx`${a}, ${tx(`i.${d}` as never)}`, tx`i.created_at as at`)}, 1 as n from incidents i where ${scope(tx, accountId, filter)}`
-    : countedIncidents(tx, accountId, filter, dims);
+const counts = (tx: TransactionSql, accountId: string, filter: RangedFilter, dims: RollupDimension[], bucket: Bucket) =>
+  countedIncidents(tx, accountId, filter, dims, bucket === 'hour' ? 'exact' : 'day');
 const indexOf = (starts: readonly Date[], bucket: Bucket) => (at: Date) => Math.round((at.getTime() - starts[0]!.getTime()) / BUCKET_MS[bucket]);
 /** The filter without its range, for queries that bound `created_at` per period or per bucket themselves. */
 const unranged = ({ from: _from, to: _to, ...rest }: IncidentFilter): IncidentFilter => rest;

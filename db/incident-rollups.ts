@@ -69,14 +69,15 @@ export function planCounts(filter: IncidentFilter & { from: Date; to: Date }, di
 
 /**
  * A relation `(at, <dims>, n)` whose `n` summed over any grouping of `dims` (and of `at` by day or coarser; by quarter
- * hour for grain `quarter_hour`) is the number of the account's incidents matching the filter in `[from, to)`.
+ * hour for grain `quarter_hour`; by anything for `exact`, which reads `incidents` only) is the number of the
+ * account's incidents matching the filter in `[from, to)`.
  */
-export function countedIncidents(tx: TransactionSql, accountId: string, filter: IncidentFilter & { from: Date; to: Date }, dims: readonly RollupDimension[], grain: 'day' | 'quarter_hour' = 'day') {
+export function countedIncidents(tx: TransactionSql, accountId: string, filter: IncidentFilter & { from: Date; to: Date }, dims: readonly RollupDimension[], grain: 'day' | 'quarter_hour' | 'exact' = 'day') {
   const { from: _from, to: _to, ...unranged } = filter;
   // `<time> as at, <alias>.<dim>, ...`: the same columns, in the same order, in every branch of the union.
   const columns = (time: string, alias: string) => dims.reduce((acc, d) => tx`${acc}, ${tx(`${alias}.${d}` as never)}`, tx`${tx(time as never)} as at`);
   const raw = (alias: string) => columns(`${alias}.created_at`, alias);
-  const plan = planCounts(filter, dims, grain);
+  const plan = grain === 'exact' ? null : planCounts(filter, dims, grain);
   if (!plan) {
     return tx`
       select ${raw('i')}, 1 as n

@@ -2,7 +2,7 @@
 // against the database, one step sent to the target (idempotency key `<run>.<index>`, output capped and redacted),
 // every transition written to the audit log, and a target's read-only verify call.
 import { Context } from '@temporalio/activity';
-import { APPROVER_ROLES, evaluatePolicy } from '../analysis/automation-policy.ts';
+import { APPROVAL_REFUSED_ROLE, evaluatePolicy, mayApprove } from '../analysis/automation-policy.ts';
 import { createRedactor, type Redactor } from '../analysis/redaction.ts';
 import type { StepRisk, TargetType } from '../analysis/runbook-types.ts';
 import { appendAudit, type AuditAction, type AuditActor } from '../db/audit.ts';
@@ -16,6 +16,7 @@ import {
   listRunSteps,
   markStepRunning,
   memberRole,
+  recordStepOutputSoFar,
   recordTargetVerification,
   setRunStatus,
   targetSecretContext,
@@ -131,8 +132,8 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
         const run = await getRun(tx, accountId, runId);
         if (!run) return { recorded: false, refused: 'the run no longer exists' };
         if (run.requestedBy === userId) return { recorded: false, refused: 'the requester may not approve or reject their own run' };
-        const role = await memberRole(tx, accountId, userId);
-        if (!role || !APPROVER_ROLES.includes(role)) return { recorded: false, refused: 'only members with the approver grant (admins, owners) may approve or reject runs' };
+        const member = await memberRole(tx, accountId, userId);
+        if (!member || !mayApprove(member.role, member.approver)) return { recorded: false, refused: APPROVAL_REFUSED_ROLE };
         if (run.expiresAt.getTime() <= Date.now()) return { recorded: false, refused: 'the approval window has expired' };
         const stepIndex = input.stepIndex ?? null;
         const inserted = await insertApproval(tx, { accountId, runId, stepIndex, userId, decision, comment: input.comment ?? null });
@@ -203,7 +204,14 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
       let executor: CommandExecutor | undefined;
       try {
         executor = createExecutor(config, secrets, { redactor: redactorFor(secrets) });
-        const result = await executor.run({ command: step.command, idempotencyKey: `${runId}.${index}`, timeoutSeconds: STEP_TIMEOUT_SECONDS, maxOutputBytes: MAX_OUTPUT_BYTES });
+        const result = await executor.run({
+          command: step.command,
+          idempotencyKey: `${runId}.${index}`,
+          timeoutSeconds: STEP_TIMEOUT_SECONDS,
+          maxOutputBytes: MAX_OUTPUT_BYTES,
+          // Output so far, for the run page to show while the step runs; the result below replaces it.
+          onOutput: (partial) => withAccount(sql, accountId, (tx) => recordStepOutputSoFar(tx, accountId, runId, index, partial)),
+        });
         const redact = redactorFor(secrets);
         const succeeded = result.targetError === undefined && result.exitCode === 0;
         const reason = result.targetError !== undefined ? `the target failed: ${redact(result.targetError).text}` : result.exitCode === 0 ? undefined : `exit code ${result.exitCode ?? 'none'}`;

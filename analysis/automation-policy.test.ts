@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APPROVER_ROLES, commandParts, evaluatePolicy, InvalidPatternError, matchesAllow, matchesDeny, validatePatterns } from './automation-policy.ts';
+import { APPROVER_GRANT_ROLES, APPROVER_ROLES, commandParts, mayApprove, evaluatePolicy, InvalidPatternError, matchesAllow, matchesDeny, validatePatterns } from './automation-policy.ts';
 
 const step = (command: string, risk: 'read-only' | 'mutating' | 'destructive' = 'read-only') => ({ command, risk, targetType: 'shell' as const });
 
@@ -71,5 +71,15 @@ describe('approver roles', () => {
   it('match the permission matrix’s automations:approve', async () => {
     const { PERMISSIONS } = await import('../api/permissions.ts');
     expect([...APPROVER_ROLES].sort()).toEqual([...PERMISSIONS['automations:approve'].roles].sort());
+    expect([...APPROVER_GRANT_ROLES].sort()).toEqual([...PERMISSIONS['automations:approve'].grantRoles].sort());
+  });
+
+  it('let owners and admins approve by role, responders only with the grant, viewers never', () => {
+    expect(mayApprove('owner', false)).toBe(true);
+    expect(mayApprove('admin', false)).toBe(true);
+    expect(mayApprove('responder', false)).toBe(false);
+    expect(mayApprove('responder', true)).toBe(true);
+    expect(mayApprove('viewer', true)).toBe(false);
+    expect(mayApprove(null, true)).toBe(false);
   });
 });

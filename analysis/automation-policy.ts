@@ -45,6 +45,16 @@ export interface PolicyDecision {
  * workflow's validator, the activity's re-check); a unit test keeps the two in step.
  */
 export const APPROVER_ROLES: readonly string[] = ['owner', 'admin'];
+/** Roles that hold `automations:approve` only with the membership's approver grant (`memberships.approver`). */
+export const APPROVER_GRANT_ROLES: readonly string[] = ['responder'];
+
+/** Whether a member may approve or reject runs: owners and admins by role, responders an admin gave the grant. */
+export function mayApprove(role: string | null | undefined, approver: boolean | null | undefined): boolean {
+  if (!role) return false;
+  return APPROVER_ROLES.includes(role) || (approver === true && APPROVER_GRANT_ROLES.includes(role));
+}
+
+export const APPROVAL_REFUSED_ROLE = 'only members with the approver grant (owners, admins, and responders given the grant) may approve or reject runs';
 
 export const MAX_PATTERN_LENGTH = 500;
 export const MAX_PATTERNS = 100;

@@ -45,9 +45,14 @@ export const PERMISSIONS = {
   'llm:manage': { roles: ['owner', 'admin'], summary: 'Change what the account sends to language models (on/off, fields, redaction patterns) and see what was sent' },
   'automations:read': { roles: ['owner', 'admin', 'responder', 'viewer'], summary: 'See automation targets (never their secrets), runs, their steps and outputs' },
   'automations:run': { roles: ['owner', 'admin', 'responder'], summary: 'Request runs of a runbook on a target (they wait for approval), and cancel runs' },
-  'automations:approve': { roles: ['owner', 'admin'], summary: 'Approve or reject others’ automation runs and their destructive steps (the approver grant)' },
+  'automations:approve': {
+    roles: ['owner', 'admin'],
+    // A responder approves only when an admin gave their membership the approver grant (`approver: true`).
+    grantRoles: ['responder'],
+    summary: 'Approve or reject others’ automation runs and their destructive steps',
+  },
   'automations:targets': { roles: ['owner', 'admin'], summary: 'Add, edit, verify and delete automation targets (Lambda functions, SSH hosts) and their allow/deny patterns' },
-} as const satisfies Record<string, { roles: readonly Role[]; summary: string; confirmedEmail?: true }>;
+} as const satisfies Record<string, { roles: readonly Role[]; grantRoles?: readonly Role[]; summary: string; confirmedEmail?: true }>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -67,6 +72,17 @@ export function can(role: Role, permission: Permission): boolean {
   return (PERMISSIONS[permission].roles as readonly Role[]).includes(role);
 }
 
+/** Roles that hold `permission` only with the membership's approver grant. */
+export function grantRoles(permission: Permission): readonly Role[] {
+  const p = PERMISSIONS[permission];
+  return 'grantRoles' in p ? p.grantRoles : [];
+}
+
+/** What a member may do: their role's permissions, plus the ones their approver grant adds. */
+export function allows(member: { role: Role; approver: boolean }, permission: Permission): boolean {
+  return can(member.role, permission) || (member.approver && grantRoles(permission).includes(member.role));
+}
+
 /** Whether `granter` may hand out `role` (to an invitee, a member, an API token): never above their own. */
 export function mayGrant(granter: Role, role: Role): boolean {
   return ROLE_RANK[role] <= ROLE_RANK[granter];
@@ -81,7 +97,7 @@ export function renderMatrix(): string {
   const header = `| permission | ${ROLES.join(' | ')} | what it allows |`;
   const rule = `| --- | ${ROLES.map(() => ':-:').join(' | ')} | --- |`;
   const rows = (Object.keys(PERMISSIONS) as Permission[]).map(
-    (p) => `| \`${p}\` | ${ROLES.map((r) => (can(r, p) ? '✔' : '')).join(' | ')} | ${PERMISSIONS[p].summary}${needsConfirmedEmail(p) ? ' (needs a confirmed email address)' : ''} |`,
+    (p) => `| \`${p}\` | ${ROLES.map((r) => (can(r, p) ? '✔' : grantRoles(p).includes(r) ? 'with grant' : '')).join(' | ')} | ${PERMISSIONS[p].summary}${needsConfirmedEmail(p) ? ' (needs a confirmed email address)' : ''} |`,
   );
   return [header, rule, ...rows].join('\n');
 }

@@ -23,6 +23,8 @@ export const AUDIT_ACTIONS = [
   'invitation.revoked',
   'invitation.accepted',
   'member.role_changed',
+  'member.approver_granted',
+  'member.approver_revoked',
   'member.removed',
   'member.left',
   'token.created',

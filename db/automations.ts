@@ -253,6 +253,12 @@ export async function markStepRunning(tx: TransactionSql, accountId: string, run
            where account_id = ${accountId} and run_id = ${runId} and index = ${index}`;
 }
 
+/** A running step's output so far (already redacted and capped); a finished step's stored result is never touched. */
+export async function recordStepOutputSoFar(tx: TransactionSql, accountId: string, runId: string, index: number, partial: { stdout: string; stderr: string }): Promise<void> {
+  await tx`update automation_run_steps set stdout = ${partial.stdout}, stderr = ${partial.stderr}
+           where account_id = ${accountId} and run_id = ${runId} and index = ${index} and status = 'running'`;
+}
+
 export interface StepOutcome {
   status: Extract<StepStatus, 'succeeded' | 'failed' | 'skipped' | 'cancelled'>;
   stdout?: string | null;
@@ -305,10 +311,10 @@ export async function listApprovals(tx: TransactionSql, accountId: string, runId
     from automation_approvals where account_id = ${accountId} and run_id = ${runId} order by created_at, id`;
 }
 
-/** The member's role now (null: no longer a member): the activity re-checks an approver against it. */
-export async function memberRole(tx: TransactionSql, accountId: string, userId: string): Promise<string | null> {
-  const [row] = await tx<{ role: string }[]>`select role from memberships where account_id = ${accountId} and user_id = ${userId}`;
-  return row?.role ?? null;
+/** The member's role and approver grant now (null: no longer a member): the activity re-checks an approver against them. */
+export async function memberRole(tx: TransactionSql, accountId: string, userId: string): Promise<{ role: string; approver: boolean } | null> {
+  const [row] = await tx<{ role: string; approver: boolean }[]>`select role, approver from memberships where account_id = ${accountId} and user_id = ${userId}`;
+  return row ?? null;
 }
 
 export async function userLabel(tx: TransactionSql, userId: string | null): Promise<string> {

@@ -116,7 +116,12 @@ export async function addMember(tx: TransactionSql, accountId: string, userId: s
 }
 
 export async function setMemberRole(tx: TransactionSql, accountId: string, userId: string, role: MemberRole): Promise<void> {
-  await tx`update memberships set role = ${role} where account_id = ${accountId} and user_id = ${userId}`;
+  // A viewer never holds the approver grant: a demotion to viewer takes it away.
+  await tx`update memberships set role = ${role}, approver = approver and ${role} <> 'viewer' where account_id = ${accountId} and user_id = ${userId}`;
+}
+
+export async function setMemberApprover(tx: TransactionSql, accountId: string, userId: string, approver: boolean): Promise<void> {
+  await tx`update memberships set approver = ${approver} where account_id = ${accountId} and user_id = ${userId}`;
 }
 
 export async function removeMember(tx: TransactionSql, accountId: string, userId: string): Promise<void> {

@@ -4,7 +4,7 @@
 // activities. A target's verify call runs here too, so the API never talks to customer infrastructure itself.
 import { ApplicationFailure } from '@temporalio/common';
 import { CancellationScope, condition, defineQuery, defineUpdate, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
-import { APPROVER_ROLES } from '../analysis/automation-policy.ts';
+import { APPROVAL_REFUSED_ROLE, mayApprove } from '../analysis/automation-policy.ts';
 import type { Activities, AutomationStepPlan, VerifyAutomationTargetResult } from './activity-contract.ts';
 import { automationStepActivity, automationVerifyActivity, databaseActivity } from './retry.ts';
 
@@ -36,6 +36,8 @@ export interface ApprovalInput {
   userId: string;
   /** The approver's role as the API saw it; the validator re-checks it and the activity re-checks the database. */
   role: string;
+  /** The membership's approver grant as the API saw it (responders approve only with it); re-checked like the role. */
+  approver?: boolean;
   /** The destructive step this approval is for; absent for the run's approval. */
   stepIndex?: number;
   comment?: string;
@@ -72,7 +74,7 @@ export async function automationRunWorkflow(input: AutomationRunInput): Promise<
     if (state.status !== 'awaiting_approval' && state.awaitingStep === null) throw new Error(`the run is ${state.status.replace('_', ' ')}: it waits for no approval`);
     if (Date.now() >= expiresAtMs) throw new Error('the approval window has expired');
     if (a.userId === input.requestedBy) throw new Error('the requester may not approve or reject their own run');
-    if (!APPROVER_ROLES.includes(a.role)) throw new Error('only members with the approver grant (admins, owners) may approve or reject runs');
+    if (!mayApprove(a.role, a.approver)) throw new Error(APPROVAL_REFUSED_ROLE);
     if (state.awaitingStep !== null && stepIndex !== state.awaitingStep) throw new Error(`the run waits for the approval of step ${state.awaitingStep + 1} (pass its stepIndex)`);
     if (state.awaitingStep === null && stepIndex !== null) throw new Error('no step waits for its own approval now');
     const key = decisionKey(a.userId, stepIndex);

@@ -12,6 +12,8 @@ export interface SshExecutorOptions {
   runDirectory?: string;
   /** How long to wait for the connection and key exchange. Default 20 s. */
   readyTimeoutMs?: number;
+  /** How often a running command's output so far is read for `onOutput`. Default 1 s. */
+  peekIntervalMs?: number;
 }
 
 /**
@@ -70,6 +72,14 @@ done
 printf 'II-RUN %s %s %s\n' "$ran" "$status" "$truncated"
 [ -f "$dir/stdout" ] && head -c "$max" "$dir/stdout"
 [ -f "$dir/stderr" ] && head -c "$max" "$dir/stderr" >&2
+exit 0
+`;
+
+/** Prints a run's output so far (arguments: run directory or '', key, max bytes); the key is validated before. */
+const PEEK_SCRIPT = String.raw`base=$1; key=$2; max=$3
+[ -n "$base" ] || base="$HOME/.incident-insights/runs"
+[ -f "$base/$key/stdout" ] && head -c "$max" "$base/$key/stdout"
+[ -f "$base/$key/stderr" ] && head -c "$max" "$base/$key/stderr" >&2
 exit 0
 `;
 
@@ -163,21 +173,24 @@ export function createSshExecutor(config: SshTargetConfig, secrets: SshTargetSec
       let sizes = [0, 0];
       let code: number | null = null;
       let done = false;
+      const onClose = () => finish(`the connection to ${where} was lost before the command finished`);
       const finish = (lost?: string) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        connection.client.removeListener('close', onClose);
         resolve({ stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr), code, ...(lost ? { lost } : {}) });
       };
       const timer = setTimeout(() => {
         finish(`no answer from ${where} within ${Math.round(waitMs / 1000)} s; the command may still be running there`);
         connection.client.end();
       }, waitMs);
-      connection.client.once('close', () => finish(`the connection to ${where} was lost before the command finished`));
+      connection.client.once('close', onClose);
       connection.client.exec(command, (error: Error | undefined, channel: ClientChannel) => {
         if (error) {
           clearTimeout(timer);
           done = true;
+          connection.client.removeListener('close', onClose);
           return reject(new ExecutorError('unavailable', `${where} refused to run a command: ${error.message}`));
         }
         const keep = (target: Buffer[], index: 0 | 1) => (chunk: Buffer) => {
@@ -194,6 +207,36 @@ export function createSshExecutor(config: SshTargetConfig, secrets: SshTargetSec
         channel.end(stdin ?? undefined);
       });
     });
+  }
+
+  /**
+   * While `running` is pending, reads the run directory's stdout and stderr so far on a second channel of the same
+   * connection, about every `peekIntervalMs`, and hands changes to `onOutput` (redacted, capped). The run wrapper itself
+   * is untouched: the result still comes from it alone.
+   */
+  async function watchOutput(connection: Connection, request: ExecutionRequest, maxBytes: number, running: Promise<ExecOutcome>): Promise<void> {
+    let finished = false;
+    const settled = running.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
+    const peek = ['sh', '-c', PEEK_SCRIPT, 'incident-insights-peek', options.runDirectory ?? '', request.idempotencyKey, String(maxBytes)].map(shellQuote).join(' ');
+    let last = '';
+    while (!finished) {
+      await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, options.peekIntervalMs ?? 1000))]);
+      if (finished) return;
+      const seen = await exec(connection, peek, null, 10_000, maxBytes + 256).catch(() => undefined);
+      if (!seen || finished || seen.code !== 0) continue;
+      const partial = finishOutput({ stdout: seen.stdout.toString('utf8'), stderr: seen.stderr.toString('utf8') }, maxBytes, options.redactor);
+      const key = `${partial.stdout.length}:${partial.stderr.length}:${partial.stdout}${partial.stderr}`;
+      if (key === last) continue;
+      last = key;
+      try {
+        await request.onOutput!({ stdout: partial.stdout, stderr: partial.stderr });
+      } catch {
+        // Live output is a courtesy: the run goes on and its result carries the whole output.
+      }
+    }
   }
 
   async function withConnection<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
@@ -227,7 +270,10 @@ export function createSshExecutor(config: SshTargetConfig, secrets: SshTargetSec
         .join(' ');
       const started = Date.now();
       return withConnection(async (connection) => {
-        const outcome = await exec(connection, remote, command, (timeoutSeconds + 30) * 1000, maxBytes + 256);
+        const running = exec(connection, remote, command, (timeoutSeconds + 30) * 1000, maxBytes + 256);
+        const watching = request.onOutput ? watchOutput(connection, request, maxBytes, running) : undefined;
+        const outcome = await running;
+        await watching;
         const durationMs = Date.now() - started;
         const text = outcome.stdout.toString('utf8');
         const newline = text.indexOf('\n');

@@ -9,6 +9,11 @@ export interface ExecutionRequest {
   timeoutSeconds: number;
   /** stdout and stderr are each cut to this many bytes (UTF-8), on the target where it can, and again here. */
   maxOutputBytes: number;
+  /**
+   * Output so far while the command runs (already redacted and capped), for executors that can see it (SSH, about
+   * every second); the whole output is still in the result. A failing callback never fails the run.
+   */
+  onOutput?: (partial: { stdout: string; stderr: string }) => void | Promise<void>;
 }
 
 export interface ExecutionResult {

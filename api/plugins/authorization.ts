@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.ts';
-import { can, isRouteAccess, needsConfirmedEmail, type RouteAccess } from '../permissions.ts';
+import { allows, isRouteAccess, needsConfirmedEmail, type RouteAccess } from '../permissions.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -40,7 +40,7 @@ export const authorization = fp(
         return;
       }
       if (!caller.account) throw new AppError(403, 'no_account', 'Create an account or choose one of yours first');
-      if (!can(caller.account.role, access)) {
+      if (!allows(caller.account, access)) {
         throw new AppError(403, 'forbidden', `Your role (${caller.account.role}) does not allow ${access}`, [{ message: `requires ${access}` }]);
       }
       if (needsConfirmedEmail(access) && !caller.emailVerified) {

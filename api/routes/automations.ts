@@ -39,7 +39,7 @@ import type { VerifyAutomationTargetResult } from '../../workflows/activity-cont
 import { AccountIdKey, KindKey } from '../../workflows/search-attributes.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
-import { can } from '../permissions.ts';
+import { allows } from '../permissions.ts';
 import { auditActor, type Caller } from '../plugins/authentication.ts';
 import {
   CreateRunBody,
@@ -291,9 +291,9 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
     '/api/automation-runs/pending-approvals',
     { config: { access: 'automations:read' }, schema: { tags: ['automations'], summary: 'How many runs wait for an approval you may give (the badge)', response: { 200: PendingApprovals, ...errors } } },
     async (request) => {
-      const role = request.caller!.account?.role;
+      const account = request.caller!.account;
       // Nothing waits for someone who may not approve: their badge stays empty.
-      if (!role || !can(role, 'automations:approve') || request.caller!.viaToken) return { pending: 0 };
+      if (!account || !allows(account, 'automations:approve') || request.caller!.viaToken) return { pending: 0 };
       return { pending: await withAccount(sql, request.accountId, (tx) => countPendingApprovals(tx, request.accountId, request.caller!.userId)) };
     },
   );
@@ -386,7 +386,7 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
     const run = await withAccount(sql, accountId, (tx) => getRun(tx, accountId, runId));
     if (!run) throw notFound('automation run', runId);
     const handle = temporal.client.workflow.getHandle(run.workflowId);
-    const args = { userId: caller.userId, role: caller.account?.role ?? 'viewer', ...(body.stepIndex === undefined ? {} : { stepIndex: body.stepIndex }), ...(body.comment ? { comment: body.comment } : {}) };
+    const args = { userId: caller.userId, role: caller.account?.role ?? 'viewer', approver: caller.account?.approver ?? false, ...(body.stepIndex === undefined ? {} : { stepIndex: body.stepIndex }), ...(body.comment ? { comment: body.comment } : {}) };
     try {
       await temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => handle.executeUpdate(decision === 'approve' ? approveAutomationRunUpdate : rejectAutomationRunUpdate, { args: [args] }));
     } catch (err) {

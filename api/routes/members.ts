@@ -17,6 +17,7 @@ import {
   removeMember,
   renewInvitation,
   revokeInvitation,
+  setMemberApprover,
   setMemberRole,
   type InvitationRow,
   type MemberRow,
@@ -47,7 +48,7 @@ import {
   MemberParams,
   DeleteAccountBody,
   RenameBody,
-  RoleBody,
+  MemberPatchBody,
   TokenBody,
   TransferBody,
 } from '../schemas/members.ts';
@@ -303,27 +304,48 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     '/api/members/:userId',
     {
       config: { access: 'members:manage' },
-      schema: { tags: ['members'], summary: 'Change a member’s role (up to your own; the last owner stays owner)', params: MemberParams, body: RoleBody, response: { 200: MemberEnvelope, ...errors } },
+      schema: {
+        tags: ['members'],
+        summary: 'Change a member’s role (up to your own; the last owner stays owner) or their approver grant',
+        params: MemberParams,
+        body: MemberPatchBody,
+        response: { 200: MemberEnvelope, ...errors },
+      },
     },
     async (request) => {
       const caller = request.caller!.account!;
+      const body = request.body;
       const member = await withAccount(sql, caller.accountId, async (tx) => {
         const target = await getMember(tx, caller.accountId, request.params.userId);
         if (!target) throw notFound('member', request.params.userId);
-        await guardChange(tx, caller.accountId, await actorRole(tx, caller.accountId, request.caller!), target, request.body.role);
-        await setMemberRole(tx, caller.accountId, target.userId, request.body.role);
-        if (target.role !== request.body.role) {
+        const role = body.role ?? target.role;
+        if (body.approver === true && role === 'viewer') {
+          throw new AppError(400, 'invalid_body', 'A viewer cannot hold the approver grant: make them a responder first', [{ field: 'approver', message: 'viewers never approve runs' }]);
+        }
+        await guardChange(tx, caller.accountId, await actorRole(tx, caller.accountId, request.caller!), target, role);
+        if (body.role !== undefined) await setMemberRole(tx, caller.accountId, target.userId, body.role);
+        if (target.role !== role) {
           await appendAudit(tx, caller.accountId, {
             action: 'member.role_changed',
             actor: auditActor(request),
             subjectUserId: target.userId,
             target: { type: 'member', id: target.userId },
-            details: { email: target.email, from: target.role, to: request.body.role },
+            details: { email: target.email, from: target.role, to: role },
+          });
+        }
+        if (body.approver !== undefined && body.approver !== target.approver) {
+          await setMemberApprover(tx, caller.accountId, target.userId, body.approver);
+          await appendAudit(tx, caller.accountId, {
+            action: body.approver ? 'member.approver_granted' : 'member.approver_revoked',
+            actor: auditActor(request),
+            subjectUserId: target.userId,
+            target: { type: 'member', id: target.userId },
+            details: { email: target.email, role },
           });
         }
         return (await getMember(tx, caller.accountId, target.userId))!;
       });
-      request.log.info({ memberId: member.userId, role: member.role }, 'member role changed');
+      request.log.info({ memberId: member.userId, role: member.role, approver: member.approver }, 'member changed');
       return { member: memberView(member) };
     },
   );

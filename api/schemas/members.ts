@@ -35,7 +35,15 @@ export const InviteBody = Type.Object(
 export const TokenBody = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false });
 export const InvitationParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 export const MemberParams = Type.Object({ userId: Uuid }, { additionalProperties: false });
-export const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
+export const MemberPatchBody = Type.Object(
+  {
+    role: Type.Optional(RoleSchema),
+    approver: Type.Optional(
+      Type.Boolean({ description: 'The approver grant: a responder with it may approve others’ automation runs (owners and admins may by role; viewers never)' }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) }, { additionalProperties: false });
 export const DeleteAccountBody = Type.Object(
   { confirmName: Type.String({ maxLength: 100, description: 'The account’s current name, typed by the user' }) },

@@ -181,6 +181,39 @@ describe('automation runs', () => {
     expect(commandsSent().filter((c) => c === 'echo two-approvals')).toHaveLength(1);
   });
 
+  it('lets a responder approve only with the approver grant an admin gave them, and never a viewer', async () => {
+    const t = await target();
+    const rb = await runbook([{ title: 'Granted', command: 'echo granted-approver' }]);
+    const created = await requestRun(team.admin, { runbookId: rb, targetId: t.id });
+    await waiting(created.run.workflowId);
+    expect((await decide(team.responder, created.run.id, 'approve')).statusCode).toBe(403);
+    // Only managers give the grant, and a viewer cannot hold it (400 naming the field, nothing changed).
+    expect((await team.responder.call({ method: 'PATCH', url: `/api/members/${team.responder.userId}`, payload: { approver: true } })).statusCode).toBe(403);
+    const toViewer = await team.admin.call({ method: 'PATCH', url: `/api/members/${team.viewer.userId}`, payload: { approver: true } });
+    expect(toViewer.statusCode, toViewer.body).toBe(400);
+    expect(toViewer.json().error.details[0].field).toBe('approver');
+    const granted = await team.admin.call({ method: 'PATCH', url: `/api/members/${team.responder.userId}`, payload: { approver: true } });
+    expect(granted.statusCode, granted.body).toBe(200);
+    expect(granted.json().member).toMatchObject({ role: 'responder', approver: true });
+    try {
+      expect((await team.responder.call({ method: 'GET', url: '/api/automation-runs/pending-approvals' })).json().pending).toBeGreaterThanOrEqual(1);
+      const ok = await decide(team.responder, created.run.id, 'approve', { comment: 'on call, checked' });
+      expect(ok.statusCode, ok.body).toBe(200);
+      await until(created.run.id, 'completed');
+      expect(commandsSent().filter((c) => c === 'echo granted-approver')).toHaveLength(1);
+      const audit = (await team.owner.call({ method: 'GET', url: '/api/audit?action=member.approver_granted' })).json().entries;
+      expect(audit[0]).toMatchObject({ action: 'member.approver_granted', subjectUserId: team.responder.userId });
+    } finally {
+      expect((await team.admin.call({ method: 'PATCH', url: `/api/members/${team.responder.userId}`, payload: { approver: false } })).statusCode).toBe(200);
+    }
+    // Demoted to viewer, a granted member loses the grant with the role.
+    await team.admin.call({ method: 'PATCH', url: `/api/members/${team.responder.userId}`, payload: { approver: true } });
+    await team.admin.call({ method: 'PATCH', url: `/api/members/${team.responder.userId}`, payload: { role: 'viewer' } });
+    const [row] = await db.admin<{ approver: boolean }[]>`select approver from memberships where account_id = ${team.owner.accountId} and user_id = ${team.responder.userId}`;
+    expect(row!.approver).toBe(false);
+    expect((await team.admin.call({ method: 'PATCH', url: `/api/members/${team.responder.userId}`, payload: { role: 'responder' } })).statusCode).toBe(200);
+  });
+
   it('expires when nobody approves in time, executing nothing', async () => {
     const t = await target();
     const rb = await runbook([{ title: 'Never', command: 'echo never-runs' }]);

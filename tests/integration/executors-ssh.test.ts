@@ -1,11 +1,12 @@
 // The SSH executor through `ssh2` against the real OpenSSH server: results, caps, redaction, idempotency on the host,
 // quoting under attack, and a host key that is not the pinned one refused before anything is sent.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutor, ExecutorError, type CommandExecutor, type SshTargetConfig } from '../../activities/executors/index.ts';
 import { generateKey, startSshd, type TestSshd } from '../servers/sshd.ts';
+import { waitFor } from '../helpers.ts';
 
 let sshd: TestSshd;
 let runDirectory: string;
@@ -72,6 +73,36 @@ describe('SSH executor', () => {
     expect(result.stdout).not.toContain('sk-live-0123456789abcdefghij');
     expect(result.stderr).not.toContain('hush-hush-hush');
     expect(result.stdout).toContain('[secret]');
+  });
+
+  it('hands over the output so far while the command runs, redacted, and the whole output at the end', async () => {
+    const seen: { stdout: string; stderr: string; at: number }[] = [];
+    const e = createExecutor(
+      { kind: 'ssh', host: sshd.host, port: sshd.port, username: sshd.username, hostKeyFingerprint: sshd.hostKeyFingerprint },
+      { privateKey: sshd.privateKey },
+      { runDirectory, peekIntervalMs: 200 },
+    );
+    open.push(e);
+    // The command waits for a file the test creates once the first line was seen live: the output cannot have come
+    // from the final result.
+    const gate = join(sshd.dir, `gate-${Date.now()}`);
+    const running = e.run({
+      ...request(`echo first-line; echo "api_key=sk-live-0123456789abcdefghij"; while [ ! -e ${gate} ]; do sleep 0.1; done; echo second-line`, 'ssh-live.0'),
+      onOutput: (partial) => {
+        seen.push({ ...partial, at: Date.now() });
+      },
+    });
+    await waitFor('first line seen live', async () => (seen.some((p) => p.stdout.includes('first-line')) ? true : undefined), { timeoutMs: 15_000, intervalMs: 50 });
+    expect(seen.every((p) => !p.stdout.includes('second-line'))).toBe(true);
+    expect(seen.some((p) => p.stdout.includes('sk-live-0123456789abcdefghij'))).toBe(false);
+    await writeFile(gate, '');
+    const result = await running;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('first-line');
+    expect(result.stdout).toContain('second-line');
+    // A callback that throws never fails the run.
+    const failing = await e.run({ ...request('echo fine; sleep 0.5', 'ssh-live.1'), onOutput: () => { throw new Error('the database is down'); } });
+    expect(failing.stdout).toBe('fine\n');
   });
 
   it('runs a command once for the same idempotency key, returning the stored result the second time', async () => {

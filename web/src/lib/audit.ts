@@ -25,6 +25,8 @@ export function describeAuditEntry(entry: AuditEntry): string {
     case 'invitation.revoked': return `revoked the invitation to ${text(d.email)}`;
     case 'invitation.accepted': return `joined as ${text(d.role)}`;
     case 'member.role_changed': return `changed ${text(d.email)} from ${text(d.from)} to ${text(d.to)}`;
+    case 'member.approver_granted': return `gave ${text(d.email)} the approver grant`;
+    case 'member.approver_revoked': return `took the approver grant from ${text(d.email)}`;
     case 'member.removed': return `removed ${text(d.email)} (${text(d.role)})`;
     case 'member.left': return `left the account (was ${text(d.role)})`;
     case 'token.created': return `created the API token “${text(d.name)}” (${text(d.role)})`;

@@ -46,6 +46,11 @@ export const actions: Actions = {
     const userId = String(form.get('userId') ?? '');
     return memberAction(() => post(event, `/api/members/${encodeURIComponent(userId)}`, { role: String(form.get('role') ?? '') }, 'PATCH'), { updated: userId }, userId);
   },
+  approver: async (event) => {
+    const form = await event.request.formData();
+    const userId = String(form.get('userId') ?? '');
+    return memberAction(() => post(event, `/api/members/${encodeURIComponent(userId)}`, { approver: form.get('approver') === 'true' }, 'PATCH'), { updated: userId }, userId);
+  },
   remove: async (event) => {
     const userId = String((await event.request.formData()).get('userId') ?? '');
     return memberAction(() => post(event, `/api/members/${encodeURIComponent(userId)}`, undefined, 'DELETE'), { removed: userId }, userId);

@@ -65,6 +65,21 @@ const TRANSITION_AUDIT: Partial<Record<TransitionAutomationRunInput['status'], A
   expired: 'automation_run.expired',
 };
 
+/** The cancel request in the calling workflow's history: its identity and reason, as Temporal recorded them. */
+async function cancelRequestOfThisWorkflow(): Promise<{ identity: string; reason: string } | undefined> {
+  try {
+    const ctx = Context.current();
+    const execution = ctx.info.workflowExecution;
+    if (!execution) return undefined;
+    const history = await ctx.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    const requested = history.events?.find((e) => e.workflowExecutionCancelRequestedEventAttributes)?.workflowExecutionCancelRequestedEventAttributes;
+    return requested ? { identity: requested.identity ?? '', reason: requested.cause ?? '' } : undefined;
+  } catch {
+    // The audit entry is written either way; only who asked stays unknown.
+    return undefined;
+  }
+}
+
 export function createAutomationActivities(deps: AutomationActivityDeps) {
   const { sql } = deps;
 
@@ -138,14 +153,21 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
         const stepIndex = input.stepIndex ?? null;
         const inserted = await insertApproval(tx, { accountId, runId, stepIndex, userId, decision, comment: input.comment ?? null });
         if (!inserted) return { recorded: false, refused: 'you already decided on this' };
-        const actor: AuditActor = { userId, label: await userLabel(tx, userId) };
-        await audit(tx, run, decision === 'approve' ? 'automation_run.approved' : 'automation_run.rejected', actor, { ...(stepIndex === null ? {} : { stepIndex }), ...(input.comment ? { comment: input.comment } : {}) });
+        const actor: AuditActor = { userId, label: await userLabel(tx, userId), ...(input.requestId ? { requestId: input.requestId } : {}) };
+        await audit(tx, run, decision === 'approve' ? 'automation_run.approved' : 'automation_run.rejected', actor, {
+          ...(stepIndex === null ? {} : { stepIndex }),
+          ...(input.comment ? { comment: input.comment } : {}),
+          // Straight through Temporal (an operator's CLI) or from the product: both are recorded the same way.
+          via: input.requestId ? 'api' : 'temporal',
+        });
         return { recorded: true };
       });
     },
 
     async transitionAutomationRun(input: TransitionAutomationRunInput): Promise<void> {
       const { accountId, runId, status } = input;
+      // Who asked Temporal to cancel (the API names its user in the reason; an operator's CLI its identity).
+      const cancelRequest = status === 'cancelled' ? await cancelRequestOfThisWorkflow() : undefined;
       await withAccount(sql, accountId, async (tx) => {
         const run = await getRun(tx, accountId, runId);
         if (!run) throw notFound(`automation run ${runId} no longer exists`);
@@ -164,7 +186,7 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
           }
         }
         const action = TRANSITION_AUDIT[status];
-        if (action) await audit(tx, run, action, WORKFLOW_ACTOR, { ...(input.summary ? { summary: input.summary } : {}) });
+        if (action) await audit(tx, run, action, WORKFLOW_ACTOR, { ...(input.summary ? { summary: input.summary } : {}), ...(cancelRequest ? { cancelRequest } : {}) });
       });
     },
 

@@ -12,6 +12,7 @@ import { createSyncActivities } from './sync.ts';
 import { createUnifyActivities } from './unify.ts';
 import { createEmailActivities } from './email.ts';
 import { createAutomationActivities } from './automation-run.ts';
+import { createAutomationTriggerActivities } from './automation-triggers.ts';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   secretBox: SecretBox | undefined;
   /** Embeddings endpoint and Pinecone for the runbook index; absent: the local embedding and PostgreSQL. */
   search?: Pick<Config, 'openai' | 'pinecone'> | undefined;
+  /** Where the web app is: links in the emails activities write (approval requests). */
+  webOrigin?: string | undefined;
 }
 
 export function createActivities(deps: ActivityDeps): Activities {
@@ -34,5 +37,6 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createRunbookIndexActivities(deps),
     ...createRunbookActivities({ sql: deps.sql, openai: deps.search?.openai, pinecone: deps.search?.pinecone }),
     ...createAutomationActivities(deps),
+    ...createAutomationTriggerActivities(deps),
   };
 }

@@ -11,6 +11,8 @@ import { withAccount } from '../db/tenancy.ts';
 import { refreshIncidentRollups } from '../db/incident-rollups.ts';
 import type { RefreshIncidentRollupsInput, RefreshIncidentRollupsResult, UnifyBatchInput, UnifyBatchResult } from '../workflows/activity-contract.ts';
 import { Context } from '@temporalio/activity';
+import { firingCandidate, recordFiringsForBatch } from './automation-triggers.ts';
+import type { RuleReason } from '../db/automation-triggers.ts';
 
 export interface UnifyActivityDeps {
   sql: Sql;
@@ -48,6 +50,9 @@ export async function unifyInTransaction(tx: Tx, accountId: string, limit: numbe
 
   const stored = await lockIncidents(tx, accountId, [...byIncident.values()].map((g) => g.key));
   const merged: (StoredIncident & { id?: string })[] = [];
+  // Incidents this batch creates or re-opens: event rules match them after the upsert (automation triggers).
+  const candidates: { key: IncidentKey; reason: RuleReason }[] = [];
+  const now = Date.now();
   let orphans = 0;
   for (const [id, group] of byIncident) {
     const row = stored.get(id);
@@ -59,9 +64,16 @@ export async function unifyInTransaction(tx: Tx, accountId: string, limit: numbe
     }
     // `source` and the ids come from the key: a record cannot move an incident to another integration.
     // The stored row's id (from the lock, not the merge) makes its merged version an update of that row.
-    if (incident) merged.push({ ...(incident as unknown as StoredIncident), ...group.key, kind: 'incident', ...(row ? { id: row.id } : {}) });
+    if (incident) {
+      merged.push({ ...(incident as unknown as StoredIncident), ...group.key, kind: 'incident', ...(row ? { id: row.id } : {}) });
+      const reason = firingCandidate(row, incident as unknown as StoredIncident, now);
+      if (reason) candidates.push({ key: group.key, reason });
+    }
   }
   const written = await upsertIncidents(tx, accountId, merged);
-  return { processed: taken, incidents: written, orphans, ...(await assignOnline(tx, accountId)) };
+  const assigned = await assignOnline(tx, accountId);
+  // The firings commit with the incidents (an outbox): a crash loses neither; the workflow starts their runs.
+  const firings = await recordFiringsForBatch(tx, accountId, candidates);
+  return { processed: taken, incidents: written, orphans, ...assigned, ...(firings > 0 ? { firings } : {}) };
 }
 

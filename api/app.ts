@@ -23,6 +23,7 @@ import { searchRoutes } from './routes/search.ts';
 import { runbookDraftRoutes } from './routes/runbook-drafts.ts';
 import { llmSettingsRoutes } from './routes/llm-settings.ts';
 import { automationRoutes } from './routes/automations.ts';
+import { automationTriggerRoutes } from './routes/automation-triggers.ts';
 import { csvImportRoutes } from './routes/csv-import.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(runbookDraftRoutes, { deps });
   await app.register(llmSettingsRoutes, { deps });
   await app.register(automationRoutes, { deps });
+  await app.register(automationTriggerRoutes, { deps });
 
   return app;
 }

@@ -51,7 +51,7 @@ export const PERMISSIONS = {
     grantRoles: ['responder'],
     summary: 'Approve or reject others’ automation runs and their destructive steps',
   },
-  'automations:targets': { roles: ['owner', 'admin'], summary: 'Add, edit, verify and delete automation targets (Lambda functions, SSH hosts) and their allow/deny patterns' },
+  'automations:targets': { roles: ['owner', 'admin'], summary: 'Add, edit, verify and delete automation targets (Lambda functions, SSH hosts) and their allow/deny patterns; manage schedules and event rules (auto-run rules: owners and admins, read-only runbooks only)' },
 } as const satisfies Record<string, { roles: readonly Role[]; grantRoles?: readonly Role[]; summary: string; confirmedEmail?: true }>;
 
 export type Permission = keyof typeof PERMISSIONS;

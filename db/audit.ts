@@ -59,10 +59,22 @@ export const AUDIT_ACTIONS = [
   'automation_run.rejected',
   'automation_run.started',
   'automation_run.step_ran',
+  'automation_run.cancel_requested',
   'automation_run.cancelled',
   'automation_run.completed',
   'automation_run.failed',
   'automation_run.expired',
+  'automation_schedule.created',
+  'automation_schedule.updated',
+  'automation_schedule.paused',
+  'automation_schedule.resumed',
+  'automation_schedule.deleted',
+  'automation_schedule.skipped',
+  'automation_rule.created',
+  'automation_rule.updated',
+  'automation_rule.deleted',
+  'automation_rule.skipped',
+  'audit.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -170,6 +182,27 @@ export async function listAccountAudit(tx: TransactionSql, accountId: string, fi
       ${filter.action ? (filter.action.endsWith('.') ? tx`and starts_with(action, ${filter.action})` : tx`and action = ${filter.action}`) : tx``}
       ${filter.actorUserId ? tx`and actor_user_id = ${filter.actorUserId}` : tx``}
     order by seq desc limit ${filter.limit}`;
+}
+
+export interface AuditExportEntry extends AuditEntry {
+  /** The previous entry's hash (hex; 64 zeros for the first): an export can be checked link by link offline. */
+  prevHash: string;
+}
+
+/** An account's entries oldest first, after `afterSeq`, a batch at a time (the export walks the chain with it). */
+export async function auditEntriesAfter(
+  tx: TransactionSql,
+  accountId: string,
+  afterSeq: number,
+  filter: { limit: number; action?: string | undefined; from?: Date | undefined; to?: Date | undefined },
+): Promise<AuditExportEntry[]> {
+  return tx<AuditExportEntry[]>`
+    select ${entryColumns(tx)}, encode(prev_hash, 'hex') as "prevHash" from audit_log
+    where account_id = ${accountId} and seq > ${afterSeq}
+      ${filter.action ? (filter.action.endsWith('.') ? tx`and starts_with(action, ${filter.action})` : tx`and action = ${filter.action}`) : tx``}
+      ${filter.from ? tx`and occurred_at >= ${filter.from}` : tx``}
+      ${filter.to ? tx`and occurred_at < ${filter.to}` : tx``}
+    order by seq limit ${filter.limit}`;
 }
 
 /** A user's own platform events (sign-ins, failed sign-ins, password changes), newest first. */

@@ -193,9 +193,16 @@ export async function getRun(tx: TransactionSql, accountId: string, id: string):
   return row;
 }
 
-export async function listRuns(tx: TransactionSql, accountId: string, f: { status?: RunStatus | undefined; limit: number }): Promise<RunRow[]> {
-  return tx<RunRow[]>`
-    select ${runColumns(tx)} from ${runFrom(tx)}
+/** Runs newest first; with `viewerId`, each says whether that person already decided on the run (`decidedByMe`). */
+export async function listRuns(
+  tx: TransactionSql,
+  accountId: string,
+  f: { status?: RunStatus | undefined; limit: number; viewerId?: string },
+): Promise<(RunRow & { decidedByMe: boolean })[]> {
+  return tx<(RunRow & { decidedByMe: boolean })[]>`
+    select ${runColumns(tx)},
+      ${f.viewerId ? tx`exists (select 1 from automation_approvals a where a.run_id = r.id and a.user_id = ${f.viewerId} and a.step_index is null)` : tx`false`} as "decidedByMe"
+    from ${runFrom(tx)}
     where r.account_id = ${accountId} ${f.status ? tx`and r.status = ${f.status}` : tx``}
     order by r.created_at desc, r.id desc limit ${f.limit}`;
 }

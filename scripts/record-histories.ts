@@ -24,6 +24,7 @@ import { startSmtpServer } from '../tests/servers/smtp.ts';
 import { startOpenAIServer } from '../tests/servers/openai.ts';
 import { startLambdaServer } from '../tests/servers/lambda.ts';
 import { automationRunWorkflowId, verifyAutomationTargetWorkflowId } from '../workflows/automation-run.ts';
+import { automationScheduleId } from '../workflows/automation-triggers.ts';
 import { runbookGenerationWorkflowId } from '../workflows/runbook.ts';
 import { reindexRunbooksWorkflowId } from '../workflows/runbook-index.ts';
 import { startPagerDutySimulator } from '../connectors/simulators/pagerduty.ts';
@@ -67,7 +68,7 @@ const sql = createSql(database.url, { max: 4 });
 await migrate(sql);
 const connection = await NativeConnection.connect({ address: server.address });
 await ensureSearchAttributes(connection, 'default');
-const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record-histories', sql, email: config.email, secretBox: secretBoxOf(config), identity: 'record-histories', search: config });
+const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record-histories', sql, email: config.email, secretBox: secretBoxOf(config), identity: 'record-histories', search: config, webOrigin: config.web.origin });
 const temporal = await connectTemporal({ address: server.address, namespace: 'default' });
 const app = await buildApp({ config, sql, temporal, version: 'record', jwtSecret: randomBytes(48).toString('base64url'), secretBox: secretBoxOf(config) });
 
@@ -176,10 +177,10 @@ await worker.runUntil(async () => {
   await save('backfillWorkflow-token-revoked', backfillWorkflowId(accountId, revokedId));
 
   // 10. Runbooks: a re-index, then a draft from the model and one from retrieval alone (LLM use off).
-  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
+  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => {
     const res = await app.inject({ method, url, payload, headers: { authorization: `Bearer ${accessToken}` } });
     if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.body}`);
-    return res.json();
+    return res.body ? res.json() : undefined;
   };
   await call('POST', '/api/runbooks', {
     title: 'Database connections exhausted',
@@ -238,6 +239,45 @@ await worker.runUntil(async () => {
   }, { timeoutMs: 30_000, intervalMs: 200 });
   await temporal.client.workflow.getHandle(run.run.workflowId).result();
   await save('automationRunWorkflow-completed', automationRunWorkflowId(accountId, run.run.id));
+
+  // 12. Triggers: a schedule's firing that starts a run (and its approval emails), and an Alertmanager webhook
+  // incident matching an auto-run rule: the unification starts the run, which runs without approval.
+  const schedule = (await call('POST', '/api/automation-schedules', { name: 'Nightly look', runbookId: book.id, targetId, cron: ['0 3 * * *'], timeZone: 'UTC' })) as { schedule: { id: string } };
+  await temporal.client.schedule.getHandle(automationScheduleId(accountId, schedule.schedule.id)).trigger();
+  const firing = await waitFor('the schedule’s firing', async () => {
+    for await (const w of temporal.client.workflow.list({ query: `WorkflowType="automationScheduleWorkflow"` })) return w.workflowId;
+    return undefined;
+  }, { timeoutMs: 30_000, intervalMs: 200 });
+  await temporal.client.workflow.getHandle(firing).result();
+  await save('automationScheduleWorkflow-started-run', firing);
+  await call('DELETE', `/api/automation-schedules/${schedule.schedule.id}`);
+
+  const rule = (await call('POST', '/api/automation-rules', { name: 'Look on checkout alerts', runbookId: book.id, targetId, services: ['checkout'], autoRun: true })) as { rule: { id: string } };
+  const am = (await call('POST', '/api/integrations', { kind: 'alertmanager', name: 'Prometheus (recorded)' })) as { integration: { webhook: { url: string } }; webhookSecret: string };
+  const webhook = await app.inject({
+    method: 'POST',
+    url: new URL(am.integration.webhook.url).pathname,
+    headers: { authorization: `Bearer ${am.webhookSecret}` },
+    payload: {
+      version: '4', groupKey: '{}:{alertname="HighLoad"}', truncatedAlerts: 0, status: 'firing', receiver: 'insights',
+      groupLabels: { alertname: 'HighLoad' }, commonLabels: { alertname: 'HighLoad' }, commonAnnotations: {}, externalURL: 'http://alertmanager:9093',
+      alerts: [{ status: 'firing', labels: { alertname: 'HighLoad', severity: 'critical', service: 'checkout' }, annotations: { summary: 'High load on checkout' }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph', fingerprint: 'recorded-1' }],
+    },
+  });
+  if (webhook.statusCode !== 202) throw new Error(`the webhook failed: ${webhook.body}`);
+  const ruleRun = await waitFor('the rule’s run', async () => {
+    const [row] = await sql<{ id: string }[]>`select id from automation_runs where rule_id = ${rule.rule.id}`;
+    return row?.id;
+  }, { timeoutMs: 30_000, intervalMs: 200 });
+  // The row is written before the unification starts the run's workflow.
+  await waitFor('the rule’s run workflow', () => temporal.client.workflow.getHandle(automationRunWorkflowId(accountId, ruleRun)).describe().catch(() => undefined), { timeoutMs: 30_000, intervalMs: 200 });
+  await temporal.client.workflow.getHandle(automationRunWorkflowId(accountId, ruleRun)).result();
+  await save('automationRunWorkflow-auto-run', automationRunWorkflowId(accountId, ruleRun));
+  await waitFor('the unification to finish', async () => {
+    const description = await temporal.client.workflow.getHandle(unifyNowWorkflowId(accountId)).describe();
+    return description.status.name === 'COMPLETED' ? true : undefined;
+  }, { timeoutMs: 30_000 });
+  await save('unifyWorkflow-starts-rule-runs', unifyNowWorkflowId(accountId));
 });
 
 await app.close();

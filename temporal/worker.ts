@@ -24,6 +24,8 @@ export interface CreateWorkerOptions {
   /** Embeddings endpoint and Pinecone for the runbook index; absent: the local embedding and PostgreSQL. */
   search?: Pick<Config, 'openai' | 'pinecone'>;
   identity?: string;
+  /** Where the web app is (links in the emails the worker's activities write). */
+  webOrigin?: string;
   /** A pre-built bundle (tests bundle once); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkflowBundleWithSourceMap;
 }
@@ -36,7 +38,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     identity,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ sql: options.sql, workerIdentity: identity, email: options.email, secretBox: options.secretBox, search: options.search }),
+    activities: createActivities({ sql: options.sql, workerIdentity: identity, email: options.email, secretBox: options.secretBox, search: options.search, webOrigin: options.webOrigin }),
     // After a crash, the next workflow task leaves the dead worker's sticky queue after this long.
     stickyQueueScheduleToStartTimeout: '5 seconds',
     // A cancel reaches an activity only in the answer to a heartbeat: send them at least every second, so a
@@ -74,7 +76,7 @@ export async function runWorker(config: Config): Promise<void> {
   try {
     await ensureNamespace(connection, config.temporal.namespace);
     await ensureSearchAttributes(connection, config.temporal.namespace);
-    const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: mainTaskQueue(config), sql, email: config.email, secretBox: secretBoxOf(config), search: config });
+    const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: mainTaskQueue(config), sql, email: config.email, secretBox: secretBoxOf(config), search: config, webOrigin: config.web.origin });
     if (config.worker.healthPort) health = await startHealthServer(worker, config.worker.healthPort, config.worker.healthHost);
     // Worker.create installs SIGINT/SIGTERM handlers that shut it down gracefully; run() resolves once drained.
     await worker.run();

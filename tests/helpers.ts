@@ -196,6 +196,7 @@ export async function startWorker(config: Config, sql: Sql, identity?: string): 
     email: config.email,
     secretBox: secretBoxOf(config),
     search: config,
+    webOrigin: config.web.origin,
     workflowBundle: await workflowBundle(),
     ...(identity ? { identity } : {}),
   });

@@ -102,6 +102,8 @@ export interface UnifyBatchResult {
   assigned: number;
   /** Too many new incidents fit no known cluster (or there is no model yet): a full recluster is due. */
   reclusterDue: boolean;
+  /** Event rules that matched a new or re-opened incident: pending firings written with the batch. */
+  firings?: number;
 }
 
 export interface SyncChangesInput {
@@ -225,6 +227,8 @@ export interface RecordAutomationApprovalInput extends AutomationRunRef {
   /** Absent: the run's approval; else the approval of that (destructive) step. */
   stepIndex?: number;
   comment?: string;
+  /** The API request that carried the decision; absent when it came straight through Temporal (an operator's CLI). */
+  requestId?: string;
 }
 
 export interface RecordAutomationApprovalResult {
@@ -265,6 +269,48 @@ export interface VerifyAutomationTargetResult {
   error?: string;
 }
 
+/** A run created by a schedule or an event rule, ready for its workflow (workflows/automation-triggers.ts). */
+export interface StartableAutomationRun {
+  accountId: string;
+  runId: string;
+  requestedBy: string;
+  requiredApprovals: number;
+  expiresAt: string;
+  dryRun: boolean;
+  /** Approval requests the activity put in the outbox with the run: the workflow starts their delivery. */
+  emailIds?: string[];
+}
+
+export interface CreateScheduledRunInput {
+  accountId: string;
+  scheduleId: string;
+  /** Chosen by the workflow (deterministically), so a retried activity finds the run it created. */
+  runId: string;
+}
+
+export interface CreateScheduledRunResult {
+  run?: StartableAutomationRun;
+  /** Why nothing started (the runbook or target deleted, the schedule gone). */
+  skipped?: string;
+}
+
+export interface PrepareRuleRunsInput {
+  accountId: string;
+  limit: number;
+}
+
+export interface PrepareRuleRunsResult {
+  /** Each firing's run (the run id is the firing's id). */
+  runs: StartableAutomationRun[];
+  /** Firings taken (started or skipped): fewer than the limit means none are left. */
+  taken: number;
+}
+
+export interface MarkRuleFiringsStartedInput {
+  accountId: string;
+  firingIds: string[];
+}
+
 export interface Activities {
   markJobRunning(input: MarkJobRunningInput): Promise<void>;
   writeEcho(input: WriteEchoInput): Promise<WriteEchoResult>;
@@ -287,4 +333,7 @@ export interface Activities {
   runAutomationStep(input: RunAutomationStepInput): Promise<RunAutomationStepResult>;
   transitionAutomationRun(input: TransitionAutomationRunInput): Promise<void>;
   verifyAutomationTarget(input: VerifyAutomationTargetInput): Promise<VerifyAutomationTargetResult>;
+  createScheduledRun(input: CreateScheduledRunInput): Promise<CreateScheduledRunResult>;
+  prepareRuleRuns(input: PrepareRuleRunsInput): Promise<PrepareRuleRunsResult>;
+  markRuleFiringsStarted(input: MarkRuleFiringsStartedInput): Promise<void>;
 }

@@ -13,6 +13,7 @@ export interface AutomationRunInput {
   runId: string;
   /** Who asked: they may not approve their own run. */
   requestedBy: string;
+  /** 0 only for an auto-run an admin allowed (read-only steps, by an event rule): it runs without waiting. */
   requiredApprovals: number;
   /** ISO-8601: approvals after this are refused and the run ends as expired, nothing executed. */
   expiresAt: string;
@@ -41,6 +42,8 @@ export interface ApprovalInput {
   /** The destructive step this approval is for; absent for the run's approval. */
   stepIndex?: number;
   comment?: string;
+  /** Set by the API (its request id); an operator's `temporal workflow update execute` leaves it out. */
+  requestId?: string;
 }
 
 export const automationRunStateQuery = defineQuery<AutomationRunState>('state');
@@ -85,7 +88,14 @@ export async function automationRunWorkflow(input: AutomationRunInput): Promise<
     const key = decisionKey(a.userId, stepIndex);
     deciding.add(key);
     try {
-      const recorded = await db.recordAutomationApproval({ ...ref, userId: a.userId, decision, ...(stepIndex === null ? {} : { stepIndex }), ...(a.comment ? { comment: a.comment } : {}) });
+      const recorded = await db.recordAutomationApproval({
+        ...ref,
+        userId: a.userId,
+        decision,
+        ...(stepIndex === null ? {} : { stepIndex }),
+        ...(a.comment ? { comment: a.comment } : {}),
+        ...(a.requestId ? { requestId: a.requestId } : {}),
+      });
       if (!recorded.recorded) throw ApplicationFailure.create({ type: 'ApprovalRefused', message: recorded.refused ?? 'refused', nonRetryable: true });
       // The window may have closed while the database answered: the decision is on record, it changes nothing.
       state.approvals.push({ userId: a.userId, decision, stepIndex });
@@ -125,8 +135,9 @@ export async function automationRunWorkflow(input: AutomationRunInput): Promise<
     if (plan.closed) return state;
     state.steps = plan.steps.map((s) => ({ index: s.index, status: s.allowed ? 'pending' : 'skipped', exitCode: null }));
 
-    // The run's approvals: enough of them, a rejection, or the window closes.
-    const decided = await withinWindow(() => rejected || approvalsFor(null) >= input.requiredApprovals);
+    // The run's approvals: enough of them, a rejection, or the window closes. None are needed only for an event rule's
+    // auto-run, which an admin enabled for a runbook whose steps are all read-only (checked when the rule fired).
+    const decided = input.requiredApprovals === 0 || (await withinWindow(() => rejected || approvalsFor(null) >= input.requiredApprovals));
     if (rejected) return await finish('rejected');
     if (!decided) return await finish('expired');
     state.status = 'approved';

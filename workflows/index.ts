@@ -8,3 +8,4 @@ export * from './recluster.ts';
 export * from './runbook-index.ts';
 export * from './runbook.ts';
 export * from './automation-run.ts';
+export * from './automation-triggers.ts';

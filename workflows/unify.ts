@@ -19,6 +19,7 @@ import type { Activities } from './activity-contract.ts';
 import { AccountIdKey, KindKey } from './search-attributes.ts';
 import { reclusterNowWorkflowId, reclusterWorkflow } from './recluster.ts';
 import { databaseActivity } from './retry.ts';
+import { startRuleRuns } from './automation-triggers.ts';
 
 export interface UnifyInput {
   accountId: string;
@@ -34,6 +35,8 @@ export interface UnifyResult {
   rollupDays?: number;
   /** A recluster was started because of drift (or because the account had none yet). */
   reclusterStarted?: boolean;
+  /** Runs started for event rules' firings (automation triggers). */
+  ruleRunsStarted?: number;
 }
 
 /** New raw events arrived: look at the queue again before finishing. */
@@ -83,6 +86,12 @@ export async function unifyWorkflow(input: UnifyInput): Promise<UnifyResult> {
     if (patched(UNIFY_REFRESHES_ROLLUPS)) {
       result.rollupDays = (result.rollupDays ?? 0) + (await refreshIncidentRollups({ accountId: input.accountId })).days;
     }
+    // Event rules' pending firings (written by the batches, or left by a unification that crashed) become runs.
+    // Histories from before automation triggers have no such step; they replay as they ran.
+    if (patched(UNIFY_STARTS_RULE_RUNS)) {
+      const started = await startRuleRuns(input.accountId);
+      if (started > 0) result.ruleRunsStarted = (result.ruleRunsStarted ?? 0) + started;
+    }
     if (more) continue;
     // Histories from before online assignment have no such step; they replay as they ran.
     if (reclusterDue && patched(UNIFY_STARTS_RECLUSTER)) {
@@ -98,6 +107,7 @@ export async function unifyWorkflow(input: UnifyInput): Promise<UnifyResult> {
 
 const UNIFY_STARTS_RECLUSTER = 'unify-starts-recluster-on-drift';
 const UNIFY_REFRESHES_ROLLUPS = 'unify-refreshes-dashboard-rollups';
+const UNIFY_STARTS_RULE_RUNS = 'unify-starts-rule-runs';
 
 /** Starts the account's on-demand recluster unless one is running; true when this call started it. */
 export async function startRecluster(accountId: string, reason: string): Promise<boolean> {

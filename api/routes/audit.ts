@@ -1,11 +1,16 @@
-// The audit log through the API: an account's entries (newest first), the verification of its hash chain, and a
-// user's own security events (sign-ins, failed sign-ins, password changes).
+// The audit log through the API: an account's entries (newest first), the verification of its hash chain, the whole
+// chain (or a filtered part) as a CSV or JSON download, and a user's own security events (sign-ins, failed sign-ins,
+// password changes).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { listAccountAudit, listUserSecurityEvents, verifyAccountChain, type AuditEntry as AuditRow } from '../../db/audit.ts';
+import { Type } from 'typebox';
+import { appendAudit, auditEntriesAfter, listAccountAudit, listUserSecurityEvents, verifyAccountChain, type AuditEntry as AuditRow } from '../../db/audit.ts';
 import { withAccount, withUser } from '../../db/tenancy.ts';
 import type { AppDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { csvRow, streamFromAccount } from '../export-stream.ts';
+import { auditActor } from '../plugins/authentication.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
-import { AuditPage, AuditQuery, AuditVerification, SecurityEvents } from '../schemas/audit.ts';
+import { AuditExportQuery, AuditPage, AuditQuery, AuditVerification, SecurityEvents } from '../schemas/audit.ts';
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse };
 
@@ -55,6 +60,80 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
       const result = await withAccount(sql, request.accountId, (tx) => verifyAccountChain(tx, request.accountId));
       if (!result.valid) request.log.error({ firstBroken: result.firstBroken }, 'the audit chain does not verify');
       return { ...result, checkedAt: new Date().toISOString() };
+    },
+  );
+
+  const EXPORT_COLUMNS = ['seq', 'occurredAt', 'action', 'actorLabel', 'actorUserId', 'actorTokenId', 'subjectUserId', 'targetType', 'targetId', 'ip', 'requestId', 'details', 'prevHash', 'hash'];
+  const EXPORT_BATCH = 1000;
+
+  app.get(
+    '/api/audit/export',
+    {
+      config: { access: 'audit:read' },
+      schema: {
+        tags: ['audit'],
+        summary: 'The account’s audit log, oldest first, as CSV or JSON, with each entry’s hash and its predecessor’s, and the chain’s verification',
+        description:
+          'The verification covers the whole chain and is also sent as the headers `x-audit-chain-valid`, `x-audit-chain-entries`, `x-audit-chain-head` (and `x-audit-chain-first-broken` when it fails). The download itself is recorded in the log (`audit.exported`).',
+        querystring: AuditExportQuery,
+        response: {
+          200: {
+            description: 'CSV (RFC 4180, `details` as JSON in one cell) or JSON `{ exportedAt, verification, filter, entries }`',
+            content: { 'text/csv': { schema: Type.String() }, 'application/json': { schema: Type.String() } },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { accountId } = request;
+      const q = request.query;
+      const format = q.format ?? 'csv';
+      const from = q.from ? new Date(q.from) : undefined;
+      const to = q.to ? new Date(q.to) : undefined;
+      if (from && to && from >= to) throw new AppError(400, 'invalid_query', 'The range is empty: from must be before to', [{ field: 'from', message: 'must be before to' }]);
+      const filter = { ...(q.action ? { action: q.action } : {}), ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}) };
+      const verification = await withAccount(sql, accountId, async (tx) => {
+        const result = await verifyAccountChain(tx, accountId);
+        await appendAudit(tx, accountId, { action: 'audit.exported', actor: auditActor(request), details: { format, ...filter, chainValid: result.valid, entries: result.entries } });
+        return result;
+      });
+      if (!verification.valid) request.log.error({ firstBroken: verification.firstBroken }, 'the audit chain does not verify');
+      const exportedAt = new Date().toISOString();
+      const stream = streamFromAccount(sql, accountId, 'audit', request.log, async (tx, write) => {
+        if (format === 'json') {
+          if (!(await write(`{"exportedAt":${JSON.stringify(exportedAt)},"verification":${JSON.stringify(verification)},"filter":${JSON.stringify(filter)},"entries":[`))) return;
+        } else if (!(await write(csvRow(EXPORT_COLUMNS)))) return;
+        let after = 0;
+        let first = true;
+        for (;;) {
+          const rows = await auditEntriesAfter(tx, accountId, after, { limit: EXPORT_BATCH, action: q.action, from, to });
+          if (rows.length === 0) break;
+          after = rows.at(-1)!.seq;
+          const chunk =
+            format === 'json'
+              ? rows.map((e, i) => `${first && i === 0 ? '' : ','}${JSON.stringify({ ...entryView(e), prevHash: e.prevHash })}`).join('')
+              : rows
+                  .map((e) =>
+                    csvRow([e.seq, e.occurredAt.toISOString(), e.action, e.actorLabel, e.actorUserId, e.actorTokenId, e.subjectUserId, e.targetType, e.targetId, e.ip, e.requestId, JSON.stringify(e.details), e.prevHash, e.hash]),
+                  )
+                  .join('');
+          first = false;
+          if (!(await write(chunk))) return;
+          if (rows.length < EXPORT_BATCH) break;
+        }
+        if (format === 'json') await write(']}');
+      });
+      const day = exportedAt.slice(0, 10);
+      if (verification.firstBroken) reply.header('x-audit-chain-first-broken', `${verification.firstBroken.seq} ${verification.firstBroken.reason}`);
+      return reply
+        .header('content-type', format === 'json' ? 'application/json; charset=utf-8' : 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="audit-log-${day}.${format}"`)
+        .header('cache-control', 'no-store')
+        .header('x-audit-chain-valid', String(verification.valid))
+        .header('x-audit-chain-entries', String(verification.entries))
+        .header('x-audit-chain-head', verification.headHash ?? '')
+        .send(stream as unknown as string);
     },
   );
 

@@ -4,15 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { evaluatePolicy, InvalidPatternError, validatePatterns } from '../../analysis/automation-policy.ts';
-import type { RunbookStep } from '../../analysis/runbook-types.ts';
+import { InvalidPatternError, validatePatterns } from '../../analysis/automation-policy.ts';
 import { appendAudit } from '../../db/audit.ts';
 import {
   countPendingApprovals,
   deleteTarget,
   getRun,
   getTarget,
-  insertRun,
   insertTarget,
   listApprovals,
   listRuns,
@@ -23,7 +21,6 @@ import {
   type RunRow,
   type TargetRow,
 } from '../../db/automations.ts';
-import { getRunbook, getRunbookVersion } from '../../db/runbooks.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { mainTaskQueue } from '../../temporal/task-queues.ts';
@@ -37,7 +34,10 @@ import {
 } from '../../workflows/index.ts';
 import type { VerifyAutomationTargetResult } from '../../workflows/activity-contract.ts';
 import { AccountIdKey, KindKey } from '../../workflows/search-attributes.ts';
+import { enqueueApprovalRequests } from '../../db/automation-notifications.ts';
+import { insertPlannedRun, planRun } from '../../db/automation-triggers.ts';
 import type { AppDeps } from '../deps.ts';
+import { deliverEmails } from '../email-delivery.ts';
 import { AppError, notFound } from '../errors.ts';
 import { allows } from '../permissions.ts';
 import { auditActor, type Caller } from '../plugins/authentication.ts';
@@ -47,7 +47,9 @@ import {
   DecisionBody,
   IdParams,
   PendingApprovals,
+  PreviewRunBody,
   RunDetail,
+  RunPreview,
   RunList,
   RunListQuery,
   TargetEnvelope,
@@ -276,14 +278,23 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
     if (!run) throw notFound('automation run', id);
     const steps = (await listRunSteps(tx, accountId, id)).map((s) => ({ ...s, startedAt: s.startedAt?.toISOString() ?? null, finishedAt: s.finishedAt?.toISOString() ?? null }));
     const approvals = (await listApprovals(tx, accountId, id)).map((a) => ({ ...a, createdAt: a.createdAt.toISOString() }));
-    return { run: runView(run), steps, approvals };
+    // The workflow pauses before an allowed destructive step until someone approves that step: then nothing runs and
+    // the next pending step is that one, without an approval of its own yet.
+    const next = run.status === 'running' && !steps.some((s) => s.status === 'running') ? steps.find((s) => s.status === 'pending') : undefined;
+    const awaitingStep =
+      next && next.destructive && next.deniedReason === null && !approvals.some((a) => a.stepIndex === next.index && a.decision === 'approve') ? next.index : null;
+    return { run: runView(run), steps, approvals, awaitingStep };
   };
 
   app.get(
     '/api/automation-runs',
     { config: { access: 'automations:read' }, schema: { tags: ['automations'], summary: 'Runs, newest first', querystring: RunListQuery, response: { 200: RunList, ...errors } } },
     async (request) => ({
-      runs: (await withAccount(sql, request.accountId, (tx) => listRuns(tx, request.accountId, { status: request.query.status, limit: request.query.limit ?? 50 }))).map(runView),
+      runs: (
+        await withAccount(sql, request.accountId, (tx) =>
+          listRuns(tx, request.accountId, { status: request.query.status, limit: request.query.limit ?? 50, viewerId: request.caller!.userId }),
+        )
+      ).map((row) => ({ ...runView(row), decidedByMe: row.decidedByMe })),
     }),
   );
 
@@ -323,38 +334,41 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
       const workflowId = automationRunWorkflowId(accountId, runId);
       const expiresAt = new Date(Date.now() + (body.expiresInSeconds ?? DEFAULT_EXPIRY_SECONDS) * 1000);
       const created = await withAccount(sql, accountId, async (tx) => {
-        const runbook = await getRunbook(tx, accountId, body.runbookId);
-        if (!runbook) throw notFound('runbook', body.runbookId);
-        const version = await getRunbookVersion(tx, accountId, body.runbookId, body.version ?? runbook.currentVersion);
-        if (!version) throw notFound('runbook version', String(body.version));
-        const target = await getTarget(tx, accountId, body.targetId);
-        if (!target) throw notFound('automation target', body.targetId);
+        const plan = await planRun(tx, accountId, { runbookId: body.runbookId, version: body.version ?? null, targetId: body.targetId });
+        if (!plan.ok) throw notFound(plan.missing, plan.missing === 'runbook version' ? String(body.version) : plan.missing === 'runbook' ? body.runbookId : body.targetId);
         // Row-level security hides other accounts' incidents; the foreign key alone would accept their ids.
         if (body.incidentId && (await tx`select 1 from incidents where account_id = ${accountId} and id = ${body.incidentId}`).length === 0) throw notFound('incident', body.incidentId);
-        const steps = version.steps as unknown as RunbookStep[];
-        const policy = evaluatePolicy(steps, { allowPatterns: target.allowPatterns, denyPatterns: target.denyPatterns });
-        await insertRun(tx, {
+        const requiredApprovals = plan.target.requiredApprovals;
+        await insertPlannedRun(tx, plan, {
           id: runId,
           accountId,
           runbookId: body.runbookId,
-          runbookVersion: version.version,
-          targetId: target.id,
           requestedBy: userId,
           trigger: 'manual',
           incidentId: body.incidentId ?? null,
           dryRun: body.dryRun ?? false,
-          requiredApprovals: target.requiredApprovals,
+          requiredApprovals,
           expiresAt,
           workflowId,
-          steps: steps.map((s, i) => ({ index: i, title: s.title, command: s.command, risk: policy.steps[i]!.risk, destructive: policy.steps[i]!.destructive, deniedReason: policy.steps[i]!.allowed ? null : policy.steps[i]!.reason ?? 'denied' })),
         });
         await appendAudit(tx, accountId, {
           action: 'automation_run.requested',
           actor: auditActor(request),
           target: { type: 'automation_run', id: runId },
-          details: { runbookId: body.runbookId, runbookVersion: version.version, targetId: target.id, dryRun: body.dryRun ?? false, denied: policy.denied, ...(body.incidentId ? { incidentId: body.incidentId } : {}) },
+          details: { runbookId: body.runbookId, runbookVersion: plan.runbookVersion, targetId: plan.target.id, dryRun: body.dryRun ?? false, denied: plan.policy.denied, ...(body.incidentId ? { incidentId: body.incidentId } : {}) },
         });
-        return { requiredApprovals: target.requiredApprovals };
+        const emailIds = await enqueueApprovalRequests(tx, {
+          accountId,
+          runId,
+          requestedBy: userId,
+          requesterLabel: auditActor(request).label,
+          runbookTitle: plan.runbookTitle,
+          targetName: plan.target.name,
+          expiresAt,
+          dryRun: body.dryRun ?? false,
+          webOrigin: config.web.origin,
+        });
+        return { requiredApprovals, emailIds };
       }).catch((err: unknown) => {
         if ((err as { code?: string }).code === '23503') throw new AppError(404, 'not_found', 'The incident was not found');
         throw err;
@@ -375,18 +389,19 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
         await withAccount(sql, accountId, (tx) => tx`update automation_runs set status = 'failed', finished_at = now(), summary = ${tx.json({ error: 'the workflow did not start' })} where id = ${runId}`);
         throw temporalFailure(err);
       }
+      await deliverEmails(deps, created.emailIds, request.log);
       reply.code(201);
       return withAccount(sql, accountId, (tx) => runDetail(tx, accountId, runId));
     },
   );
 
-  const decide = async (decision: 'approve' | 'reject', accountId: string, caller: Caller, runId: string, body: DecisionBody) => {
+  const decide = async (decision: 'approve' | 'reject', accountId: string, caller: Caller, runId: string, body: DecisionBody, requestId: string) => {
     // An approval is a person's judgement: a machine's token may request runs, never approve them.
     if (caller.viaToken) throw new AppError(403, 'approval_refused', 'API tokens may not approve or reject runs: a person must');
     const run = await withAccount(sql, accountId, (tx) => getRun(tx, accountId, runId));
     if (!run) throw notFound('automation run', runId);
     const handle = temporal.client.workflow.getHandle(run.workflowId);
-    const args = { userId: caller.userId, role: caller.account?.role ?? 'viewer', approver: caller.account?.approver ?? false, ...(body.stepIndex === undefined ? {} : { stepIndex: body.stepIndex }), ...(body.comment ? { comment: body.comment } : {}) };
+    const args = { userId: caller.userId, role: caller.account?.role ?? 'viewer', approver: caller.account?.approver ?? false, requestId, ...(body.stepIndex === undefined ? {} : { stepIndex: body.stepIndex }), ...(body.comment ? { comment: body.comment } : {}) };
     try {
       await temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => handle.executeUpdate(decision === 'approve' ? approveAutomationRunUpdate : rejectAutomationRunUpdate, { args: [args] }));
     } catch (err) {
@@ -414,7 +429,7 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
           response: { 200: RunDetail, ...errors },
         },
       },
-      async (request) => decide(decision, request.accountId, request.caller!, request.params.id, request.body),
+      async (request) => decide(decision, request.accountId, request.caller!, request.params.id, request.body, request.id),
     );
   }
 
@@ -426,13 +441,50 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
       const run = await withAccount(sql, accountId, (tx) => getRun(tx, accountId, request.params.id));
       if (!run) throw notFound('automation run', request.params.id);
       if (['completed', 'failed', 'cancelled', 'rejected', 'expired'].includes(run.status)) throw new AppError(409, 'run_finished', `The run is ${run.status} already`);
+      const actor = auditActor(request);
       try {
-        await temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => temporal.client.workflow.getHandle(run.workflowId).cancel());
+        // The reason names the person: the run's `automation_run.cancelled` entry quotes it from the history.
+        await temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+          temporal.client.workflowService.requestCancelWorkflowExecution({
+            namespace: temporal.client.options.namespace,
+            workflowExecution: { workflowId: run.workflowId },
+            identity: 'incident-insights-api',
+            reason: `requested by ${actor.label} (API request ${request.id})`,
+            requestId: randomUUID(),
+          }),
+        );
       } catch (err) {
         throw temporalFailure(err);
       }
+      await withAccount(sql, accountId, (tx) =>
+        appendAudit(tx, accountId, { action: 'automation_run.cancel_requested', actor, target: { type: 'automation_run', id: run.id }, details: { status: run.status } }),
+      );
       reply.code(202);
       return withAccount(sql, accountId, (tx) => runDetail(tx, accountId, run.id));
+    },
+  );
+
+  // What a run would do, before it is requested: the same policy evaluation as the create route, nothing stored.
+  app.post(
+    '/api/automation-runs/preview',
+    { config: { access: 'automations:read' }, schema: { tags: ['automations'], summary: 'Preview a run: each step’s risk and policy outcome on a target, and the approvals needed', body: PreviewRunBody, response: { 200: RunPreview, ...errors } } },
+    async (request) => {
+      const { accountId } = request;
+      const body = request.body;
+      return withAccount(sql, accountId, async (tx) => {
+        const plan = await planRun(tx, accountId, { runbookId: body.runbookId, version: body.version ?? null, targetId: body.targetId });
+        if (!plan.ok) throw notFound(plan.missing, plan.missing === 'runbook version' ? String(body.version) : plan.missing === 'runbook' ? body.runbookId : body.targetId);
+        return {
+          runbookId: body.runbookId,
+          version: plan.runbookVersion,
+          targetId: plan.target.id,
+          requiredApprovals: plan.target.requiredApprovals,
+          steps: plan.steps.map((s, i) => {
+            const d = plan.policy.steps[i]!;
+            return { index: i, title: s.title, command: s.command, risk: d.risk, destructive: d.destructive, allowed: d.allowed, reason: d.allowed ? null : d.reason ?? 'denied', needsOwnApproval: d.needsOwnApproval };
+          }),
+        };
+      });
     },
   );
 };

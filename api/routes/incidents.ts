@@ -1,6 +1,6 @@
 // Unified incidents: the filtered list a keyset page at a time in any of its sorts, its count, a streamed CSV export,
 // the facets behind the filter dropdowns, and one incident with its timeline, raw payloads and cluster.
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -21,6 +21,7 @@ import {
 import type { Sql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import type { AppDeps } from '../deps.ts';
+import { csvCell, streamFromAccount } from '../export-stream.ts';
 import { AppError, notFound } from '../errors.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
 import { toIncidentFilter, type IncidentFilterParams } from '../schemas/incident-filter.ts';
@@ -107,55 +108,19 @@ const CSV_COLUMNS = [
   'resolvedAt', 'mttaSeconds', 'mttrSeconds', 'clusterId', 'clusterLabel', 'url',
 ] as const;
 
-/**
- * One CSV cell (RFC 4180). A cell a spreadsheet would read as a formula (= + - @, or a leading tab or carriage return)
- * is prefixed with `'`: titles come from alerts anyone can send, and a formula in one would run on the reader's machine.
- */
-function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 const csvLine = (r: IncidentListRow) => {
   const view = summaryView(r);
   return `${CSV_COLUMNS.map((c) => csvCell(view[c])).join(',')}\r\n`;
 };
 
-/**
- * The export as a stream fed from a cursor inside the tenant transaction, a batch at a time and only as fast as the
- * client reads. When the client goes away the reply destroys the stream: the loop stops, the cursor closes and the
- * transaction ends, so the connection returns to the pool. A database error after the first bytes ends the response
- * early (Fastify logs it); the client sees a truncated download rather than a complete-looking one.
- */
+/** The export from a cursor inside the tenant transaction, a batch at a time and only as fast as the client reads. */
 function exportCsv(sql: Sql, accountId: string, filter: IncidentFilter, sort: IncidentSort, log: FastifyBaseLogger): Readable {
-  const out = new PassThrough();
-  const room = () =>
-    new Promise<void>((resolve) => {
-      const go = () => {
-        out.off('drain', go);
-        out.off('close', go);
-        resolve();
-      };
-      out.on('drain', go);
-      out.on('close', go);
-    });
-  withAccount(sql, accountId, async (tx) => {
-    if (!out.write(`${CSV_COLUMNS.join(',')}\r\n`)) await room();
+  return streamFromAccount(sql, accountId, 'incident', log, async (tx, write) => {
+    if (!(await write(`${CSV_COLUMNS.join(',')}\r\n`))) return;
     for await (const rows of streamIncidents(tx, accountId, filter, sort)) {
-      if (out.destroyed) return;
-      if (!out.write(rows.map(csvLine).join(''))) await room();
-      if (out.destroyed) return;
+      if (!(await write(rows.map(csvLine).join('')))) return;
     }
-  }).then(
-    () => out.end(),
-    (err: unknown) => {
-      log.error({ err }, 'the incident export failed');
-      out.destroy(err instanceof Error ? err : new Error(String(err)));
-    },
-  );
-  return out;
+  });
 }
 
 export const incidentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {

@@ -30,6 +30,18 @@ export const AuditQuery = Type.Object(
   { additionalProperties: false },
 );
 
+export const AuditExportQuery = Type.Object(
+  {
+    format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')], { default: 'csv', description: 'CSV (one row per entry) or JSON' })),
+    action: Type.Optional(
+      Type.String({ pattern: '^[a-z_]+\\.([a-z_]+)?$', maxLength: 60, description: 'One action (`automation_run.approved`) or a family (`automation_run.`)' }),
+    ),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Entries at or after this instant' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Entries before this instant' })),
+  },
+  { additionalProperties: false },
+);
+
 export const AuditPage = Type.Object({
   entries: Type.Array(AuditEntry),
   nextBefore: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as `before` for older entries; null on the last page' }),

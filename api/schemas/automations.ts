@@ -173,8 +173,17 @@ export const Run = Type.Object({
   finishedAt: Type.Union([DateTime, Type.Null()]),
 });
 
-export const RunDetail = Type.Object({ run: Run, steps: Type.Array(RunStep), approvals: Type.Array(Approval) });
-export const RunList = Type.Object({ runs: Type.Array(Run) });
+export const RunDetail = Type.Object({
+  run: Run,
+  steps: Type.Array(RunStep),
+  approvals: Type.Array(Approval),
+  awaitingStep: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'The destructive step that waits for its own approval now (approve it with `stepIndex`); null when none does',
+  }),
+});
+export const RunList = Type.Object({
+  runs: Type.Array(Type.Intersect([Run, Type.Object({ decidedByMe: Type.Boolean({ description: 'You already approved or rejected this run' }) })])),
+});
 export const RunListQuery = Type.Object(
   { status: Type.Optional(RunStatus), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) },
   { additionalProperties: false },
@@ -190,3 +199,32 @@ export const DecisionBody = Type.Object(
 export type DecisionBody = Static<typeof DecisionBody>;
 
 export const PendingApprovals = Type.Object({ pending: Type.Integer({ description: 'Runs waiting for an approval you may give' }) });
+
+export const PreviewRunBody = Type.Object(
+  {
+    runbookId: Uuid,
+    version: Type.Optional(Type.Integer({ minimum: 1, description: 'Absent: the runbook’s current version' })),
+    targetId: Uuid,
+  },
+  { additionalProperties: false },
+);
+export type PreviewRunBody = Static<typeof PreviewRunBody>;
+
+export const RunPreview = Type.Object({
+  runbookId: Uuid,
+  version: Type.Integer({ description: 'The runbook version a run would execute' }),
+  targetId: Uuid,
+  requiredApprovals: Type.Integer({ description: 'Approvals by others a run on this target needs before anything runs' }),
+  steps: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      title: Type.String(),
+      command: Type.String(),
+      risk: Type.String({ description: 'The higher of the runbook’s label and what the rules find' }),
+      destructive: Type.Boolean(),
+      allowed: Type.Boolean({ description: 'False: the target’s policy denies it; it would never be sent' }),
+      reason: Type.Union([Type.String(), Type.Null()], { description: 'Why it is denied' }),
+      needsOwnApproval: Type.Boolean({ description: 'A destructive step that waits for an approval of its own' }),
+    }),
+  ),
+});

@@ -181,6 +181,58 @@ describe('tamper evidence', () => {
     expect((await tail.call({ method: 'GET', url: '/api/audit/verify' })).json()).toMatchObject({ valid: false, firstBroken: { seq: 3, reason: 'head_mismatch' } });
   });
 
+  it('exports the chain as CSV and JSON with every hash link, the verification, formula cells neutralised, and records the export', async () => {
+    const { owner } = await joinedTeam(app, db, 'responder');
+    await owner.call({ method: 'PATCH', url: '/api/account', payload: { name: '=HYPERLINK("http://evil.example","x")' } });
+    const csv = await owner.call({ method: 'GET', url: '/api/audit/export?format=csv' });
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.headers['content-disposition']).toMatch(/attachment; filename="audit-log-\d{4}-\d{2}-\d{2}\.csv"/);
+    expect(csv.headers['x-audit-chain-valid']).toBe('true');
+    const lines = csv.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('seq,occurredAt,action,actorLabel,actorUserId,actorTokenId,subjectUserId,targetType,targetId,ip,requestId,details,prevHash,hash');
+    // Oldest first; the last row is the export itself, recorded before the download began.
+    expect(lines[1]).toMatch(/^1,.*,account\.created,/);
+    expect(lines.at(-1)).toMatch(/^\d+,.*,audit\.exported,/);
+    // Details are one JSON cell: a formula someone typed into a name never starts a cell.
+    expect(csv.body).not.toMatch(/,"?=HYPERLINK/);
+    expect(lines.find((l) => l.includes('account.renamed'))).toContain('"{""to"":""=HYPERLINK');
+
+    const json = await owner.call({ method: 'GET', url: '/api/audit/export?format=json' });
+    expect(json.statusCode, json.body).toBe(200);
+    const doc = json.json();
+    expect(doc.verification).toMatchObject({ valid: true });
+    expect(doc.entries.map((e: { seq: number }) => e.seq)).toEqual(doc.entries.map((_: unknown, i: number) => i + 1));
+    // Every entry points at its predecessor's hash: an auditor can check the links offline.
+    for (const [i, e] of doc.entries.entries()) expect(e.prevHash).toBe(i === 0 ? '0'.repeat(64) : doc.entries[i - 1].hash);
+    expect(doc.entries.filter((e: { action: string }) => e.action === 'audit.exported')).toHaveLength(2);
+
+    const only = (await owner.call({ method: 'GET', url: '/api/audit/export?format=json&action=account.' })).json();
+    expect(new Set(only.entries.map((e: { action: string }) => e.action))).toEqual(new Set(['account.created', 'account.renamed']));
+    expect(only.filter).toEqual({ action: 'account.' });
+
+    // Bad input names the field and records nothing.
+    const count = async () => (await owner.call({ method: 'GET', url: '/api/audit/verify' })).json().entries;
+    const before = await count();
+    const bad = await owner.call({ method: 'GET', url: '/api/audit/export?format=xml' });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bad.json().error.details)).toContain('format');
+    const empty = await owner.call({ method: 'GET', url: '/api/audit/export?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z' });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.details[0].field).toBe('from');
+    expect(await count()).toBe(before);
+  });
+
+  it('exports a tampered chain with the verification saying where it breaks', async () => {
+    const { owner, member } = await joinedTeam(app, db, 'viewer');
+    expect((await member.call({ method: 'GET', url: '/api/audit/export' })).statusCode).toBe(403);
+    await asSuperuserWithoutGuards(`update audit_log set actor_label = 'nobody' where account_id = '${owner.accountId}' and seq = 2`);
+    const csv = await owner.call({ method: 'GET', url: '/api/audit/export' });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['x-audit-chain-valid']).toBe('false');
+    expect(csv.headers['x-audit-chain-first-broken']).toBe('2 content_changed');
+  });
+
   it('numbers parallel appends one after another, with no gaps or forks', async () => {
     const owner = await signUp(app);
     await Promise.all(

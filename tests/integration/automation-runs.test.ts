@@ -1,10 +1,11 @@
 // Automation runs end to end: the API, the run workflow on the Temporal dev server with the real worker, PostgreSQL,
 // and the real @aws-sdk/client-lambda against the local Lambda server (which verifies SigV4 and runs the reference
 // function's semantics). Approvals by others only, expiry, denied patterns never sent, cancel, the audit chain.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../../config.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { approveAutomationRunUpdate, automationRunStateQuery } from '../../workflows/index.ts';
@@ -146,6 +147,15 @@ describe('automation runs', () => {
     expect((await detail(created.run.id)).run.status).toBe('awaiting_approval');
     expect(lambda.invocations.length).toBe(sentBefore);
 
+    // Everyone who may approve is told by email, with a link to the run; the requester and viewers are not.
+    const mails = await db.admin<{ recipient: string; body: string }[]>`
+      select recipient, body from outbox_emails where subject like 'Approval needed%' and body like ${'%' + created.run.id + '%'}`;
+    expect(mails.map((m) => m.recipient)).toContain(team.owner.email);
+    expect(mails.map((m) => m.recipient)).not.toContain(team.admin.email);
+    expect(mails.map((m) => m.recipient)).not.toContain(team.viewer.email);
+    expect(mails.map((m) => m.recipient)).not.toContain(team.responder.email);
+    expect(mails[0]!.body).toContain(`/automations/runs/${created.run.id}`);
+
     const badge = await team.owner.call({ method: 'GET', url: '/api/automation-runs/pending-approvals' });
     expect(badge.json().pending).toBeGreaterThanOrEqual(1);
     expect((await team.viewer.call({ method: 'GET', url: '/api/automation-runs/pending-approvals' })).json().pending).toBe(0);
@@ -264,12 +274,19 @@ describe('automation runs', () => {
     await waitFor('the destructive step waits', async () => ((await handle.query(automationRunStateQuery)).awaitingStep === 1 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
     expect(commandsSent()).toContain('echo before-destructive');
     expect(commandsSent()).not.toContain(`rm -f ${file}`);
+    expect((await detail(created.run.id)).awaitingStep).toBe(1);
     // The run's approval does not cover the step: it needs its stepIndex, and not from the requester.
     expect((await decide(team.owner, created.run.id, 'approve')).statusCode).toBe(409);
     expect((await decide(team.admin, created.run.id, 'approve', { stepIndex: 1 })).statusCode).toBe(200);
     const done = await until(created.run.id, 'completed');
     expect(done.steps.map((s: { status: string }) => s.status)).toEqual(['succeeded', 'succeeded']);
     expect(done.steps[1].destructive).toBe(true);
+    expect(done.awaitingStep).toBeNull();
+    // The list tells each approver which runs they already decided.
+    const listed = (await team.admin.call({ method: 'GET', url: '/api/automation-runs?limit=200' })).json().runs;
+    expect(listed.find((r: { id: string }) => r.id === created.run.id).decidedByMe).toBe(false);
+    const byOwner = (await team.owner.call({ method: 'GET', url: '/api/automation-runs?limit=200' })).json().runs;
+    expect(byOwner.find((r: { id: string }) => r.id === created.run.id).decidedByMe).toBe(true);
   });
 
   it('cancels a waiting run, and lets a running step finish while cancelling the rest', async () => {
@@ -375,11 +392,58 @@ describe('automation runs', () => {
     await until(created.run.id, 'cancelled');
   });
 
+  it('lets operators approve, refuse and cancel from the temporal CLI, recorded in the audit log as from the product', async () => {
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(inject('temporalCliPath'), [...args, '--address', config.temporal.address!, '--namespace', config.temporal.namespace], { timeout: 30_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const t = await target();
+    const rb = await runbook([{ title: 'From the CLI', command: 'echo approved-by-operator' }]);
+    const created = await requestRun(team.admin, { runbookId: rb, targetId: t.id });
+    await waiting(created.run.workflowId);
+    // The validator refuses the requester here too: nothing recorded, nothing run.
+    const own = await cli(['workflow', 'update', 'execute', '-w', created.run.workflowId, '--name', 'approve', '--input', JSON.stringify({ userId: team.admin.userId, role: 'admin' })]);
+    expect(own.code).not.toBe(0);
+    expect(own.stdout + own.stderr).toContain('requester');
+    const ok = await cli(['workflow', 'update', 'execute', '-w', created.run.workflowId, '--name', 'approve', '--input', JSON.stringify({ userId: team.owner.userId, role: 'owner', comment: 'approved from the CLI' })]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const done = await until(created.run.id, 'completed');
+    expect(done.approvals).toEqual([expect.objectContaining({ userId: team.owner.userId, decision: 'approve', comment: 'approved from the CLI' })]);
+    expect(commandsSent().filter((c) => c === 'echo approved-by-operator')).toHaveLength(1);
+    const entries = async (runId: string) =>
+      db.admin<{ action: string; actorLabel: string; details: Record<string, unknown> }[]>`
+        select action, actor_label as "actorLabel", details from audit_log where target_id = ${runId} order by seq`;
+    const approved = (await entries(created.run.id)).find((e) => e.action === 'automation_run.approved')!;
+    expect(approved).toMatchObject({ actorLabel: team.owner.email, details: { via: 'temporal', comment: 'approved from the CLI' } });
+
+    // Cancelled by an operator: the entry names the CLI's identity from the workflow's history.
+    const byCli = await requestRun(team.admin, { runbookId: rb, targetId: t.id });
+    await waiting(byCli.run.workflowId);
+    const cancelled = await cli(['workflow', 'cancel', '-w', byCli.run.workflowId]);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    await until(byCli.run.id, 'cancelled');
+    const cliEntry = (await entries(byCli.run.id)).find((e) => e.action === 'automation_run.cancelled')!;
+    expect((cliEntry.details.cancelRequest as { identity: string }).identity).not.toBe('');
+
+    // Cancelled in the product: who asked is on record twice, by the API and quoted from the history.
+    const byApi = await requestRun(team.admin, { runbookId: rb, targetId: t.id });
+    await waiting(byApi.run.workflowId);
+    expect((await team.responder.call({ method: 'POST', url: `/api/automation-runs/${byApi.run.id}/cancel` })).statusCode).toBe(202);
+    await until(byApi.run.id, 'cancelled');
+    const apiEntries = await entries(byApi.run.id);
+    expect(apiEntries.find((e) => e.action === 'automation_run.cancel_requested')).toMatchObject({ actorLabel: team.responder.email });
+    expect((apiEntries.find((e) => e.action === 'automation_run.cancelled')!.details.cancelRequest as { reason: string }).reason).toContain(`requested by ${team.responder.email}`);
+    expect(commandsSent().filter((c) => c === 'echo approved-by-operator')).toHaveLength(1);
+  });
+
   it('writes every transition to the audit log, and the chain verifies', async () => {
     const rows = await db.admin<{ action: string }[]>`select distinct action from audit_log where account_id = ${team.owner.accountId} and action like 'automation%'`;
     expect(rows.map((r) => r.action).sort()).toEqual(
       [
         'automation_run.approved',
+        'automation_run.cancel_requested',
         'automation_run.cancelled',
         'automation_run.completed',
         'automation_run.expired',
@@ -400,5 +464,16 @@ describe('automation runs', () => {
       select (select count(*) from audit_log where details::text like ${'%' + lambda.secretAccessKey + '%'})::int
            + (select count(*) from automation_run_steps where coalesce(stdout, '') || coalesce(stderr, '') || coalesce(error, '') like ${'%' + lambda.secretAccessKey + '%'})::int as n`;
     expect(leak!.n).toBe(0);
+
+    // The attack: someone with database access rewrites who approved a run. Verification fails at that very row.
+    const [approval] = await db.admin<{ seq: number }[]>`
+      select seq::int from audit_log where account_id = ${team.owner.accountId} and action = 'automation_run.approved' order by seq limit 1`;
+    await db.admin.begin(async (tx) => {
+      await tx`alter table audit_log disable trigger user`;
+      await tx`update audit_log set actor_label = 'someone-else@example.com' where account_id = ${team.owner.accountId} and seq = ${approval!.seq}`;
+      await tx`alter table audit_log enable trigger user`;
+    });
+    const tampered = (await team.owner.call({ method: 'GET', url: '/api/audit/verify' })).json();
+    expect(tampered).toMatchObject({ valid: false, firstBroken: { seq: approval!.seq, reason: 'content_changed' } });
   });
 });

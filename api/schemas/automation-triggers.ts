@@ -1,0 +1,119 @@
+// Automation triggers: schedules (a Temporal Schedule each: cron expressions in an IANA time zone) and event rules
+// (a new or re-opened incident matching clusters, services, severities starts a run).
+import { Type, type Static } from 'typebox';
+import { DateTime, Uuid } from './common.ts';
+
+const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'Shown in lists and in the audit log as the actor (`schedule <name>`, `rule <name>`)' });
+const Cron = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+  minItems: 1,
+  maxItems: 10,
+  description: 'Cron expressions (5 fields: minute hour day-of-month month day-of-week, e.g. `0 6 * * 1-5`); the schedule fires at each',
+});
+const TimeZone = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone the cron expressions are read in, e.g. `Europe/Berlin` (default UTC)' });
+const Severity = Type.Union([Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3'), Type.Literal('P4'), Type.Literal('P5')]);
+
+export const ScheduleIdParams = Type.Object({ id: Uuid });
+
+export const CreateScheduleBody = Type.Object(
+  {
+    name: Name,
+    runbookId: Uuid,
+    runbookVersion: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'A fixed version; absent or null: the current version when it fires' })),
+    targetId: Uuid,
+    cron: Cron,
+    timeZone: Type.Optional(TimeZone),
+    dryRun: Type.Optional(Type.Boolean({ description: 'Runs record what would run and execute nothing' })),
+    enabled: Type.Optional(Type.Boolean({ description: 'False: created paused' })),
+  },
+  { additionalProperties: false },
+);
+export type CreateScheduleBody = Static<typeof CreateScheduleBody>;
+
+export const UpdateScheduleBody = Type.Partial(CreateScheduleBody, { additionalProperties: false });
+export type UpdateScheduleBody = Static<typeof UpdateScheduleBody>;
+
+export const Schedule = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  runbookId: Uuid,
+  runbookTitle: Type.Union([Type.String(), Type.Null()], { description: 'Null: the runbook was deleted (the schedule starts nothing)' }),
+  runbookVersion: Type.Union([Type.Integer(), Type.Null()], { description: 'Null: the current version' }),
+  targetId: Uuid,
+  targetName: Type.Union([Type.String(), Type.Null()], { description: 'Null: the target was deleted (the schedule starts nothing)' }),
+  cron: Type.Array(Type.String()),
+  timeZone: Type.String(),
+  dryRun: Type.Boolean(),
+  enabled: Type.Boolean(),
+  temporalScheduleId: Type.String({ description: 'For `temporal schedule describe --schedule-id …`' }),
+  nextRunTimes: Type.Array(DateTime, { description: 'The next times Temporal will fire it (empty while paused)' }),
+  lastFiredAt: Type.Union([DateTime, Type.Null()]),
+  lastRunId: Type.Union([Uuid, Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()], { description: 'Why the last firing started nothing' }),
+  createdBy: Type.Union([Uuid, Type.Null()], { description: 'Runs are requested in this person’s name: they cannot approve them' }),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+export const ScheduleEnvelope = Type.Object({ schedule: Schedule });
+export const ScheduleList = Type.Object({ schedules: Type.Array(Schedule) });
+
+export const RuleIdParams = Type.Object({ id: Uuid });
+
+export const CreateRuleBody = Type.Object(
+  {
+    name: Name,
+    enabled: Type.Optional(Type.Boolean()),
+    clusterIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, description: 'Incident clusters it matches; empty: any' })),
+    services: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, description: 'Services it matches; empty: any' })),
+    severities: Type.Optional(Type.Array(Severity, { maxItems: 5, description: 'Severities it matches; empty: any' })),
+    onNew: Type.Optional(Type.Boolean({ description: 'Fire on a new incident (default true)' })),
+    onReopened: Type.Optional(Type.Boolean({ description: 'Fire on an incident re-opened after it was resolved (default false)' })),
+    runbookId: Uuid,
+    targetId: Uuid,
+    cooldownSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 604800, description: 'Per rule and incident cluster (else service): at most one run per window (default 1800)' })),
+    autoRun: Type.Optional(Type.Boolean({ description: 'Run without approval; owners and admins only, and only for a runbook whose every step is read-only (re-checked when it fires)' })),
+    dryRun: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type CreateRuleBody = Static<typeof CreateRuleBody>;
+
+export const UpdateRuleBody = Type.Partial(CreateRuleBody, { additionalProperties: false });
+export type UpdateRuleBody = Static<typeof UpdateRuleBody>;
+
+export const Rule = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  enabled: Type.Boolean(),
+  clusterIds: Type.Array(Type.String()),
+  services: Type.Array(Type.String()),
+  severities: Type.Array(Type.String()),
+  onNew: Type.Boolean(),
+  onReopened: Type.Boolean(),
+  runbookId: Uuid,
+  runbookTitle: Type.Union([Type.String(), Type.Null()]),
+  targetId: Uuid,
+  targetName: Type.Union([Type.String(), Type.Null()]),
+  cooldownSeconds: Type.Integer(),
+  autoRun: Type.Boolean(),
+  dryRun: Type.Boolean(),
+  lastError: Type.Union([Type.String(), Type.Null()], { description: 'Why the last firing started nothing, or why an auto-run waited for approval' }),
+  createdBy: Type.Union([Uuid, Type.Null()], { description: 'Runs are requested in this person’s name: they cannot approve them' }),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+  recentFirings: Type.Array(
+    Type.Object({
+      id: Uuid,
+      incidentId: Uuid,
+      reason: Type.String({ description: '`new` or `reopened`' }),
+      status: Type.String({ description: '`pending`, `started` or `skipped`' }),
+      runId: Type.Union([Uuid, Type.Null()]),
+      error: Type.Union([Type.String(), Type.Null()]),
+      createdAt: DateTime,
+    }),
+    { description: 'The newest 20' },
+  ),
+});
+
+export const RuleEnvelope = Type.Object({ rule: Rule });
+export const RuleList = Type.Object({ rules: Type.Array(Rule) });

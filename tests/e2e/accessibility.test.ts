@@ -91,6 +91,11 @@ const pages = () => [
   ['runbooks', '/runbooks'],
   ['runbook', `/runbooks/${runbookId}`],
   ['runbook-new', '/runbooks/new'],
+  ['runbook-run', `/runbooks/${runbookId}/run`],
+  ['automations', '/automations'],
+  ['automation-targets', '/automations/targets'],
+  ['automation-schedules', '/automations/schedules'],
+  ['automation-rules', '/automations/rules'],
   ['search', '/search?q=disk'],
   ['settings-llm', '/settings/llm'],
 ] as const;

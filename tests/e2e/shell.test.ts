@@ -73,7 +73,7 @@ it('has landmarks, a skip link, and a sidebar that marks the current section at 
     await page.waitForURL((url) => url.pathname === path);
     await expect.poll(() => texts(mainNav(page).locator('[aria-current="page"]')), { timeout: 15_000 }).toEqual([label]);
   }
-  expect(await texts(mainNav(page).getByRole('link'))).toEqual(['Dashboard', 'Incidents', 'Clusters', 'Runbooks', 'Search', 'Integrations', 'Audit log', 'Settings', 'Help']);
+  expect(await texts(mainNav(page).getByRole('link'))).toEqual(['Dashboard', 'Incidents', 'Clusters', 'Runbooks', 'Automations', 'Search', 'Integrations', 'Audit log', 'Settings', 'Help']);
 
   // Pages that belong to a section keep it current.
   await page.goto(`${platform.webUrl}/members`);

@@ -31,7 +31,53 @@ export function describeAuditEntry(entry: AuditEntry): string {
     case 'member.left': return `left the account (was ${text(d.role)})`;
     case 'token.created': return `created the API token “${text(d.name)}” (${text(d.role)})`;
     case 'token.revoked': return `revoked the API token “${text(d.name)}”`;
+    case 'automation_run.requested': {
+      const why = d.trigger === 'event' ? ` for ${d.reason === 'reopened' ? 'a re-opened' : 'a new'} incident${d.autoRun ? ', auto-run without approval' : ''}` : '';
+      return `requested a ${d.dryRun ? 'dry run' : 'run'} of a runbook (version ${text(d.runbookVersion)})${why}${Array.isArray(d.denied) && d.denied.length ? `; ${d.denied.length} step(s) denied by policy` : ''}${d.autoRunRefused ? ` (${text(d.autoRunRefused)})` : ''}`;
+    }
+    case 'automation_run.approved': return `approved ${typeof d.stepIndex === 'number' ? `step ${d.stepIndex + 1} of ` : ''}a run${d.comment ? `: “${text(d.comment)}”` : ''}`;
+    case 'automation_run.rejected': return `rejected ${typeof d.stepIndex === 'number' ? `step ${d.stepIndex + 1} of ` : ''}a run${d.comment ? `: “${text(d.comment)}”` : ''}`;
+    case 'automation_run.started': return 'started running the approved steps';
+    case 'automation_run.step_ran': return `ran step ${typeof d.stepIndex === 'number' ? d.stepIndex + 1 : '?'}: ${text(d.status)}${typeof d.exitCode === 'number' ? ` (exit ${d.exitCode})` : ''}${d.denied ? ` (denied: ${text(d.denied)})` : ''}`;
+    case 'automation_run.cancel_requested': return 'asked to cancel a run';
+    case 'automation_run.cancelled': {
+      const request = d.cancelRequest as { identity?: string; reason?: string } | undefined;
+      return `cancelled a run${request ? ` (${request.reason || `through Temporal by ${text(request.identity)}`})` : ''}`;
+    }
+    case 'automation_run.completed': return 'finished a run';
+    case 'automation_run.failed': return 'ended a run as failed';
+    case 'automation_run.expired': return 'ended a run: nobody approved it in time, nothing ran';
+    case 'automation_target.created': return `added the ${text(d.kind)} target “${text(d.name)}”`;
+    case 'automation_target.updated': return 'changed an automation target';
+    case 'automation_target.deleted': return 'deleted an automation target';
+    case 'automation_target.verified': return d.ok ? `verified a target as ${text(d.identity)}` : `could not verify a target (${text(d.errorKind)})`;
+    case 'automation_schedule.created': return `scheduled “${text(d.name)}” (${Array.isArray(d.cron) ? d.cron.join(', ') : text(d.cron)}, ${text(d.timeZone)})`;
+    case 'automation_schedule.updated': return 'changed a schedule';
+    case 'automation_schedule.paused': return `paused the schedule “${text(d.name)}”`;
+    case 'automation_schedule.resumed': return `resumed the schedule “${text(d.name)}”`;
+    case 'automation_schedule.deleted': return `deleted the schedule “${text(d.name)}”`;
+    case 'automation_schedule.skipped': return `started no run: ${text(d.reason)}`;
+    case 'automation_rule.created': return `added the event rule “${text(d.name)}”${d.autoRun ? ' (auto-run)' : ''}`;
+    case 'automation_rule.updated': return `changed an event rule${d.autoRun ? ' (auto-run on)' : ''}`;
+    case 'automation_rule.deleted': return `deleted the event rule “${text(d.name)}”`;
+    case 'automation_rule.skipped': return `started no run: ${text(d.reason)}`;
+    case 'audit.exported': return `exported the audit log as ${text(d.format).toUpperCase()}${d.action ? ` (${text(d.action)})` : ''}`;
     default: return entry.action;
+  }
+}
+
+/** Where an entry's subject lives in the product, when it has a page. */
+export function auditTargetHref(entry: AuditEntry): string | null {
+  if (!entry.target) return null;
+  const id = encodeURIComponent(entry.target.id);
+  switch (entry.target.type) {
+    case 'automation_run': return `/automations/runs/${id}`;
+    case 'automation_schedule': return '/automations/schedules';
+    case 'automation_rule': return '/automations/rules';
+    case 'automation_target': return '/automations/targets';
+    case 'runbook': return `/runbooks/${id}`;
+    case 'integration': return `/integrations/${id}`;
+    default: return null;
   }
 }
 
@@ -42,4 +88,11 @@ export const AUDIT_FAMILIES = [
   { value: 'invitation.', label: 'Invitations' },
   { value: 'token.', label: 'API tokens' },
   { value: 'account.', label: 'The account' },
+  { value: 'automation_run.', label: 'Automation runs' },
+  { value: 'automation_target.', label: 'Automation targets' },
+  { value: 'automation_schedule.', label: 'Automation schedules' },
+  { value: 'automation_rule.', label: 'Automation event rules' },
+  { value: 'integration.', label: 'Integrations' },
+  { value: 'runbook.', label: 'Runbooks' },
+  { value: 'audit.', label: 'Audit exports' },
 ] as const;

@@ -21,5 +21,7 @@ export const load: LayoutServerLoad = async (event) => {
     throw err;
   }
   if (!me.account) redirect(303, '/accounts/new');
-  return { me, theme: parseTheme(event.cookies.get(THEME_COOKIE)) };
+  // The Automations badge: runs waiting for an approval this member may give (0 when the API cannot say).
+  const { pending } = await api<{ pending: number }>(event, '/api/automation-runs/pending-approvals').catch(() => ({ pending: 0 }));
+  return { me, theme: parseTheme(event.cookies.get(THEME_COOKIE)), pendingApprovals: pending };
 };

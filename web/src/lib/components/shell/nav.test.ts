@@ -13,6 +13,8 @@ describe('shell navigation', () => {
     expect(active('/support/7')).toEqual(['Help']);
     expect(active('/help/architecture')).toEqual(['Help']);
     expect(active('/runbooks/drafts/abc')).toEqual(['Runbooks']);
+    expect(active('/automations/runs/abc')).toEqual(['Automations']);
+    expect(active('/automations/targets')).toEqual(['Automations']);
     expect(active('/settings/llm')).toEqual(['Settings']);
   });
 
@@ -22,7 +24,7 @@ describe('shell navigation', () => {
   });
 
   it('shows the audit log to owners and admins only, and leaves out what is not built yet', () => {
-    expect(navItems('owner').map((i) => i.label)).toEqual(['Dashboard', 'Incidents', 'Clusters', 'Runbooks', 'Search', 'Integrations', 'Audit log', 'Settings', 'Help']);
+    expect(navItems('owner').map((i) => i.label)).toEqual(['Dashboard', 'Incidents', 'Clusters', 'Runbooks', 'Automations', 'Search', 'Integrations', 'Audit log', 'Settings', 'Help']);
     expect(navItems('viewer').map((i) => i.label)).not.toContain('Audit log');
   });
 });

@@ -6,7 +6,7 @@ export interface NavItem {
   label: string;
   /** Other paths that belong to this section (settings owns members, tokens, profile, ...). */
   also?: string[];
-  icon: 'dashboard' | 'incidents' | 'clusters' | 'runbooks' | 'search' | 'integrations' | 'audit' | 'settings' | 'help';
+  icon: 'dashboard' | 'incidents' | 'clusters' | 'runbooks' | 'automations' | 'search' | 'integrations' | 'audit' | 'settings' | 'help';
 }
 
 export const canAdminister = (role: Role | undefined) => role === 'owner' || role === 'admin';
@@ -17,6 +17,7 @@ export function navItems(role: Role | undefined): NavItem[] {
     { href: '/incidents', label: 'Incidents', icon: 'incidents' },
     { href: '/clusters', label: 'Clusters', icon: 'clusters' },
     { href: '/runbooks', label: 'Runbooks', icon: 'runbooks' },
+    { href: '/automations', label: 'Automations', icon: 'automations' },
     { href: '/search', label: 'Search', icon: 'search' },
     { href: '/integrations', label: 'Integrations', icon: 'integrations' },
     ...(canAdminister(role) ? [{ href: '/audit', label: 'Audit log', icon: 'audit' } as NavItem] : []),

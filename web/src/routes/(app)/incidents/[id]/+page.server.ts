@@ -1,12 +1,20 @@
 // One incident: what happened when, its raw payloads, its cluster and the incidents like it.
-import { load as loadApi } from '$lib/server/api';
+import { api, load as loadApi } from '$lib/server/api';
+import type { RunbookSummary } from '$lib/runbooks/types';
 import type { IncidentDetail } from '$lib/incidents/types';
 import { generateRunbook } from '$lib/runbooks/generate.server';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async (event) => ({
-  incident: await loadApi<IncidentDetail>(event, `/api/incidents/${encodeURIComponent(event.params.id)}`),
-});
+export const load: PageServerLoad = async (event) => {
+  const { me } = await event.parent();
+  const canRun = !!me.account && me.account.role !== 'viewer';
+  const [incident, runbooks] = await Promise.all([
+    loadApi<IncidentDetail>(event, `/api/incidents/${encodeURIComponent(event.params.id)}`),
+    // For "Run a runbook": the latest runbooks to choose from (the page works without them).
+    canRun ? api<{ runbooks: RunbookSummary[] }>(event, '/api/runbooks?limit=100').then((r) => r.runbooks).catch(() => []) : [],
+  ]);
+  return { incident, runbooks, canRun };
+};
 
 export const actions: Actions = {
   generateRunbook: (event) => generateRunbook(event, { incidentId: event.params.id }),

@@ -1,0 +1,70 @@
+// Automation event rules: list with recent firings, add one (what it matches, runbook, target, cooldown, auto-run),
+// enable/disable, delete. Managing them is for owners and admins (automations:targets).
+import { api, load as loadApi } from '$lib/server/api';
+import type { Target } from '$lib/automations/types';
+import { failure, list, text, type PickerItem, type Rule } from '../schedules/triggers';
+import type { Actions, PageServerLoad } from './$types';
+
+const KEEP = ['name', 'runbookId', 'targetId', 'services', 'clusterIds', 'severities', 'onNew', 'onReopened', 'cooldownMinutes', 'autoRun', 'dryRun'];
+
+export const load: PageServerLoad = async (event) => {
+  event.depends('data:automation-rules');
+  const [{ rules }, { targets }, { runbooks }] = await Promise.all([
+    loadApi<{ rules: Rule[] }>(event, '/api/automation-rules'),
+    loadApi<{ targets: Target[] }>(event, '/api/automation-targets'),
+    loadApi<{ runbooks: { id: string; title: string }[] }>(event, '/api/runbooks?limit=100'),
+  ]);
+  return {
+    rules,
+    runbooks: runbooks.map((r): PickerItem => ({ id: r.id, label: r.title })),
+    targets: targets.map((t): PickerItem => ({ id: t.id, label: `${t.name} (${t.kind === 'ssh' ? 'SSH' : 'Lambda'}${t.verifiedAt ? ', verified' : ', not verified'})` })),
+  };
+};
+
+export const actions: Actions = {
+  create: async (event) => {
+    const form = await event.request.formData();
+    const minutes = text(form, 'cooldownMinutes');
+    try {
+      const created = await api<{ rule: Rule }>(event, '/api/automation-rules', {
+        method: 'POST',
+        body: {
+          name: text(form, 'name'),
+          runbookId: text(form, 'runbookId'),
+          targetId: text(form, 'targetId'),
+          services: list(form, 'services'),
+          clusterIds: list(form, 'clusterIds'),
+          severities: form.getAll('severities').map(String),
+          onNew: form.get('onNew') === 'on',
+          onReopened: form.get('onReopened') === 'on',
+          ...(minutes ? { cooldownSeconds: Math.round(Number(minutes) * 60) } : {}),
+          autoRun: form.get('autoRun') === 'on',
+          dryRun: form.get('dryRun') === 'on',
+        },
+      });
+      return { kind: 'create', created: created.rule.name };
+    } catch (err) {
+      return failure(err, 'create', form, KEEP);
+    }
+  },
+  toggle: async (event) => {
+    const form = await event.request.formData();
+    const id = text(form, 'id');
+    try {
+      await api(event, `/api/automation-rules/${encodeURIComponent(id)}`, { method: 'PATCH', body: { enabled: text(form, 'enabled') === 'true' } });
+      return { kind: 'toggle', id, saved: true };
+    } catch (err) {
+      return failure(err, 'toggle', null, [], id);
+    }
+  },
+  delete: async (event) => {
+    const form = await event.request.formData();
+    const id = text(form, 'id');
+    try {
+      await api(event, `/api/automation-rules/${encodeURIComponent(id)}`, { method: 'DELETE' });
+      return { kind: 'delete', id, deleted: true };
+    } catch (err) {
+      return failure(err, 'delete', null, [], id);
+    }
+  },
+};

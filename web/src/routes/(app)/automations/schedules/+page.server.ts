@@ -1,0 +1,70 @@
+// Automation schedules: list with next run times (from Temporal), add one (runbook, target, cron, time zone), pause,
+// resume, delete. Managing them is for owners and admins (automations:targets).
+import { api, load as loadApi } from '$lib/server/api';
+import type { Target } from '$lib/automations/types';
+import { failure, list, text, type PickerItem, type Schedule } from './triggers';
+import type { Actions, PageServerLoad } from './$types';
+
+const KEEP = ['name', 'runbookId', 'targetId', 'cron', 'timeZone', 'runbookVersion', 'dryRun'];
+
+export const load: PageServerLoad = async (event) => {
+  event.depends('data:automation-schedules');
+  const [{ schedules }, { targets }, { runbooks }] = await Promise.all([
+    loadApi<{ schedules: Schedule[] }>(event, '/api/automation-schedules'),
+    loadApi<{ targets: Target[] }>(event, '/api/automation-targets'),
+    loadApi<{ runbooks: { id: string; title: string }[] }>(event, '/api/runbooks?limit=100'),
+  ]);
+  return {
+    schedules,
+    runbooks: runbooks.map((r): PickerItem => ({ id: r.id, label: r.title })),
+    targets: targets.map((t): PickerItem => ({ id: t.id, label: `${t.name} (${t.kind === 'ssh' ? 'SSH' : 'Lambda'}${t.verifiedAt ? ', verified' : ', not verified'})` })),
+  };
+};
+
+export const actions: Actions = {
+  create: async (event) => {
+    const form = await event.request.formData();
+    const version = text(form, 'runbookVersion');
+    try {
+      const created = await api<{ schedule: Schedule }>(event, '/api/automation-schedules', {
+        method: 'POST',
+        body: {
+          name: text(form, 'name'),
+          runbookId: text(form, 'runbookId'),
+          targetId: text(form, 'targetId'),
+          cron: list(form, 'cron').length ? list(form, 'cron') : [''],
+          timeZone: text(form, 'timeZone') || 'UTC',
+          ...(version ? { runbookVersion: Number(version) } : {}),
+          dryRun: form.get('dryRun') === 'on',
+        },
+        timeoutMs: 20_000,
+      });
+      return { kind: 'create', created: created.schedule.name };
+    } catch (err) {
+      return failure(err, 'create', form, KEEP);
+    }
+  },
+  pause: async (event) => change(event, 'pause'),
+  resume: async (event) => change(event, 'resume'),
+  delete: async (event) => {
+    const form = await event.request.formData();
+    const id = text(form, 'id');
+    try {
+      await api(event, `/api/automation-schedules/${encodeURIComponent(id)}`, { method: 'DELETE', timeoutMs: 20_000 });
+      return { kind: 'delete', id, deleted: true };
+    } catch (err) {
+      return failure(err, 'delete', null, [], id);
+    }
+  },
+};
+
+async function change(event: Parameters<Actions[string]>[0], what: 'pause' | 'resume') {
+  const form = await event.request.formData();
+  const id = text(form, 'id');
+  try {
+    await api(event, `/api/automation-schedules/${encodeURIComponent(id)}/${what}`, { method: 'POST', timeoutMs: 20_000 });
+    return { kind: what, id, saved: true };
+  } catch (err) {
+    return failure(err, what, null, [], id);
+  }
+}

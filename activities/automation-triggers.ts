@@ -14,8 +14,7 @@ import {
   insertPlannedRun,
   lockPendingFirings,
   markFiringsStarted,
-  planRun,
-  readOnlyThroughout,
+  loadRunInputs,
   recordRuleError,
   recordRuleFirings,
   recordScheduleFiring,
@@ -23,10 +22,10 @@ import {
   skipFiring,
   type RuleReason,
 } from '../db/automation-triggers.ts';
+import { readOnlyThroughout, withPolicy } from '../analysis/automation-policy.ts';
 import type { Sql, TransactionSql } from '../db/sql.ts';
 import { withAccount } from '../db/tenancy.ts';
-import { automationRunWorkflowId } from '../workflows/automation-run.ts';
-import { automationScheduleId } from '../workflows/automation-triggers.ts';
+import { automationRunWorkflowId, automationScheduleId } from '../workflows/ids.ts';
 import type {
   CreateScheduledRunInput,
   CreateScheduledRunResult,
@@ -126,7 +125,8 @@ export function createAutomationTriggerActivities(deps: { sql: Sql; webOrigin?: 
         };
         const gone = await creatorGone(tx, accountId, schedule.createdBy);
         if (gone) return skip(gone);
-        const plan = await planRun(tx, accountId, { runbookId: schedule.runbookId, version: schedule.runbookVersion, targetId: schedule.targetId });
+        const loaded = await loadRunInputs(tx, accountId, { runbookId: schedule.runbookId, version: schedule.runbookVersion, targetId: schedule.targetId });
+        const plan = loaded.ok ? withPolicy(loaded) : loaded;
         if (!plan.ok) return skip(plan.reason);
         const expiresAt = new Date(Date.now() + TRIGGERED_RUN_EXPIRY_SECONDS * 1000);
         await insertPlannedRun(tx, plan, {
@@ -182,7 +182,8 @@ export function createAutomationTriggerActivities(deps: { sql: Sql; webOrigin?: 
             await skip(gone);
             continue;
           }
-          const plan = await planRun(tx, accountId, { runbookId: rule.runbookId, version: null, targetId: rule.targetId });
+          const loaded = await loadRunInputs(tx, accountId, { runbookId: rule.runbookId, version: null, targetId: rule.targetId });
+          const plan = loaded.ok ? withPolicy(loaded) : loaded;
           if (!plan.ok) {
             await skip(plan.reason);
             continue;

@@ -132,3 +132,17 @@ export function evaluatePolicy(steps: readonly Pick<RunbookStep, 'command' | 'ri
     destructiveApprovalNeeded: decisions.some((d) => d.needsOwnApproval),
   };
 }
+
+/**
+ * The target's policy evaluated on a run's stored steps, exactly as for a person's request: `{ ...inputs, policy }`.
+ * Stored steps were validated as runbook steps when saved; their risk and target type are read as such.
+ */
+export function withPolicy<T extends { steps: readonly { command: string; risk: string; targetType: string }[]; target: { allowPatterns: string[]; denyPatterns: string[] } }>(
+  inputs: T,
+): T & { policy: PolicyDecision } {
+  const steps = inputs.steps as readonly Pick<RunbookStep, 'command' | 'risk' | 'targetType'>[];
+  return { ...inputs, policy: evaluatePolicy(steps, { allowPatterns: inputs.target.allowPatterns, denyPatterns: inputs.target.denyPatterns }) };
+}
+
+/** Every step is read-only by the policy's own reading (the runbook's label and what the rules find). */
+export const readOnlyThroughout = (policy: PolicyDecision) => policy.steps.length > 0 && policy.steps.every((s) => s.risk === 'read-only');

@@ -1,10 +1,8 @@
 // Automation triggers (migration 0020): schedules (each mirrored by a Temporal Schedule), event rules, and the rules'
 // firings (an outbox written in the unification transaction). Also the one place a run is planned from a runbook
 // and a target (policy evaluated as the API's create route does), for runs no person requested directly.
-import { evaluatePolicy, type PolicyDecision } from '../analysis/automation-policy.ts';
-import type { RunbookStep } from '../analysis/runbook-types.ts';
 import { getTarget, insertRun, type TargetRow } from './automations.ts';
-import { getRunbook, getRunbookVersion } from './runbooks.ts';
+import { getRunbook, getRunbookVersion, type StoredStep } from './runbooks.ts';
 import type { TransactionSql } from './sql.ts';
 
 export interface ScheduleRow {
@@ -201,26 +199,30 @@ export async function recordRuleError(tx: TransactionSql, accountId: string, id:
   await tx`update automation_rules set last_error = ${error} where account_id = ${accountId} and id = ${id}`;
 }
 
-/** Every step is read-only by the policy's own reading (the runbook's label and what the rules find). */
-export const readOnlyThroughout = (policy: PolicyDecision) => policy.steps.length > 0 && policy.steps.every((s) => s.risk === 'read-only');
-
-export type RunPlan =
-  | { ok: true; runbookVersion: number; runbookTitle: string; target: TargetRow; steps: RunbookStep[]; policy: PolicyDecision }
+export type RunInputs =
+  | { ok: true; runbookVersion: number; runbookTitle: string; target: TargetRow; steps: StoredStep[] }
   | { ok: false; reason: string; missing: 'runbook' | 'runbook version' | 'automation target' };
 
 /**
- * A runbook's version on a target, with the policy evaluated exactly as for a person's request (the create route's
- * rules): the reason instead when the runbook, version or target is gone.
+ * What a run of a runbook's version on a target starts from (the caller evaluates the target's policy on the steps:
+ * analysis/automation-policy.ts `withPolicy`), or the reason when the runbook, version or target is gone.
  */
-export async function planRun(tx: TransactionSql, accountId: string, p: { runbookId: string; version: number | null; targetId: string }): Promise<RunPlan> {
+export async function loadRunInputs(tx: TransactionSql, accountId: string, p: { runbookId: string; version: number | null; targetId: string }): Promise<RunInputs> {
   const runbook = await getRunbook(tx, accountId, p.runbookId);
   if (!runbook) return { ok: false, reason: 'the runbook was deleted', missing: 'runbook' };
   const version = await getRunbookVersion(tx, accountId, p.runbookId, p.version ?? runbook.currentVersion);
   if (!version) return { ok: false, reason: `the runbook has no version ${p.version}`, missing: 'runbook version' };
   const target = await getTarget(tx, accountId, p.targetId);
   if (!target) return { ok: false, reason: 'the target was deleted', missing: 'automation target' };
-  const steps = version.steps as unknown as RunbookStep[];
-  return { ok: true, runbookVersion: version.version, runbookTitle: version.title, target, steps, policy: evaluatePolicy(steps, { allowPatterns: target.allowPatterns, denyPatterns: target.denyPatterns }) };
+  return { ok: true, runbookVersion: version.version, runbookTitle: version.title, target, steps: version.steps };
+}
+
+/** A run ready to store: its inputs and the policy's outcome per step. */
+export interface PlannedRun {
+  runbookVersion: number;
+  target: { id: string };
+  steps: readonly { title: string; command: string }[];
+  policy: { steps: readonly { risk: string; destructive: boolean; allowed: boolean; reason?: string | undefined }[] };
 }
 
 /**
@@ -229,7 +231,7 @@ export async function planRun(tx: TransactionSql, accountId: string, p: { runboo
  */
 export async function insertPlannedRun(
   tx: TransactionSql,
-  plan: Extract<RunPlan, { ok: true }>,
+  plan: PlannedRun,
   r: { id: string; accountId: string; runbookId: string; requestedBy: string; trigger: 'manual' | 'schedule' | 'event'; incidentId: string | null; dryRun: boolean; requiredApprovals: number; expiresAt: Date; workflowId: string; scheduleId?: string; ruleId?: string },
 ): Promise<boolean> {
   if ((await tx`select 1 from automation_runs where id = ${r.id}`).length > 0) return false;

@@ -9,19 +9,21 @@ import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../temporal/worker.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const SERVER_FOLDERS = ['workflows', 'activities', 'connectors', 'analysis', 'db', 'search', 'api', 'temporal'] as const;
+const SERVER_FOLDERS = ['workflows', 'activities', 'connectors', 'analysis', 'db', 'search', 'api', 'temporal', 'observability'] as const;
 
 /** Which top-level folders (or root files) each folder may import from; its own folder is always allowed. */
 const ALLOWED: Record<string, string[]> = {
   workflows: ['analysis'],
   analysis: [],
   connectors: [],
-  activities: ['db', 'connectors', 'analysis', 'search', 'config.ts', 'workflows/activity-contract.ts', 'workflows/retry.ts'],
+  activities: ['db', 'connectors', 'analysis', 'search', 'observability', 'config.ts', 'workflows/activity-contract.ts', 'workflows/retry.ts', 'workflows/ids.ts'],
   db: ['config.ts'],
   // The runbook index: vector stores and embeddings behind one interface (search/types.ts), used by api and activities.
   search: ['db', 'analysis', 'config.ts'],
-  api: ['db', 'search', 'temporal/client.ts', 'temporal/task-queues.ts', 'temporal/search-attributes.ts', 'temporal/schedules.ts', 'analysis', 'config.ts', 'workflows', 'connectors'],
-  temporal: ['workflows', 'activities', 'db', 'config.ts', 'scripts/lib/processes.ts'],
+  api: ['db', 'search', 'observability', 'temporal/client.ts', 'temporal/task-queues.ts', 'temporal/search-attributes.ts', 'temporal/schedules.ts', 'analysis', 'config.ts', 'workflows', 'connectors'],
+  temporal: ['workflows', 'activities', 'db', 'observability', 'config.ts', 'scripts/lib/processes.ts'],
+  // Metrics, traces, error reporting and log redaction shared by the API, the worker and the activities.
+  observability: ['analysis', 'config.ts'],
 };
 
 /** npm packages a folder must not use: workflows run in a sandbox, analysis and connectors stay pure. */

@@ -49,7 +49,7 @@ export interface ApprovalInput {
 export const automationRunStateQuery = defineQuery<AutomationRunState>('state');
 export const approveAutomationRunUpdate = defineUpdate<AutomationRunState, [ApprovalInput]>('approve');
 export const rejectAutomationRunUpdate = defineUpdate<AutomationRunState, [ApprovalInput]>('reject');
-export const automationRunWorkflowId = (accountId: string, runId: string) => `run/${accountId}/${runId}`;
+export { automationRunWorkflowId } from './ids.ts';
 
 export interface VerifyAutomationTargetWorkflowInput {
   accountId: string;

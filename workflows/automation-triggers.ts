@@ -5,7 +5,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, WorkflowIdReusePolicy, proxyActivities, startChild, uuid4 } from '@temporalio/workflow';
 import type { Activities, StartableAutomationRun } from './activity-contract.ts';
-import { automationRunWorkflow, automationRunWorkflowId } from './automation-run.ts';
+import { automationRunWorkflow } from './automation-run.ts';
+import { automationRunWorkflowId } from './ids.ts';
 import { emailDeliveryWorkflow, emailWorkflowId } from './email.ts';
 import { databaseActivity } from './retry.ts';
 import { AccountIdKey, KindKey } from './search-attributes.ts';
@@ -21,7 +22,7 @@ export interface AutomationScheduleResult {
   skipped?: string;
 }
 
-export const automationScheduleId = (accountId: string, scheduleId: string) => `automation-schedule/${accountId}/${scheduleId}`;
+export { automationScheduleId } from './ids.ts';
 
 /** Firings turned into runs per activity call. */
 export const RULE_RUNS_BATCH = 20;

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import { readOnlyThroughout, withPolicy } from '../../analysis/automation-policy.ts';
 import { appendAudit } from '../../db/audit.ts';
 import {
   deleteRule,
@@ -17,8 +18,7 @@ import {
   listRules,
   listSchedules,
   namesFor,
-  planRun,
-  readOnlyThroughout,
+  loadRunInputs,
   updateRule,
   updateSchedule,
   type RuleRow,
@@ -188,7 +188,8 @@ export const automationTriggerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps 
 
   /** The runbook (and version) and target exist in this account: a 400 naming the field otherwise. */
   const checkRefs = async (tx: TransactionSql, accountId: string, p: { runbookId: string; version: number | null; targetId: string }) => {
-    const plan = await planRun(tx, accountId, p);
+    const loaded = await loadRunInputs(tx, accountId, p);
+    const plan = loaded.ok ? withPolicy(loaded) : loaded;
     if (!plan.ok) {
       const field = plan.reason.includes('target') ? 'targetId' : plan.reason.includes('version') ? 'runbookVersion' : 'runbookId';
       throw bad(field, plan.reason.replace(/^the /, 'names a ').replace(' was deleted', ' that does not exist'));

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { InvalidPatternError, validatePatterns } from '../../analysis/automation-policy.ts';
+import { InvalidPatternError, validatePatterns, withPolicy } from '../../analysis/automation-policy.ts';
 import { appendAudit } from '../../db/audit.ts';
 import {
   countPendingApprovals,
@@ -35,7 +35,7 @@ import {
 import type { VerifyAutomationTargetResult } from '../../workflows/activity-contract.ts';
 import { AccountIdKey, KindKey } from '../../workflows/search-attributes.ts';
 import { enqueueApprovalRequests } from '../../db/automation-notifications.ts';
-import { insertPlannedRun, planRun } from '../../db/automation-triggers.ts';
+import { insertPlannedRun, loadRunInputs } from '../../db/automation-triggers.ts';
 import type { AppDeps } from '../deps.ts';
 import { deliverEmails } from '../email-delivery.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -334,7 +334,8 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
       const workflowId = automationRunWorkflowId(accountId, runId);
       const expiresAt = new Date(Date.now() + (body.expiresInSeconds ?? DEFAULT_EXPIRY_SECONDS) * 1000);
       const created = await withAccount(sql, accountId, async (tx) => {
-        const plan = await planRun(tx, accountId, { runbookId: body.runbookId, version: body.version ?? null, targetId: body.targetId });
+        const loaded = await loadRunInputs(tx, accountId, { runbookId: body.runbookId, version: body.version ?? null, targetId: body.targetId });
+        const plan = loaded.ok ? withPolicy(loaded) : loaded;
         if (!plan.ok) throw notFound(plan.missing, plan.missing === 'runbook version' ? String(body.version) : plan.missing === 'runbook' ? body.runbookId : body.targetId);
         // Row-level security hides other accounts' incidents; the foreign key alone would accept their ids.
         if (body.incidentId && (await tx`select 1 from incidents where account_id = ${accountId} and id = ${body.incidentId}`).length === 0) throw notFound('incident', body.incidentId);
@@ -472,7 +473,8 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
       const { accountId } = request;
       const body = request.body;
       return withAccount(sql, accountId, async (tx) => {
-        const plan = await planRun(tx, accountId, { runbookId: body.runbookId, version: body.version ?? null, targetId: body.targetId });
+        const loaded = await loadRunInputs(tx, accountId, { runbookId: body.runbookId, version: body.version ?? null, targetId: body.targetId });
+        const plan = loaded.ok ? withPolicy(loaded) : loaded;
         if (!plan.ok) throw notFound(plan.missing, plan.missing === 'runbook version' ? String(body.version) : plan.missing === 'runbook' ? body.runbookId : body.targetId);
         return {
           runbookId: body.runbookId,

@@ -105,7 +105,8 @@ it('carries one request id from the page request into every API call it makes', 
   const res = await fetch(`${webUrl}/health`, { headers: { 'x-request-id': 'e2e-trace-42', cookie } });
   expect(res.status).toBe(200);
   expect(res.headers.get('x-request-id')).toBe('e2e-trace-42');
-  expect(seenRequestIds.filter((id) => id === 'e2e-trace-42')).toHaveLength(3); // /api/auth/me, /api/health, /api/jobs
+  // /api/auth/me and /api/automation-runs/pending-approvals (the layout), /api/health, /api/jobs
+  expect(seenRequestIds.filter((id) => id === 'e2e-trace-42')).toHaveLength(4);
 });
 
 it('shows a clear page for an unknown job, and signs out so the pages need a sign-in again', async () => {

@@ -9,6 +9,8 @@ WORKDIR /app
 # Manifests first, so the dependency layer is rebuilt only when they change.
 COPY package.json package-lock.json ./
 COPY web/package.json web/
+# npm ci's postinstall applies these fixes to dependencies (patch-package; see patches/README.md).
+COPY patches/ patches/
 RUN npm ci --no-audit --no-fund
 COPY . .
 # Build the web app, then drop dev dependencies (vite, svelte, typescript, vitest, ...): the adapter-node build

@@ -51,6 +51,39 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PINECONE_CONTROLLER_HOST: 'ftp://x' })).toThrow(/^PINECONE_CONTROLLER_HOST/);
   });
 
+  it('takes the worker role, polling every queue by default, and names an unknown one', () => {
+    expect(loadConfig({}).worker.role).toBe('all');
+    expect(loadConfig({ WORKER_ROLE: 'automation' }).worker.role).toBe('automation');
+    expect(() => loadConfig({ WORKER_ROLE: 'steps' })).toThrow(/^WORKER_ROLE: must be one of all, main, automation/);
+  });
+
+  it('turns TLS to Temporal on with an API key or a client certificate, and wants both halves of the certificate', () => {
+    expect(loadConfig({}).temporal.tls).toBeUndefined();
+    expect(loadConfig({ TEMPORAL_API_KEY: 'k' }).temporal).toMatchObject({ apiKey: 'k', tls: { certPath: undefined } });
+    expect(loadConfig({ TEMPORAL_TLS_CERT_PATH: '/c.pem', TEMPORAL_TLS_KEY_PATH: '/k.pem', TEMPORAL_TLS_SERVER_NAME: 'ns.tmprl.cloud' }).temporal.tls).toEqual({
+      certPath: '/c.pem',
+      keyPath: '/k.pem',
+      caPath: undefined,
+      serverName: 'ns.tmprl.cloud',
+    });
+    expect(loadConfig({ TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({ certPath: undefined, keyPath: undefined, caPath: undefined, serverName: undefined });
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT_PATH: '/c.pem' })).toThrow(/^TEMPORAL_TLS_KEY_PATH: mTLS needs both/);
+    expect(() => loadConfig({ TEMPORAL_TLS: 'false', TEMPORAL_TLS_CERT_PATH: '/c.pem', TEMPORAL_TLS_KEY_PATH: '/k.pem' })).toThrow(/^TEMPORAL_TLS: cannot be false/);
+  });
+
+  it('leaves traces and error reports off by default, and takes a collector, a service name and a Sentry DSN', () => {
+    expect(loadConfig({}).telemetry).toEqual({ otlpEndpoint: undefined, serviceName: undefined, sentryDsn: undefined, sentryEnvironment: 'development' });
+    const on = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_SERVICE_NAME: 'insights-eu', SENTRY_DSN: 'https://key@o1.ingest.sentry.io/2', NODE_ENV: 'production' });
+    expect(on.telemetry).toEqual({ otlpEndpoint: 'http://collector:4318', serviceName: 'insights-eu', sentryDsn: 'https://key@o1.ingest.sentry.io/2', sentryEnvironment: 'production' });
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/^OTEL_EXPORTER_OTLP_ENDPOINT: /);
+  });
+
+  it('leaves /metrics open without METRICS_TOKEN, picks a free SDK exporter port by default, and names a bad port', () => {
+    expect(loadConfig({}).metrics).toEqual({ token: undefined, temporalPort: 0 });
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-me', WORKER_TEMPORAL_METRICS_PORT: '9464' }).metrics).toEqual({ token: 'scrape-me', temporalPort: 9464 });
+    expect(() => loadConfig({ WORKER_TEMPORAL_METRICS_PORT: 'x' })).toThrow(/^WORKER_TEMPORAL_METRICS_PORT: /);
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '  ', TEMPORAL_ADDRESS: '' }).database.url).toBeUndefined();
   });

@@ -25,6 +25,15 @@ export interface Config {
     readonly uiUrl: string | undefined;
     /** The main task queue; several deployments (or test runs) can share one Temporal namespace with their own. */
     readonly taskQueue: string;
+    /** Temporal Cloud's API key (sent as a bearer token over TLS); unset for a self-hosted cluster or mTLS. */
+    readonly apiKey: string | undefined;
+    /**
+     * TLS to the frontend: on with an API key or a client certificate, or with TEMPORAL_TLS=true (server-verified
+     * only). `certPath`/`keyPath`: the client certificate for mTLS; `caPath`: a private CA; `serverName`: SNI override.
+     */
+    readonly tls:
+      | { readonly certPath: string | undefined; readonly keyPath: string | undefined; readonly caPath: string | undefined; readonly serverName: string | undefined }
+      | undefined;
   };
   /**
    * `trustProxy`: which peers may say who the client is (X-Forwarded-For): the web server, a load balancer. Per-address
@@ -39,7 +48,13 @@ export interface Config {
   readonly ingestion: { readonly allowCustomVendorUrls: boolean };
   readonly web: { readonly host: string; readonly port: number; readonly origin: string };
   /** `healthPort` 0 turns the worker's health endpoint off (a standalone worker; `npm start` needs it). */
-  readonly worker: { readonly healthHost: string; readonly healthPort: number };
+  /**
+   * `role`: which task queues this worker polls: `all` (the default: workflows, their activities and automation
+   * steps), `main` (everything but automation steps), `automation` (only automation step and verify activities, on
+   * `<TEMPORAL_TASK_QUEUE>-automation`, for workers holding the credentials for customer infrastructure).
+   */
+  /** `shutdownGraceSeconds`: after SIGTERM, how long in-flight activities may finish before they are cancelled. */
+  readonly worker: { readonly healthHost: string; readonly healthPort: number; readonly role: 'all' | 'main' | 'automation'; readonly shutdownGraceSeconds: number };
   /** The PATH searched for the `temporal` CLI. */
   readonly searchPath: string;
   /**
@@ -78,6 +93,23 @@ export interface Config {
     readonly controllerHost: string | undefined;
   };
   readonly aws: { readonly region: string | undefined };
+  /**
+   * Prometheus `/metrics` on the API and the worker's health port. `token`: scrapes must send `Authorization: Bearer
+   * <token>` (unset: open, for a network only Prometheus reaches). `temporalPort`: the loopback port of the Temporal
+   * SDK's own exporter in the worker, appended to its scrape (0: a free one).
+   */
+  readonly metrics: { readonly token: string | undefined; readonly temporalPort: number };
+  /**
+   * Traces and error reports, both off unless configured. `otlpEndpoint`: an OTLP/HTTP collector's base URL (spans go
+   * to `<endpoint>/v1/traces`); `serviceName` replaces each process's own (`incident-insights-api`, `-worker`, `-web`);
+   * `sentryDsn`: errors (only errors) go to Sentry, scrubbed of secrets; `sentryEnvironment` tags them.
+   */
+  readonly telemetry: {
+    readonly otlpEndpoint: string | undefined;
+    readonly serviceName: string | undefined;
+    readonly sentryDsn: string | undefined;
+    readonly sentryEnvironment: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -171,6 +203,23 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw;
 }
 
+/** mTLS needs both halves of the client certificate; an API key or TEMPORAL_TLS=true alone means server-verified TLS. */
+function temporalTls(env: Env): Config['temporal']['tls'] {
+  const certPath = str(env, 'TEMPORAL_TLS_CERT_PATH');
+  const keyPath = str(env, 'TEMPORAL_TLS_KEY_PATH');
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    throw new ConfigError(certPath ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH', 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH');
+  }
+  const caPath = str(env, 'TEMPORAL_TLS_CA_PATH');
+  const serverName = str(env, 'TEMPORAL_TLS_SERVER_NAME');
+  const on = bool(env, 'TEMPORAL_TLS', certPath !== undefined || caPath !== undefined || serverName !== undefined || str(env, 'TEMPORAL_API_KEY') !== undefined);
+  if (!on) {
+    if (certPath) throw new ConfigError('TEMPORAL_TLS', 'cannot be false with a client certificate (TEMPORAL_TLS_CERT_PATH)');
+    return undefined;
+  }
+  return { certPath, keyPath, caPath, serverName };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
   const dataDir = resolve(str(env, 'DATA_DIR') ?? '.data');
@@ -198,6 +247,8 @@ export function loadConfig(env: Env = process.env): Config {
       uiPort,
       uiUrl: url(env, 'TEMPORAL_UI_URL', ['http:', 'https:']) ?? (temporalAddress ? undefined : `http://127.0.0.1:${uiPort}`),
       taskQueue: str(env, 'TEMPORAL_TASK_QUEUE') ?? 'incident-insights',
+      apiKey: str(env, 'TEMPORAL_API_KEY'),
+      tls: temporalTls(env),
     },
     api: {
       host: apiHost,
@@ -211,7 +262,12 @@ export function loadConfig(env: Env = process.env): Config {
       port: webPort,
       origin: url(env, 'ORIGIN', ['http:', 'https:']) ?? `http://127.0.0.1:${webPort}`,
     },
-    worker: { healthHost: str(env, 'WORKER_HEALTH_HOST') ?? '127.0.0.1', healthPort: port(env, 'WORKER_HEALTH_PORT', 3002) },
+    worker: {
+      healthHost: str(env, 'WORKER_HEALTH_HOST') ?? '127.0.0.1',
+      healthPort: port(env, 'WORKER_HEALTH_PORT', 3002),
+      role: oneOf(env, 'WORKER_ROLE', ['all', 'main', 'automation'] as const, 'all'),
+      shutdownGraceSeconds: int(env, 'WORKER_SHUTDOWN_GRACE_SECONDS', 30, 0),
+    },
     searchPath: env.PATH ?? '',
     secrets: {
       masterKey: masterKey(env, 'INSIGHTS_MASTER_KEY'),
@@ -243,6 +299,13 @@ export function loadConfig(env: Env = process.env): Config {
       controllerHost: url(env, 'PINECONE_CONTROLLER_HOST', ['http:', 'https:']),
     },
     aws: { region: str(env, 'AWS_REGION') },
+    metrics: { token: str(env, 'METRICS_TOKEN'), temporalPort: port(env, 'WORKER_TEMPORAL_METRICS_PORT', 0) },
+    telemetry: {
+      otlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:'])?.replace(/\/+$/, ''),
+      serviceName: str(env, 'OTEL_SERVICE_NAME'),
+      sentryDsn: url(env, 'SENTRY_DSN', ['http:', 'https:']),
+      sentryEnvironment: str(env, 'SENTRY_ENVIRONMENT') ?? nodeEnv,
+    },
   };
   return Object.freeze(config);
 }
@@ -259,6 +322,10 @@ export const SECRET_VARIABLES = [
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
   'SMTP_URL',
+  'TEMPORAL_API_KEY',
+  'METRICS_TOKEN',
+  // Read by the OTLP exporter itself (a collector's API key).
+  'OTEL_EXPORTER_OTLP_HEADERS',
 ] as const;
 
 /**

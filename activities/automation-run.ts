@@ -40,6 +40,7 @@ import type {
 } from '../workflows/activity-contract.ts';
 import { createExecutor, ExecutorError, type CommandExecutor, type TargetConfig, type TargetSecrets } from './executors/index.ts';
 import { invalid, notFound, unavailable } from './failures.ts';
+import { AUTOMATION_FINAL_STATES, automationRunsFinished } from '../observability/metrics.ts';
 
 export interface AutomationActivityDeps {
   sql: Sql;
@@ -168,6 +169,7 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
       const { accountId, runId, status } = input;
       // Who asked Temporal to cancel (the API names its user in the reason; an operator's CLI its identity).
       const cancelRequest = status === 'cancelled' ? await cancelRequestOfThisWorkflow() : undefined;
+      let finished = false;
       await withAccount(sql, accountId, async (tx) => {
         const run = await getRun(tx, accountId, runId);
         if (!run) throw notFound(`automation run ${runId} no longer exists`);
@@ -175,6 +177,7 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
         if (run.status === status) return;
         const changed = await setRunStatus(tx, accountId, runId, status, input.summary);
         if (!changed) return;
+        finished = (AUTOMATION_FINAL_STATES as readonly string[]).includes(status);
         if (status !== 'approved' && status !== 'running') {
           if (input.dryRun && status === 'completed') {
             await tx`update automation_run_steps set status = 'skipped', error = 'dry run: would have run', finished_at = now()
@@ -188,6 +191,8 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
         const action = TRANSITION_AUDIT[status];
         if (action) await audit(tx, run, action, WORKFLOW_ACTOR, { ...(input.summary ? { summary: input.summary } : {}), ...(cancelRequest ? { cancelRequest } : {}) });
       });
+      // Counted once committed (a transition already made returns early and counts nothing): each run once.
+      if (finished) automationRunsFinished.inc({ status });
     },
 
     async runAutomationStep(input: RunAutomationStepInput): Promise<RunAutomationStepResult> {

@@ -11,6 +11,7 @@ import type { Sql } from '../db/sql.ts';
 import { withAccount } from '../db/tenancy.ts';
 import type { BackfillPagesInput, BackfillPagesResult, IntegrationErrorInput } from '../workflows/activity-contract.ts';
 import { fromConnectorError, invalid, notFound } from './failures.ts';
+import { backfillIncidents, backfillPages } from '../observability/metrics.ts';
 
 export interface BackfillActivityDeps {
   sql: Sql;
@@ -83,11 +84,14 @@ export function createBackfillActivities(deps: BackfillActivityDeps) {
           progress = page.progress;
           estimatedTotal = progress > 0 ? Math.max(fetched, Math.round(fetched / progress)) : page.total;
           const pageCursor = page.next;
-          stored += await withAccount(sql, accountId, async (tx) => {
+          const storedNow = await withAccount(sql, accountId, async (tx) => {
             const n = await insertRawEvents(tx, accountId, integrationId, integration.kind, taken.events);
             await recordJobProgress(tx, accountId, input.jobId, fetched, estimatedTotal ?? fetched);
             return n;
           });
+          stored += storedNow;
+          backfillPages.inc({ source_kind: integration.kind });
+          backfillIncidents.inc({ source_kind: integration.kind }, storedNow);
           cursor = pageCursor;
           // The page is stored: a retry resumes after it (storing it again would be harmless, just slower).
           ctx.heartbeat({ cursor, fetched } satisfies BackfillCheckpoint);

@@ -3,6 +3,7 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import OpenAI from 'openai';
+import { observeLlmCall } from '../observability/metrics.ts';
 import { escalate } from '../analysis/command-risk.ts';
 import { createRedactor, InvalidRedactionPatternError, redactDeep, type Redactor } from '../analysis/redaction.ts';
 import { STEP_RISKS, TARGET_TYPES, type RunbookStep, type StepRisk, type TargetType } from '../analysis/runbook-types.ts';
@@ -380,10 +381,12 @@ export function createRunbookActivities(deps: RunbookActivityDeps) {
       const beat = setInterval(() => ctx.heartbeat(), 1000);
       const started = Date.now();
       const requestChars = messages.reduce((n, m) => n + m.content.length, 0);
-      const record = (outcome: 'ok' | 'invalid' | 'error', responseChars: number | null, error: string | null) =>
-        withAccount(sql, accountId, (tx) =>
+      const record = (outcome: 'ok' | 'invalid' | 'error', responseChars: number | null, error: string | null) => {
+        observeLlmCall('runbook_draft', outcome, (Date.now() - started) / 1000);
+        return withAccount(sql, accountId, (tx) =>
           recordLlmRequest(tx, { accountId, draftId, model: openai.model!, messages, redactionCounts: prompt.redactionCounts, requestChars, responseChars, durationMs: Date.now() - started, outcome, error }),
         );
+      };
       let content: string | null | undefined;
       try {
         const completion = await client.chat.completions.create(

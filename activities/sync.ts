@@ -9,6 +9,7 @@ import { withAccount } from '../db/tenancy.ts';
 import type { SyncChangesInput, SyncChangesResult } from '../workflows/activity-contract.ts';
 import { openIntegration, type BackfillActivityDeps } from './backfill.ts';
 import { fromConnectorError } from './failures.ts';
+import { syncIncidents, syncRuns } from '../observability/metrics.ts';
 
 /**
  * How far back each sync looks again. Tools list incidents by creation time: an incident created a day ago and
@@ -21,9 +22,15 @@ export function createSyncActivities(deps: BackfillActivityDeps) {
     async syncChanges({ accountId, integrationId }: SyncChangesInput): Promise<SyncChangesResult> {
       const ctx = Context.current();
       const { integration, credentials } = await openIntegration(deps, accountId, integrationId);
-      if (integration.status !== 'active') return { skipped: integration.status, fetched: 0, stored: 0 };
+      if (integration.status !== 'active') {
+        syncRuns.inc({ source_kind: integration.kind, outcome: 'skipped' });
+        return { skipped: integration.status, fetched: 0, stored: 0 };
+      }
       const connector = restConnectorFor(integration.kind);
-      if (!connector) return { skipped: 'no_api', fetched: 0, stored: 0 };
+      if (!connector) {
+        syncRuns.inc({ source_kind: integration.kind, outcome: 'skipped' });
+        return { skipped: 'no_api', fetched: 0, stored: 0 };
+      }
       const settings = integration.settings as IntakeSettings & ConnectorSettings;
       const until = new Date();
       const since = new Date(Math.min(until.getTime() - 60_000, (integration.watermark?.getTime() ?? until.getTime()) - SYNC_OVERLAP_MS));
@@ -38,16 +45,20 @@ export function createSyncActivities(deps: BackfillActivityDeps) {
         })) {
           const taken = intake(connector as never, page.items.map((raw) => ({ raw })), settings);
           fetched += page.items.length;
-          stored += await withAccount(deps.sql, accountId, (tx) => insertRawEvents(tx, accountId, integrationId, integration.kind, taken.events));
+          const storedNow = await withAccount(deps.sql, accountId, (tx) => insertRawEvents(tx, accountId, integrationId, integration.kind, taken.events));
+          stored += storedNow;
+          syncIncidents.inc({ source_kind: integration.kind }, storedNow);
           ctx.heartbeat({ fetched });
         }
       } catch (err) {
+        syncRuns.inc({ source_kind: integration.kind, outcome: 'failed' });
         // Cancelled by the workflow: the connector saw an aborted request; Temporal must see the cancellation.
         if (ctx.cancellationSignal.aborted) await ctx.cancelled;
         if (err instanceof ConnectorError) throw fromConnectorError(err);
         throw err;
       }
       await withAccount(deps.sql, accountId, (tx) => recordSync(tx, accountId, integrationId, until));
+      syncRuns.inc({ source_kind: integration.kind, outcome: 'ok' });
       return { fetched, stored };
     },
   };

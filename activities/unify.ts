@@ -13,6 +13,7 @@ import type { RefreshIncidentRollupsInput, RefreshIncidentRollupsResult, UnifyBa
 import { Context } from '@temporalio/activity';
 import { firingCandidate, recordFiringsForBatch } from './automation-triggers.ts';
 import type { RuleReason } from '../db/automation-triggers.ts';
+import { unifyBatchDuration, unifyBatchSize, unifyEvents, unifyIncidents } from '../observability/metrics.ts';
 
 export interface UnifyActivityDeps {
   sql: Sql;
@@ -21,7 +22,16 @@ export interface UnifyActivityDeps {
 export function createUnifyActivities(deps: UnifyActivityDeps) {
   return {
     async unifyBatch({ accountId, limit }: UnifyBatchInput): Promise<UnifyBatchResult> {
-      return withAccount(deps.sql, accountId, (tx) => unifyInTransaction(tx, accountId, limit));
+      const started = performance.now();
+      const result = await withAccount(deps.sql, accountId, (tx) => unifyInTransaction(tx, accountId, limit));
+      // Counted once committed: a rolled-back batch is still queued and will be counted when it succeeds.
+      if (result.processed > 0) {
+        unifyBatchSize.observe(result.processed);
+        unifyBatchDuration.observe((performance.now() - started) / 1000);
+        unifyEvents.inc(result.processed);
+        unifyIncidents.inc(result.incidents);
+      }
+      return result;
     },
     /** The dashboard's rollups for the days the batches (or anything else) changed; a month of days per transaction. */
     async refreshIncidentRollups({ accountId }: RefreshIncidentRollupsInput): Promise<RefreshIncidentRollupsResult> {

@@ -7,6 +7,11 @@ import { AppError } from './errors.ts';
 import { authentication } from './plugins/authentication.ts';
 import { authorization } from './plugins/authorization.ts';
 import { errorHandler } from './plugins/error-handler.ts';
+import { installErrorReports } from './plugins/error-reports.ts';
+import { installRequestTracing } from './plugins/tracing.ts';
+import { activeErrorReporter } from '../observability/sentry.ts';
+import { serializeError } from '../observability/logging.ts';
+import { metrics } from './plugins/metrics.ts';
 import { openapi } from './plugins/openapi.ts';
 import { validation } from './plugins/validation.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -31,6 +36,8 @@ import { memberRoutes } from './routes/members.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { ErrorResponse } from './schemas/common.ts';
+import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.ts';
+import { textInput } from './plugins/text-input.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -44,6 +51,8 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
     // Paths only: query strings can carry tokens (links in emails), and logs are read by more people than the API.
     serializers: {
       req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
+      // Error messages can quote a connection string or a key: redacted like everything the worker logs.
+      err: (err: Error) => serializeError(err) as { type: string; message: string; stack: string },
     },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
   };
@@ -59,6 +68,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     },
     bodyLimit: 1024 * 1024,
     trustProxy: deps.config.api.trustProxy,
+    // Errors answered before any route runs, in the one error shape too.
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider();
 
   app.addHook('onSend', async (request, reply) => {
@@ -68,9 +80,15 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   // The API speaks JSON: other bodies get 415 instead of a confusing schema error. Routes that take raw bodies
   // (webhooks) add their own parser inside their plugin.
   app.removeContentTypeParser('text/plain');
+  // Both off unless configured (no hooks, no cost): a span per request (before any route: it wraps handlers in
+  // onRoute), and 5xx errors reported to Sentry.
+  if (deps.config.telemetry.otlpEndpoint) installRequestTracing(app);
+  const reporter = activeErrorReporter();
+  if (reporter) installErrorReports(app, reporter);
 
   await app.register(errorHandler);
   await app.register(validation);
+  await app.register(textInput);
   await app.register(openapi, { version: deps.version });
   // Only routes that opt in (config.rateLimit) are limited; sign-in has its own, database-backed limits.
   await app.register(rateLimit, {
@@ -80,6 +98,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
   await app.register(authentication, { sql: deps.sql, jwtSecret: deps.jwtSecret, accessTokenTtlSeconds: deps.config.auth.accessTokenTtlSeconds });
   await app.register(authorization);
+  await app.register(metrics, { sql: deps.sql, token: deps.config.metrics.token });
 
   await app.register(healthRoutes, { deps });
   await app.register(authRoutes, { deps });

@@ -5,11 +5,13 @@ import closeWithGrace from 'close-with-grace';
 import { loadConfig } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { createSql } from '../db/sql.ts';
-import { connectTemporal } from '../temporal/client.ts';
+import { connectTemporal, temporalSecurity } from '../temporal/client.ts';
 import { ensureNamespace, ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { ensureSchedules } from '../temporal/schedules.ts';
 import { secretBoxOf } from '../db/secret-box.ts';
 import { buildApp, loggerOptions } from './app.ts';
+import { startErrorReporting } from '../observability/sentry.ts';
+import { startTracing } from '../observability/tracing.ts';
 
 const config = loadConfig();
 if (!config.database.url || !config.temporal.address) {
@@ -30,9 +32,12 @@ if (!jwtSecret) {
   console.warn('JWT_SECRET is not set: using a random one for this process only');
 }
 
+// Before anything connects: spans and error reports of start-up count too (both off unless configured).
+const tracing = startTracing(config, 'api', version);
+const errorReporter = startErrorReporting(config, 'api', version);
 const sql = createSql(config.database.url, { max: config.database.maxConnections, applicationName: 'incident-insights-api' });
 await migrate(sql);
-const temporal = await connectTemporal({ address: config.temporal.address, namespace: config.temporal.namespace });
+const temporal = await connectTemporal({ address: config.temporal.address, namespace: config.temporal.namespace, ...temporalSecurity(config.temporal), tracing: tracing !== undefined });
 // The API starts workflows with our search attributes: make sure they exist even before any worker ran.
 await ensureNamespace(temporal.connection, config.temporal.namespace);
 await ensureSearchAttributes(temporal.connection, config.temporal.namespace);
@@ -41,11 +46,15 @@ if (!config.secrets.masterKey) console.warn('INSIGHTS_MASTER_KEY is not set: int
 const app = await buildApp({ config, sql, temporal, version, jwtSecret, secretBox: secretBoxOf(config) }, { logger: loggerOptions(config.logLevel) });
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, 'closing after an error');
-  else app.log.info({ signal }, 'closing');
+  if (err) {
+    app.log.error({ err }, 'closing after an error');
+    errorReporter?.capture(err, { tags: { phase: 'process' } });
+  } else app.log.info({ signal }, 'closing');
   await app.close();
   await temporal.close();
   await sql.end({ timeout: 5 });
+  await tracing?.shutdown();
+  await errorReporter?.close();
 });
 
 await app.listen({ host: config.api.host, port: config.api.port });

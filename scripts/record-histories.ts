@@ -17,7 +17,7 @@ import { createSql } from '../db/sql.ts';
 import { connectTemporal } from '../temporal/client.ts';
 import { resolveTemporalCli, startDevServer } from '../temporal/dev-server.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
-import { createWorker } from '../temporal/worker.ts';
+import { createAutomationWorker, createWorker } from '../temporal/worker.ts';
 import { emailOutboxSweepWorkflow, emailWorkflowId, echoWorkflow } from '../workflows/index.ts';
 import { enqueueEmail } from '../db/outbox.ts';
 import { startSmtpServer } from '../tests/servers/smtp.ts';
@@ -30,13 +30,15 @@ import { reindexRunbooksWorkflowId } from '../workflows/runbook-index.ts';
 import { startPagerDutySimulator } from '../connectors/simulators/pagerduty.ts';
 import { backfillWorkflowId, reclusterNowWorkflowId, syncWorkflow, unifyNowWorkflowId } from '../workflows/index.ts';
 import { waitFor } from './lib/processes.ts';
+import { freePort } from '../tests/global-setup.ts';
 
 const OUT = fileURLToPath(new URL('../tests/replay/histories/', import.meta.url));
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const config0 = loadConfig();
 const cliPath = resolveTemporalCli({ explicitPath: config0.temporal.cliPath, searchPath: config0.searchPath, toolsDir: config0.toolsDir, install: true });
-const server = await startDevServer({ cliPath, port: 17_999, namespace: 'default', logFile: join(tmpdir(), 'record-histories-temporal.log') });
+// A free port: a dev server left over from an interrupted recording must never lend this one its old workflows.
+const server = await startDevServer({ cliPath, port: await freePort(), namespace: 'default', logFile: join(tmpdir(), 'record-histories-temporal.log') });
 const database = await startEmbeddedDatabase({ dataDir: undefined, port: 0 });
 // A real SMTP server on loopback, so the email workflows record their sending paths (sent, refused for good).
 const smtp = await startSmtpServer({ user: 'recorder', password: randomBytes(12).toString('hex'), refuse: /^bounce@/ });
@@ -68,7 +70,11 @@ const sql = createSql(database.url, { max: 4 });
 await migrate(sql);
 const connection = await NativeConnection.connect({ address: server.address });
 await ensureSearchAttributes(connection, 'default');
-const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'record-histories', sql, email: config.email, secretBox: secretBoxOf(config), identity: 'record-histories', search: config, webOrigin: config.web.origin });
+const workerOptions = { connection, namespace: 'default', taskQueue: 'record-histories', sql, email: config.email, secretBox: secretBoxOf(config), identity: 'record-histories', search: config, webOrigin: config.web.origin };
+const worker = await createWorker(workerOptions);
+// Automation steps and verify calls run on their own task queue (`record-histories-automation`).
+const automation = await createAutomationWorker(workerOptions);
+const automationRun = automation.run();
 const temporal = await connectTemporal({ address: server.address, namespace: 'default' });
 const app = await buildApp({ config, sql, temporal, version: 'record', jwtSecret: randomBytes(48).toString('base64url'), secretBox: secretBoxOf(config) });
 
@@ -279,6 +285,8 @@ await worker.runUntil(async () => {
   }, { timeoutMs: 30_000 });
   await save('unifyWorkflow-starts-rule-runs', unifyNowWorkflowId(accountId));
 });
+automation.shutdown();
+await automationRun;
 
 await app.close();
 await temporal.close();

@@ -221,7 +221,8 @@ async function main(config: Config): Promise<void> {
   webBuild.catch(() => {});
 
   const worker = nodeChild('worker', 'temporal/worker.ts', env);
-  const workerHealth = `http://127.0.0.1:${config.worker.healthPort}/healthz`;
+  // Readiness: every worker of the process polls (liveness, /healthz, answers while it is still starting).
+  const workerHealth = `http://127.0.0.1:${config.worker.healthPort}/readyz`;
   await waitFor('the worker', () => httpOk(workerHealth), { timeoutMs: 120_000, intervalMs: 300, abortIf: exitedEarly(worker) });
   ok('worker', `task queue ${mainTaskQueue(config)}  health ${workerHealth}`);
 

@@ -1,10 +1,36 @@
 // The typed Temporal client the API uses: connects, starts and inspects workflows, and reports worker presence.
-import { Client, Connection } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import proto from '@temporalio/proto';
+import type { Config } from '../config.ts';
 
-export interface TemporalClientOptions {
+export interface TemporalClientOptions extends TemporalSecurity {
   address: string;
   namespace: string;
+  /** Starting, signalling or updating a workflow carries the current trace (OpenTelemetry on in this process). */
+  tracing?: boolean;
+}
+
+/** How a connection authenticates: TLS (mTLS with a client certificate) and/or Temporal Cloud's API key. */
+export interface TemporalSecurity {
+  tls?: TLSConfig | boolean;
+  apiKey?: string;
+}
+
+/** The API's client and the worker's NativeConnection connect alike: certificate files are read at connect time. */
+export function temporalSecurity(temporal: Pick<Config['temporal'], 'tls' | 'apiKey'>): TemporalSecurity {
+  const security: TemporalSecurity = {};
+  if (temporal.apiKey) security.apiKey = temporal.apiKey;
+  if (temporal.tls) {
+    const { certPath, keyPath, caPath, serverName } = temporal.tls;
+    const tls: TLSConfig = {};
+    if (certPath && keyPath) tls.clientCertPair = { crt: readFileSync(certPath), key: readFileSync(keyPath) };
+    if (caPath) tls.serverRootCACertificate = readFileSync(caPath);
+    if (serverName) tls.serverNameOverride = serverName;
+    security.tls = Object.keys(tls).length ? tls : true;
+  }
+  return security;
 }
 
 export interface TemporalClient {
@@ -15,8 +41,17 @@ export interface TemporalClient {
 }
 
 export async function connectTemporal(options: TemporalClientOptions): Promise<TemporalClient> {
-  const connection = await Connection.connect({ address: options.address, connectTimeout: '5 seconds' });
-  const client = new Client({ connection, namespace: options.namespace });
+  const connection = await Connection.connect({
+    address: options.address,
+    connectTimeout: '5 seconds',
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+  });
+  const client = new Client({
+    connection,
+    namespace: options.namespace,
+    ...(options.tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
   return { client, connection, namespace: options.namespace, close: () => connection.close() };
 }
 

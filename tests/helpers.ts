@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { buildApp } from '../api/app.ts';
+import { buildApp, loggerOptions } from '../api/app.ts';
 import { connectTemporal, listWorkflowPollers, type TemporalClient } from '../temporal/client.ts';
 import { childEnv, loadConfig, type Config } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
@@ -13,7 +13,7 @@ import { latestEmails } from '../db/outbox.ts';
 import { secretBoxOf } from '../db/secret-box.ts';
 import { createSql, type Sql } from '../db/sql.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
-import { WORKFLOWS_PATH, createWorker } from '../temporal/worker.ts';
+import { WORKFLOWS_PATH, createAutomationWorker, createWorker } from '../temporal/worker.ts';
 
 import { spawnChild, waitFor, type Child } from '../scripts/lib/processes.ts';
 
@@ -84,7 +84,8 @@ export async function buildTestApp(config: Config, sql: Sql, temporal: TemporalC
   // Errors (5xx) go to a file, so a failing test's cause can be read without changing the test.
   const app = await buildApp(
     { config, sql, temporal, version: 'test', jwtSecret: config.secrets.jwtSecret ?? TEST_JWT_SECRET, secretBox: secretBoxOf(config) },
-    { logger: { level: 'error', file: resolve('test-results', 'api-errors.log') } },
+    // As the server logs (redaction, serializers), at error level.
+    { logger: { ...(loggerOptions('error') as object), file: resolve('test-results', 'api-errors.log') } },
   );
   databaseOfApp.set(app, sql);
   return app;
@@ -188,7 +189,7 @@ export interface RunningWorker {
 export async function startWorker(config: Config, sql: Sql, identity?: string): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: config.temporal.address! });
   await ensureSearchAttributes(connection, config.temporal.namespace);
-  const worker = await createWorker({
+  const options = {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -199,13 +200,17 @@ export async function startWorker(config: Config, sql: Sql, identity?: string): 
     webOrigin: config.web.origin,
     workflowBundle: await workflowBundle(),
     ...(identity ? { identity } : {}),
-  });
-  const running = worker.run();
+  };
+  const worker = await createWorker(options);
+  // Automation steps run on their own task queue (WORKER_ROLE=all polls both, as here).
+  const automation = await createAutomationWorker(options);
+  const running = Promise.all([worker.run(), automation.run()]);
   await waitForState(worker, 'RUNNING');
+  await waitForState(automation, 'RUNNING');
   return {
     worker,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const w of [worker, automation]) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
       await connection.close();
     },

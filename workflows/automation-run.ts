@@ -3,10 +3,10 @@
 // at a time (destructive ones can wait for their own approval), cancel at any point, every transition audited by the
 // activities. A target's verify call runs here too, so the API never talks to customer infrastructure itself.
 import { ApplicationFailure } from '@temporalio/common';
-import { CancellationScope, condition, defineQuery, defineUpdate, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, defineQuery, defineUpdate, isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { APPROVAL_REFUSED_ROLE, mayApprove } from '../analysis/automation-policy.ts';
 import type { Activities, AutomationStepPlan, VerifyAutomationTargetResult } from './activity-contract.ts';
-import { automationStepActivity, automationVerifyActivity, databaseActivity } from './retry.ts';
+import { AUTOMATION_TASK_QUEUE_SUFFIX, automationStepActivity, automationVerifyActivity, databaseActivity } from './retry.ts';
 
 export interface AutomationRunInput {
   accountId: string;
@@ -58,8 +58,18 @@ export interface VerifyAutomationTargetWorkflowInput {
 export const verifyAutomationTargetWorkflowId = (accountId: string, targetId: string) => `verify-target/${accountId}/${targetId}`;
 
 const db = proxyActivities<Activities>(databaseActivity);
-const steps = proxyActivities<Activities>(automationStepActivity);
-const verifying = proxyActivities<Activities>(automationVerifyActivity);
+const legacySteps = proxyActivities<Activities>(automationStepActivity);
+const legacyVerifying = proxyActivities<Activities>(automationVerifyActivity);
+
+/**
+ * Steps and verify calls go to the automation task queue (its own workers, its own credentials). Asked right before
+ * the first such activity, so a run that was waiting for approval when this shipped moves too; histories recorded
+ * before the patch replay with the activities on the workflow's own queue.
+ */
+function automationActivities(options: typeof automationStepActivity, legacy: Activities): Activities {
+  if (!patched('automation-task-queue')) return legacy;
+  return proxyActivities<Activities>({ ...options, taskQueue: `${workflowInfo().taskQueue}${AUTOMATION_TASK_QUEUE_SUFFIX}` });
+}
 
 export async function automationRunWorkflow(input: AutomationRunInput): Promise<AutomationRunResult> {
   const { accountId, runId } = input;
@@ -119,6 +129,7 @@ export async function automationRunWorkflow(input: AutomationRunInput): Promise<
     steps: state.steps.length,
     ...Object.fromEntries(['succeeded', 'failed', 'skipped', 'cancelled'].map((s) => [s, state.steps.filter((x) => x.status === s).length])),
   });
+  let steps: Activities | undefined;
   const finish = async (status: 'completed' | 'failed' | 'cancelled' | 'rejected' | 'expired') => {
     state.status = status;
     state.awaitingStep = null;
@@ -160,7 +171,9 @@ export async function automationRunWorkflow(input: AutomationRunInput): Promise<
       }
       view.status = 'running';
       // A running step is allowed to finish (and its result recorded) even when the run is cancelled meanwhile.
-      const result = await CancellationScope.nonCancellable(() => steps.runAutomationStep({ ...ref, index: step.index }));
+      steps ??= automationActivities(automationStepActivity, legacySteps);
+      const stepActivities = steps;
+      const result = await CancellationScope.nonCancellable(() => stepActivities.runAutomationStep({ ...ref, index: step.index }));
       view.status = result.status;
       view.exitCode = result.exitCode;
       if (CancellationScope.current().consideredCancelled) return await finish('cancelled');
@@ -179,5 +192,5 @@ export async function automationRunWorkflow(input: AutomationRunInput): Promise<
 
 /** A target's read-only verify call on the worker; the API waits for the answer and shows it. */
 export async function verifyAutomationTargetWorkflow(input: VerifyAutomationTargetWorkflowInput): Promise<VerifyAutomationTargetResult> {
-  return verifying.verifyAutomationTarget(input);
+  return automationActivities(automationVerifyActivity, legacyVerifying).verifyAutomationTarget(input);
 }

@@ -81,6 +81,13 @@ export const automationStepActivity: ActivityOptions = {
   },
 };
 
+/**
+ * The task queue of automation step and verify activities: `<the workflow's queue>-automation`, so they can run on
+ * their own workers (WORKER_ROLE=automation) holding the credentials for customer infrastructure.
+ * temporal/task-queues.ts names the same queue for the workers.
+ */
+export const AUTOMATION_TASK_QUEUE_SUFFIX = '-automation';
+
 /** A target's read-only verify call, while the API waits for its answer. */
 export const automationVerifyActivity: ActivityOptions = {
   startToCloseTimeout: '20 seconds',

@@ -38,6 +38,8 @@ import { toIncidentFilter, type IncidentFilterParams } from '../schemas/incident
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse };
 const DEFAULT_RANGE_MS = 30 * BUCKET_MS.day;
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** The list's filter with the dashboard's default range: up to now, 30 days long. */
 function rangedFilter(query: IncidentFilterParams): RangedFilter {
@@ -48,6 +50,13 @@ function rangedFilter(query: IncidentFilterParams): RangedFilter {
     const field = filter.from ? 'from' : 'to';
     throw new AppError(400, 'invalid_query', `query.${field} leaves an empty range (the other end defaults to ${filter.from ? 'now' : '30 days before'})`, [
       { field, in: 'query', message: `query.${field} must leave a range that is not empty` },
+    ]);
+  }
+  // The comparison period before the range must be a date PostgreSQL reads back (a year from 1 to 9999), or a
+  // range thousands of years long fails in the database (found by `npm run drill:fuzz`).
+  if (from.getTime() - (to.getTime() - from.getTime()) < EARLIEST || to.getTime() > LATEST) {
+    throw new AppError(400, 'invalid_query', 'query.from and query.to span too far: the range and the equal period before it must lie within the years 1 to 9999', [
+      { field: filter.from ? 'from' : 'to', in: 'query', message: 'the range and the period before it must lie within the years 1 to 9999' },
     ]);
   }
   return { ...filter, from, to };

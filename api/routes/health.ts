@@ -1,10 +1,11 @@
-// GET /api/health: PostgreSQL, Temporal and worker status, each checked with a deadline; GET /api/livez for probes.
+// GET /api/health: PostgreSQL, Temporal and worker status, each checked with a deadline; /api/livez and /api/readyz for
+// probes.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { pingDatabase } from '../../db/sql.ts';
 import { listWorkflowPollers, pingTemporal } from '../../temporal/client.ts';
 import { mainTaskQueue } from '../../temporal/task-queues.ts';
 import type { AppDeps } from '../deps.ts';
-import { HealthResponse, type Check } from '../schemas/health.ts';
+import { HealthResponse, ReadyResponse, type Check } from '../schemas/health.ts';
 
 const CHECK_TIMEOUT_MS = 3_000;
 /** A worker that has not polled for this long is considered gone. */
@@ -30,6 +31,21 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
   const taskQueue = mainTaskQueue(deps.config);
 
   app.get('/api/livez', { schema: { hide: true }, config: { access: 'public' } }, async () => ({ status: 'ok' }));
+
+  // Readiness: this instance's own dependencies only (a missing worker does not make the API unable to serve). While
+  // the API drains after SIGTERM, Fastify answers 503 to new requests, this one included.
+  app.get(
+    '/api/readyz',
+    { schema: { hide: true, response: { 200: ReadyResponse, 503: ReadyResponse } }, config: { access: 'public' } },
+    async (_request, reply) => {
+      const [postgres, temporal] = await Promise.all([
+        timed(async () => ({ version: await pingDatabase(deps.sql) })),
+        timed(async () => ({ version: await pingTemporal(deps.temporal) })),
+      ]);
+      const ready = postgres.status === 'ok' && temporal.status === 'ok';
+      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: { postgres, temporal } });
+    },
+  );
 
   app.get(
     '/api/health',

@@ -14,6 +14,7 @@ import { AppError } from '../errors.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
 import { WebhookAccepted, WebhookParams } from '../schemas/integrations.ts';
 import { createUnifyNudger } from '../unify-nudger.ts';
+import { webhookDeliveries, webhookEvents, webhookRefused } from '../../observability/metrics.ts';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -44,36 +45,59 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     async (request, reply) => {
       const { accountId, integrationId } = request.params;
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      // For the metrics: the integration's kind once known, and why a delivery was refused.
+      let sourceKind = 'unknown';
+      let refusal = 'error';
+      let paused = false;
       const outcome = await withAccount(sql, accountId, async (tx) => {
         const integration = await getIntegration(tx, accountId, integrationId).catch(() => undefined);
         if (!integration) throw unknownIntegration();
+        sourceKind = integration.kind;
         const secrets = await getIntegrationSecrets(tx, accountId, integrationId);
-        if (!secrets?.webhookSecret || !deps.secretBox) throw new AppError(401, 'invalid_signature', 'This integration has no webhook secret configured yet');
+        if (!secrets?.webhookSecret || !deps.secretBox) {
+          refusal = 'no_secret';
+          throw new AppError(401, 'invalid_signature', 'This integration has no webhook secret configured yet');
+        }
         const secret = deps.secretBox.open(secrets.webhookSecret, integrationSecretContext(accountId, integrationId, 'webhook_secret'));
         const settings = integration.settings as IntakeSettings & ConnectorSettings;
         const connector = webhookConnectorFor(integration.kind, settings);
         const parsed = connector.parseWebhook(request.headers, body, secret);
         if (!parsed.ok) {
+          refusal = parsed.reason === 'unauthenticated' || parsed.reason === 'signature' ? 'signature' : 'invalid_payload';
           if (parsed.reason === 'unauthenticated' || parsed.reason === 'signature') throw new AppError(401, 'invalid_signature', parsed.message);
           throw new AppError(400, 'invalid_payload', parsed.message, (parsed.details ?? []).map((d) => ({ field: d.field, in: 'body', message: d.message })));
         }
         // Paused: acknowledged (so the tool does not retry or disable the subscription) and dropped.
-        if (integration.status === 'paused') return { received: parsed.events.length, stored: 0, filtered: 0 };
+        if (integration.status === 'paused') {
+          paused = true;
+          return { received: parsed.events.length, stored: 0, filtered: 0 };
+        }
         let taken;
         try {
           taken = intake(connector, parsed.events.map((e) => ({ eventId: e.eventId, raw: e.raw })), settings);
         } catch (err) {
+          refusal = 'invalid_payload';
           if (err instanceof ConnectorError) throw new AppError(400, 'invalid_payload', err.message);
           throw err;
         }
         const stored = await insertRawEvents(tx, accountId, integrationId, integration.kind, taken.events);
         return { received: parsed.events.length, stored, filtered: taken.filtered };
       }).catch((err: unknown) => {
+        const known = err instanceof AppError && err.statusCode === 404;
+        webhookRefused.inc({ source_kind: sourceKind, reason: known || (err as { code?: string }).code === '22P02' ? 'unknown_integration' : refusal });
         // An account id that is not one (or not a valid id at all) looks like any unknown webhook.
         if (err instanceof AppError) throw err;
         if ((err as { code?: string }).code === '22P02') throw unknownIntegration();
         throw err;
       });
+      webhookDeliveries.inc({ source_kind: sourceKind, outcome: paused ? 'paused' : 'accepted' });
+      if (paused) webhookEvents.inc({ source_kind: sourceKind, result: 'paused' }, outcome.received);
+      else {
+        webhookEvents.inc({ source_kind: sourceKind, result: 'stored' }, outcome.stored);
+        webhookEvents.inc({ source_kind: sourceKind, result: 'filtered' }, outcome.filtered);
+        // Redeliveries (and snapshots already stored) meet the unique key: acknowledged, nothing new stored.
+        webhookEvents.inc({ source_kind: sourceKind, result: 'duplicate' }, Math.max(0, outcome.received - outcome.stored - outcome.filtered));
+      }
       if (outcome.stored > 0) nudger.nudge(accountId);
       return reply.status(202).send(outcome);
     },

@@ -18,7 +18,7 @@ export const CreateScheduleBody = Type.Object(
   {
     name: Name,
     runbookId: Uuid,
-    runbookVersion: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'A fixed version; absent or null: the current version when it fires' })),
+    runbookVersion: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 2147483647 }), Type.Null()], { description: 'A fixed version; absent or null: the current version when it fires' })),
     targetId: Uuid,
     cron: Cron,
     timeZone: Type.Optional(TimeZone),

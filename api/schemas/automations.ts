@@ -105,7 +105,7 @@ export const CreateRunBody = Type.Object(
   {
     runbookId: Uuid,
     /** Absent: the runbook's current version. */
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
     targetId: Uuid,
     dryRun: Type.Optional(Type.Boolean()),
     incidentId: Type.Optional(Uuid),
@@ -191,7 +191,7 @@ export const RunListQuery = Type.Object(
 
 export const DecisionBody = Type.Object(
   {
-    stepIndex: Type.Optional(Type.Integer({ minimum: 0, description: 'The destructive step waiting for its own approval' })),
+    stepIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, description: 'The destructive step waiting for its own approval' })),
     comment: Type.Optional(Type.String({ maxLength: 1000 })),
   },
   { additionalProperties: false },
@@ -203,7 +203,7 @@ export const PendingApprovals = Type.Object({ pending: Type.Integer({ descriptio
 export const PreviewRunBody = Type.Object(
   {
     runbookId: Uuid,
-    version: Type.Optional(Type.Integer({ minimum: 1, description: 'Absent: the runbook’s current version' })),
+    version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: 'Absent: the runbook’s current version' })),
     targetId: Uuid,
   },
   { additionalProperties: false },

@@ -25,4 +25,10 @@ export const HealthResponse = Type.Object({
   }),
 });
 export type HealthResponse = Static<typeof HealthResponse>;
+
+/** GET /api/readyz: may this instance take traffic (its PostgreSQL and Temporal answer)? */
+export const ReadyResponse = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  checks: Type.Object({ postgres: Check, temporal: Check }),
+});
 export type Check = Static<typeof Check>;

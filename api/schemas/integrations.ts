@@ -14,7 +14,8 @@ const Names = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxIte
 
 export const Credentials = Type.Object(
   {
-    apiKey: Type.String({ minLength: 8, maxLength: 500, description: 'PagerDuty REST API key, or Opsgenie API key (GenieKey). Never returned' }),
+    // Printable ASCII: the key travels in an HTTP header, which cannot carry anything else.
+    apiKey: Type.String({ minLength: 8, maxLength: 500, pattern: '^[\\x21-\\x7E]+$', description: 'PagerDuty REST API key, or Opsgenie API key (GenieKey): printable ASCII. Never returned' }),
     region: Type.Optional(Type.Union([Type.Literal('us'), Type.Literal('eu')], { description: 'Opsgenie: which host (default us)' })),
     baseUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 500, description: 'Another API host (a proxy, a simulator); refused in production' })),
   },

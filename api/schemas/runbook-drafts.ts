@@ -34,7 +34,7 @@ export const SaveDraftBody = Type.Object(
 
 export const RatingBody = Type.Object(
   {
-    step: Type.Optional(Type.Integer({ minimum: 0, description: 'A step’s index (from 0); absent: the whole draft or runbook' })),
+    step: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, description: 'A step’s index (from 0); absent: the whole draft or runbook' })),
     value: Type.Union([Type.Literal('up'), Type.Literal('down')]),
     reason: Type.Optional(Type.String({ maxLength: 1000 })),
   },

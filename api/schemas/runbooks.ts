@@ -53,18 +53,18 @@ export type CreateRunbookBody = Static<typeof CreateRunbookBody>;
 export const UpdateRunbookBody = Type.Object(
   {
     ...content,
-    baseVersion: Type.Integer({ minimum: 1, description: 'The version the editor started from: 409 when someone saved another since' }),
+    baseVersion: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'The version the editor started from: 409 when someone saved another since' }),
   },
   { additionalProperties: false, description: 'The whole runbook as it should now be (omitted tags, services, clusterIds: none)' },
 );
 export type UpdateRunbookBody = Static<typeof UpdateRunbookBody>;
 
 export const RunbookParams = Type.Object({ id: Uuid }, { additionalProperties: false });
-export const RunbookVersionParams = Type.Object({ id: Uuid, version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const RunbookVersionParams = Type.Object({ id: Uuid, version: Type.Integer({ minimum: 1, maximum: 2147483647 }) }, { additionalProperties: false });
 export const RunbookDiffQuery = Type.Object(
   {
-    from: Type.Integer({ minimum: 1, description: 'The older version' }),
-    to: Type.Optional(Type.Integer({ minimum: 1, description: 'The newer version (default: the current one)' })),
+    from: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'The older version' }),
+    to: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: 'The newer version (default: the current one)' })),
   },
   { additionalProperties: false },
 );

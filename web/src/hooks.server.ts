@@ -1,8 +1,13 @@
 // Every page request: an id that follows it into the API, the user's session (refreshed when its access token
 // has expired), so pages and actions call the API as the signed-in user, and the chosen theme painted from the first byte.
-import type { Handle } from '@sveltejs/kit';
+import { env } from '$env/dynamic/private';
+import type { Handle, HandleServerError } from '@sveltejs/kit';
 import { colorScheme, parseTheme, THEME_COOKIE } from '$lib/components/shell/theme';
+import { reportError, scrubText, startErrorReports } from '$lib/server/error-reports';
 import { ACCESS_COOKIE, refreshSession } from '$lib/server/session';
+
+// Optional: unexpected server errors go to Sentry (SENTRY_DSN), scrubbed, tagged with the request id.
+startErrorReports(env.SENTRY_DSN, env.SENTRY_ENVIRONMENT);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -20,4 +25,15 @@ export const handle: Handle = async ({ event, resolve }) => {
   // Pages carry tokens in their URLs (invitations, password resets): never send them to another site.
   response.headers.set('referrer-policy', 'same-origin');
   return response;
+};
+
+/** An unexpected error (not a 4xx the page chose): reported, logged, and shown as a generic message with the request id. */
+export const handleError: HandleServerError = ({ error, event, status }) => {
+  const requestId = event.locals.requestId ?? 'unknown';
+  if (status >= 500) {
+    reportError(error, { requestId, route: event.route.id ?? 'unmatched', status: String(status) });
+    const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+    console.error(JSON.stringify({ level: 'error', time: new Date().toISOString(), requestId, route: event.route.id, status, msg: 'unexpected error', err: scrubText(stack) }));
+  }
+  return { message: status === 404 ? 'Not found' : 'Something went wrong on our side', requestId };
 };

@@ -1,11 +1,10 @@
 // What every reliability drill needs: a throwaway PostgreSQL it can stop and restart, a Temporal dev server on a fixed
 // port (optionally persisted), the API and the worker as real processes it can SIGKILL and restart, a signed-in
 // owner, a bounded load runner, and the writer of the drill's own section of docs/reliability.md.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { childEnv } from '../../config.ts';
@@ -15,6 +14,7 @@ import { markEmailVerified } from '../../db/users.ts';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../../temporal/dev-server.ts';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.ts';
 import { spawnChild, stopChild, waitFor, type Child } from '../lib/processes.ts';
+import { createPostgresCluster } from '../../tests/postgres-server.ts';
 
 export { waitFor };
 
@@ -113,56 +113,11 @@ export interface DrillPostgres {
   destroy(): void;
 }
 
-function postgresBinDir(): string {
-  const fromPgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
-  if (fromPgConfig.status === 0 && existsSync(join(fromPgConfig.stdout.trim(), 'initdb'))) return fromPgConfig.stdout.trim();
-  const root = '/usr/lib/postgresql';
-  if (existsSync(root)) {
-    const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
-    if (versions[0]) return join(root, versions[0], 'bin');
-  }
-  throw new Error('no PostgreSQL server binaries (initdb) found: apt-get install postgresql');
-}
-
 export async function startDrillPostgres(cleanup: Cleanup, options: { port?: number; maxConnections?: number } = {}): Promise<DrillPostgres> {
-  const bin = postgresBinDir();
-  const port = options.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'insights-drill-pg-'));
-  const dataDir = join(dir, 'data');
-  const logFile = join(dir, 'server.log');
-  const asRoot = process.getuid?.() === 0;
-  const run = (cmd: string, args: string[]) => {
-    const file = join(bin, cmd);
-    if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', file, ...args], { stdio: 'pipe' });
-    else execFileSync(file, args, { stdio: 'pipe' });
-  };
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    chownSync(dir, uid, gid);
-  }
-  run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-  let running = false;
-  const start = () => {
-    run('pg_ctl', ['-D', dataDir, '-w', '-t', '60', '-l', logFile, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=${options.maxConnections ?? 200}`, 'start']);
-    running = true;
-  };
-  const stop = (mode: 'fast' | 'immediate' = 'fast') => {
-    if (!running) return;
-    run('pg_ctl', ['-D', dataDir, '-w', '-t', '60', '-m', mode, 'stop']);
-    running = false;
-  };
-  start();
-  const destroy = () => {
-    try {
-      stop('fast');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-  cleanup.add('postgres', destroy);
-  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  execFileSync(join(bin, 'psql'), [adminUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', 'create role insights login createdb createrole'], { stdio: 'pipe' });
+  // fsync stays on: the drills crash this server and expect it to recover what it acknowledged.
+  const cluster = createPostgresCluster({ port: options.port ?? (await freePort()), maxConnections: options.maxConnections ?? 200, prefix: 'insights-drill-pg-' });
+  cleanup.add('postgres', () => cluster.destroy());
+  const { port, dataDir, logFile, adminUrl, stop, start, destroy } = cluster;
   const appUrl = (database: string) => `postgres://insights@127.0.0.1:${port}/${database}`;
   const adminUrlOf = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {

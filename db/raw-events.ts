@@ -1,5 +1,6 @@
 // Raw events: what the tools sent, stored once each (the unique key absorbs redeliveries and retried pages), and
 // the unification's queue (rows not unified yet).
+import { storable } from './storable-text.ts';
 import type { TransactionSql } from './sql.ts';
 
 export interface NewRawEvent {
@@ -30,7 +31,8 @@ export async function insertRawEvents(
   events: readonly NewRawEvent[],
 ): Promise<number> {
   if (events.length === 0) return 0;
-  const rows = events.map((e) => ({ event_key: e.eventKey, external_id: e.externalId, record: e.record, payload: e.payload ?? null }));
+  // A vendor's text with a NUL or a lone surrogate is kept (replaced by U+FFFD), never refused: the event is theirs.
+  const rows = events.map((e) => storable({ event_key: e.eventKey, external_id: e.externalId, record: e.record, payload: e.payload ?? null }));
   const queued = await tx`
     with stored as (
       insert into raw_events (account_id, integration_id, source, event_key, external_id, record, payload)

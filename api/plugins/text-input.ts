@@ -3,10 +3,11 @@
 // where such strings in bodies and query strings reached the database and came back as 500s.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { UNSTORABLE_TEXT } from '../../db/storable-text.ts';
 import { AppError } from '../errors.ts';
 
-// A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// What vendors send is kept instead, with those characters replaced (db/storable-text.ts).
+const UNSTORABLE = UNSTORABLE_TEXT;
 
 /** The path of the first string (or object key) in `value` that PostgreSQL cannot store, if any. */
 export function unstorableTextPath(value: unknown, path: string[] = [], depth = 0): string[] | undefined {

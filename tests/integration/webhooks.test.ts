@@ -171,6 +171,24 @@ describe('Alertmanager and generic webhooks', () => {
     expect((await counts(integration.id)).raw).toBe(1);
   });
 
+  it('stores an event whose text PostgreSQL cannot hold (a NUL, a lone surrogate), with those characters replaced', async () => {
+    const created = await owner.call({
+      method: 'POST',
+      url: '/api/integrations',
+      payload: { kind: 'webhook', name: 'Odd bytes', settings: { mapping: { fields: { externalId: 'id', title: 'summary', createdAt: 'time', service: 'app' } } } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { integration, webhookSecret } = created.json();
+    const body = JSON.stringify({ id: 'nul-1', summary: 'Disk \u0000full on \ud800db-1', time: '2026-11-25T09:00:00Z', app: 'storage' });
+    const res = await fetch(local(integration.webhook.url), { method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-token': webhookSecret }, body });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const row = await waitFor('unified', async () => {
+      const [r] = await db.admin<[{ title: string }?]>`select title from incidents where integration_id = ${integration.id}`;
+      return r;
+    }, { timeoutMs: 20_000 });
+    expect(row.title).toBe('Disk \ufffdfull on \ufffddb-1');
+  });
+
   it('refuses a generic webhook without a usable mapping at connect time, naming the field', async () => {
     const res = await owner.call({ method: 'POST', url: '/api/integrations', payload: { kind: 'webhook', name: 'No mapping' } });
     expect(res.statusCode).toBe(400);

@@ -134,14 +134,28 @@ export interface RunRow {
   updatedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** The destructive step that waits for its own approval now (null: none). */
+  awaitingStep: number | null;
 }
+
+/**
+ * The destructive step a running run waits on for its own approval (null: none): nothing runs and the next pending
+ * step is an allowed destructive one that nobody approved yet. The workflow pauses exactly there.
+ */
+const awaitingStepOf = (tx: TransactionSql) => tx`
+  case when r.status = 'running' and not exists (select 1 from automation_run_steps x where x.run_id = r.id and x.status = 'running') then (
+    select s.index from automation_run_steps s
+    where s.run_id = r.id and s.status = 'pending' and s.destructive and s.denied_reason is null
+      and s.index = (select min(p.index) from automation_run_steps p where p.run_id = r.id and p.status = 'pending')
+      and not exists (select 1 from automation_approvals a where a.run_id = r.id and a.step_index = s.index and a.decision = 'approve')
+  ) end`;
 
 const runColumns = (tx: TransactionSql) => tx`
   r.id, r.account_id as "accountId", r.runbook_id as "runbookId", r.runbook_version as "runbookVersion",
   coalesce(v.title, '') as "runbookTitle", r.target_id as "targetId", t.name as "targetName", r.requested_by as "requestedBy",
   r.trigger, r.incident_id as "incidentId", r.status, r.dry_run as "dryRun", r.required_approvals as "requiredApprovals",
   r.expires_at as "expiresAt", r.workflow_id as "workflowId", r.summary, r.created_at as "createdAt", r.updated_at as "updatedAt",
-  r.started_at as "startedAt", r.finished_at as "finishedAt"`;
+  r.started_at as "startedAt", r.finished_at as "finishedAt", ${awaitingStepOf(tx)} as "awaitingStep"`;
 
 const runFrom = (tx: TransactionSql) => tx`
   automation_runs r
@@ -207,13 +221,22 @@ export async function listRuns(
     order by r.created_at desc, r.id desc limit ${f.limit}`;
 }
 
-/** Runs waiting for someone's approval that `userId` may give (not their own): the badge. */
+/**
+ * Runs waiting for an approval `userId` may give (not their own): the run's own approval, or a destructive step that
+ * waits for its own (nothing runs, the next pending step is an allowed destructive one nobody approved yet, as the run
+ * detail's `awaitingStep`). The badge.
+ */
 export async function countPendingApprovals(tx: TransactionSql, accountId: string, userId: string): Promise<number> {
   const [row] = await tx<{ n: number }[]>`
-    select count(*)::int as n from automation_runs r
-    where r.account_id = ${accountId} and r.status = 'awaiting_approval' and r.expires_at > now()
-      and r.requested_by is distinct from ${userId}
-      and not exists (select 1 from automation_approvals a where a.run_id = r.id and a.user_id = ${userId} and a.step_index is null)`;
+    select count(*)::int as n from (
+      select r.status, r.id, ${awaitingStepOf(tx)} as awaiting from automation_runs r
+      where r.account_id = ${accountId} and r.status in ('awaiting_approval', 'running') and r.expires_at > now()
+        and r.requested_by is distinct from ${userId}
+    ) w
+    where (w.status = 'awaiting_approval'
+        and not exists (select 1 from automation_approvals a where a.run_id = w.id and a.user_id = ${userId} and a.step_index is null))
+      or (w.awaiting is not null
+        and not exists (select 1 from automation_approvals a where a.run_id = w.id and a.user_id = ${userId} and a.step_index = w.awaiting))`;
   return row!.n;
 }
 

@@ -278,12 +278,7 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
     if (!run) throw notFound('automation run', id);
     const steps = (await listRunSteps(tx, accountId, id)).map((s) => ({ ...s, startedAt: s.startedAt?.toISOString() ?? null, finishedAt: s.finishedAt?.toISOString() ?? null }));
     const approvals = (await listApprovals(tx, accountId, id)).map((a) => ({ ...a, createdAt: a.createdAt.toISOString() }));
-    // The workflow pauses before an allowed destructive step until someone approves that step: then nothing runs and
-    // the next pending step is that one, without an approval of its own yet.
-    const next = run.status === 'running' && !steps.some((s) => s.status === 'running') ? steps.find((s) => s.status === 'pending') : undefined;
-    const awaitingStep =
-      next && next.destructive && next.deniedReason === null && !approvals.some((a) => a.stepIndex === next.index && a.decision === 'approve') ? next.index : null;
-    return { run: runView(run), steps, approvals, awaitingStep };
+    return { run: runView(run), steps, approvals, awaitingStep: run.awaitingStep };
   };
 
   app.get(
@@ -294,7 +289,7 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
         await withAccount(sql, request.accountId, (tx) =>
           listRuns(tx, request.accountId, { status: request.query.status, limit: request.query.limit ?? 50, viewerId: request.caller!.userId }),
         )
-      ).map((row) => ({ ...runView(row), decidedByMe: row.decidedByMe })),
+      ).map((row) => ({ ...runView(row), decidedByMe: row.decidedByMe, awaitingStep: row.awaitingStep })),
     }),
   );
 

@@ -182,7 +182,15 @@ export const RunDetail = Type.Object({
   }),
 });
 export const RunList = Type.Object({
-  runs: Type.Array(Type.Intersect([Run, Type.Object({ decidedByMe: Type.Boolean({ description: 'You already approved or rejected this run' }) })])),
+  runs: Type.Array(
+    Type.Intersect([
+      Run,
+      Type.Object({
+        decidedByMe: Type.Boolean({ description: 'You already approved or rejected this run' }),
+        awaitingStep: Type.Union([Type.Integer(), Type.Null()], { description: 'The destructive step that waits for its own approval now' }),
+      }),
+    ]),
+  ),
 });
 export const RunListQuery = Type.Object(
   { status: Type.Optional(RunStatus), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) },

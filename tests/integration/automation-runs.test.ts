@@ -275,6 +275,11 @@ describe('automation runs', () => {
     expect(commandsSent()).toContain('echo before-destructive');
     expect(commandsSent()).not.toContain(`rm -f ${file}`);
     expect((await detail(created.run.id)).awaitingStep).toBe(1);
+    // The waiting step is on the approvers' badge too (not the requester's).
+    const pending = async (who: SignedIn) => (await who.call({ method: 'GET', url: '/api/automation-runs/pending-approvals' })).json().pending as number;
+    const adminBefore = await pending(team.admin);
+    expect(adminBefore).toBeGreaterThanOrEqual(1);
+    expect(await pending(team.responder)).toBe(0);
     // The run's approval does not cover the step: it needs its stepIndex, and not from the requester.
     expect((await decide(team.owner, created.run.id, 'approve')).statusCode).toBe(409);
     expect((await decide(team.admin, created.run.id, 'approve', { stepIndex: 1 })).statusCode).toBe(200);
@@ -282,6 +287,7 @@ describe('automation runs', () => {
     expect(done.steps.map((s: { status: string }) => s.status)).toEqual(['succeeded', 'succeeded']);
     expect(done.steps[1].destructive).toBe(true);
     expect(done.awaitingStep).toBeNull();
+    expect(await pending(team.admin)).toBe(adminBefore - 1);
     // The list tells each approver which runs they already decided.
     const listed = (await team.admin.call({ method: 'GET', url: '/api/automation-runs?limit=200' })).json().runs;
     expect(listed.find((r: { id: string }) => r.id === created.run.id).decidedByMe).toBe(false);

@@ -67,6 +67,8 @@ export interface Run {
   finishedAt: string | null;
   /** In lists only: the caller already approved or rejected the run. */
   decidedByMe?: boolean;
+  /** In lists only: the destructive step that waits for its own approval now. */
+  awaitingStep?: number | null;
 }
 
 export type StepStatus = 'pending' | 'skipped' | 'running' | 'succeeded' | 'failed' | 'cancelled';

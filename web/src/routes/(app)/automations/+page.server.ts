@@ -16,5 +16,7 @@ export const load: PageServerLoad = async (event) => {
     api<{ members: Member[] }>(event, '/api/members').catch(() => ({ members: [] as Member[] })),
   ]);
   const people: People = Object.fromEntries(members.members.map((m) => [m.userId, { name: m.name, email: m.email }]));
-  return { runs: history.runs, waiting: waiting.runs.filter((r) => r.requestedBy !== me.user.id && !r.decidedByMe), status, people };
+  // Waiting for this member: runs awaiting their approval, and running ones whose destructive step waits for its own.
+  const stepWaits = mayApprove(me.account) ? history.runs.filter((r) => r.awaitingStep != null && r.requestedBy !== me.user.id && !waiting.runs.some((w) => w.id === r.id)) : [];
+  return { runs: history.runs, waiting: [...waiting.runs.filter((r) => r.requestedBy !== me.user.id && !r.decidedByMe), ...stepWaits], status, people };
 };

@@ -280,6 +280,12 @@ describe('the audit trail', () => {
     expect(body).toContain('automation_run.approved');
     const json = await page.request.get(`${platform.webUrl}/audit/export?format=json`);
     expect((await json.json()).verification.valid).toBe(true);
+    for (const [path, name] of [['/audit?action=automation_run.', 'audit'], ['/members', 'members'], ['/automations', 'runs'], [`/runbooks/${runbookId}`, 'runbook'], [`/runbooks/${runbookId}/run`, 'request']] as const) {
+      const phone = await browserAs(admin, { width: 390, height: 844, theme: 'dark' });
+      await goto(phone, path);
+      await shot(phone, `${name}-390-dark`);
+      expect(await phone.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'), `${path} at 390`).toBe(0);
+    }
     // The approver grant is given on the Members page.
     await goto(page, '/members');
     await page.getByTestId(`approver-${responder.email}`).waitFor();
@@ -314,6 +320,15 @@ describe('schedules and event rules', () => {
         expect(await card.textContent()).toContain('Next runs');
         await shot(page, `schedules-${width}-${theme}`);
         expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'), `schedules ${width}`).toBe(0);
+        // The add form (runbook and target pickers) and the delete confirmation.
+        await page.getByRole('button', { name: 'Add schedule' }).click();
+        await page.getByLabel('Runbook', { exact: true }).selectOption(runbookId);
+        await page.getByRole('button', { name: /^Delete/ }).first().click();
+        await page.getByRole('button', { name: 'Delete schedule' }).waitFor();
+        await shot(page, `schedules-form-${width}-${theme}`);
+        expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'), `schedules form ${width}`).toBe(0);
+        expect(await axeViolations(page)).toEqual([]);
+        await page.getByRole('button', { name: 'Keep it' }).click();
         await goto(page, '/automations/rules');
         await page.getByTestId('rule-Checkout P1 diagnostics').waitFor();
         await shot(page, `rules-${width}-${theme}`);

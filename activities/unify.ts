@@ -11,6 +11,7 @@ import { withAccount } from '../db/tenancy.ts';
 import { refreshIncidentRollups } from '../db/incident-rollups.ts';
 import type { RefreshIncidentRollupsInput, RefreshIncidentRollupsResult, UnifyBatchInput, UnifyBatchResult } from '../workflows/activity-contract.ts';
 import { Context } from '@temporalio/activity';
+import { withKeepAlive } from './keep-alive.ts';
 import { firingCandidate, recordFiringsForBatch } from './automation-triggers.ts';
 import type { RuleReason } from '../db/automation-triggers.ts';
 import { unifyBatchDuration, unifyBatchSize, unifyEvents, unifyIncidents } from '../observability/metrics.ts';
@@ -23,7 +24,8 @@ export function createUnifyActivities(deps: UnifyActivityDeps) {
   return {
     async unifyBatch({ accountId, limit }: UnifyBatchInput): Promise<UnifyBatchResult> {
       const started = performance.now();
-      const result = await withAccount(deps.sql, accountId, (tx) => unifyInTransaction(tx, accountId, limit));
+      // A batch is one transaction; heartbeats while it runs let a dead worker's batch be retried within seconds.
+      const result = await withKeepAlive(() => withAccount(deps.sql, accountId, (tx) => unifyInTransaction(tx, accountId, limit)));
       // Counted once committed: a rolled-back batch is still queued and will be counted when it succeeds.
       if (result.processed > 0) {
         unifyBatchSize.observe(result.processed);

@@ -169,8 +169,12 @@ describe('backfill', () => {
     const integration = (await owner.call({ method: 'GET', url: `/api/integrations/${id}` })).json().integration;
     expect(integration.status).toBe('error');
     expect(integration.error).toMatch(/PagerDuty/i);
-    const description = await temporal.client.workflow.getHandle(backfillWorkflowId(owner.accountId, id)).describe();
-    expect(description.status.name).toBe('FAILED');
+    // The job row is written by the workflow's last activity; the workflow fails one workflow task later.
+    const status = await waitFor('the workflow to fail', async () => {
+      const { status } = await temporal.client.workflow.getHandle(backfillWorkflowId(owner.accountId, id)).describe();
+      return status.name === 'RUNNING' ? undefined : status.name;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    expect(status).toBe('FAILED');
   });
 
   it('refuses wrong credentials at connect time, naming the field, and stores nothing', async () => {

@@ -1,4 +1,5 @@
-// Killing the worker process mid-job and starting another completes the job exactly once, resuming from its checkpoint.
+// Killing the worker process mid-job and starting another completes the job exactly once, resuming from its checkpoint;
+// a unification batch on a killed worker is taken up again within its heartbeat timeout.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Config } from '../../config.ts';
@@ -6,6 +7,8 @@ import { getJob, listEchoMessages } from '../../db/jobs.ts';
 import { stopChild, type Child } from '../../scripts/lib/processes.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { withAccount } from '../../db/tenancy.ts';
+import { encodeTimeoutType } from '@temporalio/common';
+import { unifyNowWorkflowId } from '../../workflows/index.ts';
 import { buildTestApp, createTestDatabase, signUp, spawnWorkerProcess, testConfig, waitFor, waitForPoller as waitForPollerOf, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
@@ -79,4 +82,56 @@ it('completes a job exactly once when its worker is killed mid-activity and a ne
   const history = await temporal.client.workflow.getHandle(job.workflowId).fetchHistory();
   const completedActivities = (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length;
   expect(completedActivities).toBe(3); // markJobRunning, writeEcho, finishJob
+});
+
+it('retries a unification batch whose worker died within the batch’s heartbeat timeout, not its 2-minute start-to-close', { timeout: 120_000 }, async () => {
+  // Only this test's workers poll from here on.
+  for (const w of workers.splice(0)) await stopChild(w, 5_000);
+  const first = spawnWorker('unify-restart-first');
+  await waitForPoller(`worker-${first.process.pid}@`);
+  const created = await user.call({ method: 'POST', url: '/api/integrations', payload: { kind: 'csv', name: 'Unify crash', settings: { mapping: { fields: { externalId: 'Ticket', title: 'Summary', createdAt: 'Opened' } } } } });
+  expect(created.statusCode, created.body).toBe(201);
+  const integrationId = created.json().integration.id;
+
+  // The batch blocks on the account's unification lock, held here, so the worker is surely inside it when killed.
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const holder = db.admin.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtextextended(${`unify:${user.accountId}`}, 0))`;
+    locked();
+    await released;
+  });
+  try {
+    await isLocked;
+    const csv = 'Ticket,Summary,Opened\r\nU-1,Disk full on db-7,2026-11-20T09:00:00Z\r\n';
+    const uploaded = await user.call({ method: 'POST', url: `/api/integrations/${integrationId}/import`, headers: { 'content-type': 'text/csv' }, payload: csv });
+    expect(uploaded.statusCode, uploaded.body).toBe(202);
+    const handle = temporal.client.workflow.getHandle(unifyNowWorkflowId(user.accountId));
+    await waitFor('the batch started on the first worker', async () => {
+      const pending = (await handle.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
+      return pending.some((a) => a.activityType?.name === 'unifyBatch' && a.lastWorkerIdentity?.startsWith(`worker-${first.process.pid}@`) && Number(a.state) === 2) ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+    first.process.kill('SIGKILL');
+    await first.exited;
+  } finally {
+    release();
+    await holder;
+  }
+
+  const second = spawnWorker('unify-restart-second');
+  await waitFor('the incident unified by the second worker', async () => {
+    const [{ n }] = await db.admin<[{ n: number }]>`select count(*)::int as n from incidents where integration_id = ${integrationId}`;
+    return n === 1 ? true : undefined;
+  }, { timeoutMs: 90_000, intervalMs: 200 });
+  const history = await temporal.client.workflow.getHandle(unifyNowWorkflowId(user.accountId)).fetchHistory();
+  const events = history.events ?? [];
+  // The dead worker's attempt ended on the heartbeat timeout; the next attempt ran on the second worker.
+  const timedOut = events.filter((e) => e.activityTaskTimedOutEventAttributes).map((e) => e.activityTaskTimedOutEventAttributes!.failure?.timeoutFailureInfo?.timeoutType);
+  const retried = events.filter((e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt! > 1);
+  expect(timedOut.length + retried.length).toBeGreaterThan(0);
+  for (const e of retried) expect(e.activityTaskStartedEventAttributes!.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(encodeTimeoutType('HEARTBEAT'));
+  for (const type of timedOut) expect(type).toBe(encodeTimeoutType('HEARTBEAT'));
+  expect(second.process.exitCode).toBeNull();
 });

@@ -295,7 +295,7 @@ describe('the audit trail', () => {
 });
 
 describe('schedules and event rules', () => {
-  it('shows a schedule with its next run times from Temporal, and an event rule, at both widths', async () => {
+  it('shows a schedule with its next run times from Temporal, and an event rule, at both widths, and changes both in place', async () => {
     const schedule = await admin.call({
       method: 'POST',
       url: '/api/automation-schedules',
@@ -335,6 +335,50 @@ describe('schedules and event rules', () => {
         expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'), `rules ${width}`).toBe(0);
         expect(await axeViolations(page)).toEqual([]);
       }
+
+      // Changed in place: a refused cron is named at its field and changes nothing, then a good one moves the
+      // Temporal Schedule's next times.
+      const page = await browserAs(admin, { width: 1440, height: 900, theme: 'light' });
+      await goto(page, '/automations/schedules');
+      const card = page.getByTestId('schedule-Weekday health check');
+      await card.getByRole('button', { name: /^Edit/ }).click();
+      await card.getByLabel('Cron expressions (one per line)').fill('not a cron');
+      await card.getByRole('button', { name: 'Save changes' }).click();
+      await card.getByText('Please correct the marked field.').waitFor();
+      expect(await card.getByLabel('Cron expressions (one per line)').getAttribute('aria-invalid')).toBe('true');
+      await shot(page, 'schedules-edit-refused-1440-light');
+      expect((await admin.call({ method: 'GET', url: `/api/automation-schedules/${schedule.json().schedule.id}` })).json().schedule.cron).toEqual(['30 8 * * 1-5']);
+      await card.getByLabel('Cron expressions (one per line)').fill('15 7 * * *');
+      await card.getByLabel('Time zone (IANA)').fill('Asia/Tokyo');
+      await card.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('Saved the schedule “Weekday health check”').waitFor();
+      const changed = (await admin.call({ method: 'GET', url: `/api/automation-schedules/${schedule.json().schedule.id}` })).json().schedule;
+      expect(changed).toMatchObject({ cron: ['15 7 * * *'], timeZone: 'Asia/Tokyo' });
+      // Temporal fires at 07:15 Tokyo time (22:15 UTC) from now on.
+      expect(changed.nextRunTimes.length).toBeGreaterThan(0);
+      for (const t of changed.nextRunTimes) expect(new Date(t).toISOString()).toMatch(/T22:15:00/);
+      expect(await card.textContent()).toContain('15 7 * * *');
+
+      await goto(page, '/automations/rules');
+      const ruleCard = page.getByTestId('rule-Checkout P1 diagnostics');
+      await ruleCard.getByRole('button', { name: /^Edit/ }).click();
+      // The form starts from the rule as it is.
+      expect(await ruleCard.getByLabel('Services (comma or line separated; empty: any)').inputValue()).toBe('checkout');
+      expect(await ruleCard.getByRole('checkbox', { name: 'P1' }).isChecked()).toBe(true);
+      expect(await ruleCard.getByRole('checkbox', { name: 're-opened incidents' }).isChecked()).toBe(true);
+      await ruleCard.getByRole('checkbox', { name: 'P2' }).check();
+      await ruleCard.getByLabel('Cooldown in minutes (per cluster or service)').fill('90');
+      await shot(page, 'rules-edit-1440-light');
+      expect(await axeViolations(page)).toEqual([]);
+      await ruleCard.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('Saved the rule “Checkout P1 diagnostics”').waitFor();
+      expect((await admin.call({ method: 'GET', url: `/api/automation-rules/${rule.json().rule.id}` })).json().rule).toMatchObject({
+        services: ['checkout'],
+        severities: ['P1', 'P2'],
+        onNew: true,
+        onReopened: true,
+        cooldownSeconds: 5400,
+      });
     } finally {
       // The Temporal Schedule outlives the test otherwise.
       await admin.call({ method: 'DELETE', url: `/api/automation-schedules/${schedule.json().schedule.id}` });

@@ -1,5 +1,5 @@
 // Automation event rules: list with recent firings, add one (what it matches, runbook, target, cooldown, auto-run),
-// enable/disable, delete. Managing them is for owners and admins (automations:targets).
+// change, enable/disable, delete. Managing them is for owners and admins (automations:targets).
 import { api, load as loadApi } from '$lib/server/api';
 import type { Target } from '$lib/automations/types';
 import { failure, list, text, type PickerItem, type Rule } from '../schedules/triggers';
@@ -21,30 +21,42 @@ export const load: PageServerLoad = async (event) => {
   };
 };
 
+/** The form's fields as the API's body. */
+function ruleBody(form: FormData) {
+  const minutes = text(form, 'cooldownMinutes');
+  return {
+    name: text(form, 'name'),
+    runbookId: text(form, 'runbookId'),
+    targetId: text(form, 'targetId'),
+    services: list(form, 'services'),
+    clusterIds: list(form, 'clusterIds'),
+    severities: form.getAll('severities').map(String),
+    onNew: form.get('onNew') === 'on',
+    onReopened: form.get('onReopened') === 'on',
+    ...(minutes ? { cooldownSeconds: Math.round(Number(minutes) * 60) } : {}),
+    autoRun: form.get('autoRun') === 'on',
+    dryRun: form.get('dryRun') === 'on',
+  };
+}
+
 export const actions: Actions = {
   create: async (event) => {
     const form = await event.request.formData();
-    const minutes = text(form, 'cooldownMinutes');
     try {
-      const created = await api<{ rule: Rule }>(event, '/api/automation-rules', {
-        method: 'POST',
-        body: {
-          name: text(form, 'name'),
-          runbookId: text(form, 'runbookId'),
-          targetId: text(form, 'targetId'),
-          services: list(form, 'services'),
-          clusterIds: list(form, 'clusterIds'),
-          severities: form.getAll('severities').map(String),
-          onNew: form.get('onNew') === 'on',
-          onReopened: form.get('onReopened') === 'on',
-          ...(minutes ? { cooldownSeconds: Math.round(Number(minutes) * 60) } : {}),
-          autoRun: form.get('autoRun') === 'on',
-          dryRun: form.get('dryRun') === 'on',
-        },
-      });
+      const created = await api<{ rule: Rule }>(event, '/api/automation-rules', { method: 'POST', body: ruleBody(form) });
       return { kind: 'create', created: created.rule.name };
     } catch (err) {
       return failure(err, 'create', form, KEEP);
+    }
+  },
+  update: async (event) => {
+    const form = await event.request.formData();
+    const id = text(form, 'id');
+    try {
+      const updated = await api<{ rule: Rule }>(event, `/api/automation-rules/${encodeURIComponent(id)}`, { method: 'PATCH', body: ruleBody(form) });
+      return { kind: 'update', id, updated: updated.rule.name };
+    } catch (err) {
+      return failure(err, 'update', form, KEEP, id);
     }
   },
   toggle: async (event) => {

@@ -1,5 +1,5 @@
 // Automation schedules: list with next run times (from Temporal), add one (runbook, target, cron, time zone), pause,
-// resume, delete. Managing them is for owners and admins (automations:targets).
+// resume, change, delete. Managing them is for owners and admins (automations:targets).
 import { api, load as loadApi } from '$lib/server/api';
 import type { Target } from '$lib/automations/types';
 import { failure, list, text, type PickerItem, type Schedule } from './triggers';
@@ -21,27 +21,38 @@ export const load: PageServerLoad = async (event) => {
   };
 };
 
+/** The form's fields as the API's body; an empty version means the current one (null clears a fixed one). */
+function scheduleBody(form: FormData) {
+  const version = text(form, 'runbookVersion');
+  return {
+    name: text(form, 'name'),
+    runbookId: text(form, 'runbookId'),
+    targetId: text(form, 'targetId'),
+    cron: list(form, 'cron').length ? list(form, 'cron') : [''],
+    timeZone: text(form, 'timeZone') || 'UTC',
+    runbookVersion: version ? Number(version) : null,
+    dryRun: form.get('dryRun') === 'on',
+  };
+}
+
 export const actions: Actions = {
   create: async (event) => {
     const form = await event.request.formData();
-    const version = text(form, 'runbookVersion');
     try {
-      const created = await api<{ schedule: Schedule }>(event, '/api/automation-schedules', {
-        method: 'POST',
-        body: {
-          name: text(form, 'name'),
-          runbookId: text(form, 'runbookId'),
-          targetId: text(form, 'targetId'),
-          cron: list(form, 'cron').length ? list(form, 'cron') : [''],
-          timeZone: text(form, 'timeZone') || 'UTC',
-          ...(version ? { runbookVersion: Number(version) } : {}),
-          dryRun: form.get('dryRun') === 'on',
-        },
-        timeoutMs: 20_000,
-      });
+      const created = await api<{ schedule: Schedule }>(event, '/api/automation-schedules', { method: 'POST', body: scheduleBody(form), timeoutMs: 20_000 });
       return { kind: 'create', created: created.schedule.name };
     } catch (err) {
       return failure(err, 'create', form, KEEP);
+    }
+  },
+  update: async (event) => {
+    const form = await event.request.formData();
+    const id = text(form, 'id');
+    try {
+      const updated = await api<{ schedule: Schedule }>(event, `/api/automation-schedules/${encodeURIComponent(id)}`, { method: 'PATCH', body: scheduleBody(form), timeoutMs: 20_000 });
+      return { kind: 'update', id, updated: updated.schedule.name };
+    } catch (err) {
+      return failure(err, 'update', form, KEEP, id);
     }
   },
   pause: async (event) => change(event, 'pause'),

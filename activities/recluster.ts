@@ -7,6 +7,7 @@ import { assignIncidents, getClusterModel, incidentsForClustering, listClusterFe
 import type { Sql } from '../db/sql.ts';
 import { withAccount } from '../db/tenancy.ts';
 import { assignOnline, toClusterIncident } from './online-assignment.ts';
+import { withKeepAlive } from './keep-alive.ts';
 import type { ReclusterAccountInput, ReclusterAccountResult } from '../workflows/activity-contract.ts';
 import { reclusterDuration } from '../observability/metrics.ts';
 
@@ -23,7 +24,7 @@ export function createReclusterActivities(deps: ReclusterActivityDeps) {
     async reclusterAccount(input: ReclusterAccountInput): Promise<ReclusterAccountResult> {
       const stopTimer = reclusterDuration.startTimer();
       try {
-        const result = await reclusterAccount(input);
+        const result = await withKeepAlive(() => reclusterAccount(input));
         stopTimer({ outcome: 'ok' });
         return result;
       } catch (err) {

@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { DEFAULT_EMBEDDING_DIMS, embed } from '../analysis/embedding.ts';
 import type { Config } from '../config.ts';
 import type { Embedder } from './types.ts';
+import { observeLlmCall } from '../observability/metrics.ts';
 
 export const LOCAL_EMBEDDING_MODEL = `local-hash-${DEFAULT_EMBEDDING_DIMS}`;
 
@@ -57,7 +58,15 @@ export function createEmbedder(config: Pick<Config, 'openai'>, options: Embedder
       for (let i = 0; i < texts.length; i += BATCH) {
         const batch = texts.slice(i, i + BATCH);
         // An empty string is refused by some endpoints; a space embeds as "nothing" just as well.
-        const result = await client.embeddings.create({ model, input: batch.map((t) => (t.trim() === '' ? ' ' : t)) });
+        const started = performance.now();
+        let result: Awaited<ReturnType<typeof client.embeddings.create>>;
+        try {
+          result = await client.embeddings.create({ model, input: batch.map((t) => (t.trim() === '' ? ' ' : t)) });
+        } catch (err) {
+          observeLlmCall('embeddings', 'error', (performance.now() - started) / 1000);
+          throw err;
+        }
+        observeLlmCall('embeddings', 'ok', (performance.now() - started) / 1000);
         const ordered = [...result.data].sort((a, b) => a.index - b.index);
         if (ordered.length !== batch.length) throw new Error(`embeddings endpoint returned ${ordered.length} vectors for ${batch.length} texts`);
         for (const d of ordered) out.push(normalise(d.embedding));

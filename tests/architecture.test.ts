@@ -19,7 +19,7 @@ const ALLOWED: Record<string, string[]> = {
   activities: ['db', 'connectors', 'analysis', 'search', 'observability', 'config.ts', 'workflows/activity-contract.ts', 'workflows/retry.ts', 'workflows/ids.ts'],
   db: ['config.ts'],
   // The runbook index: vector stores and embeddings behind one interface (search/types.ts), used by api and activities.
-  search: ['db', 'analysis', 'config.ts'],
+  search: ['db', 'analysis', 'observability', 'config.ts'],
   api: ['db', 'search', 'observability', 'temporal/client.ts', 'temporal/task-queues.ts', 'temporal/search-attributes.ts', 'temporal/schedules.ts', 'analysis', 'config.ts', 'workflows', 'connectors'],
   temporal: ['workflows', 'activities', 'db', 'observability', 'config.ts', 'scripts/lib/processes.ts'],
   // Metrics, traces, error reporting and log redaction shared by the API, the worker and the activities.

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putLlmSettings } from '../../db/llm-settings.ts';
+import { llmCalls } from '../../observability/metrics.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { startOpenAIServer, type TestOpenAIServer } from '../servers/openai.ts';
 import { startPineconeServer, type TestPineconeServer } from '../servers/pinecone.ts';
@@ -53,6 +54,9 @@ async function create(user: SignedIn, body: object = runbook): Promise<{ id: str
   return res.json();
 }
 
+/** insights_llm_calls_total{purpose="embeddings",outcome="ok"} of this process (the API embeds a saved runbook). */
+const embeddingCalls = async () => (await llmCalls.get()).values.find((v) => v.labels.purpose === 'embeddings' && v.labels.outcome === 'ok')?.value ?? 0;
+
 const embeddingInputs = (from: number) =>
   openai.requests
     .slice(from)
@@ -63,11 +67,15 @@ describe('Pinecone with remote embeddings', () => {
   it('embeds a saved runbook through the endpoint and stores its chunks in the account’s namespace with their metadata', async () => {
     const owner = await signUp(app);
     const before = openai.requests.length;
+    const callsBefore = await embeddingCalls();
     const { id } = await create(owner);
     const inputs = embeddingInputs(before);
     expect(inputs).toHaveLength(3);
     expect(inputs.join('\n')).toContain('redis-cli --bigkeys');
     expect((openai.requests.slice(before).find((r) => r.path === '/v1/embeddings')!.body as { model: string }).model).toBe('text-embedding-3-small');
+
+    // Counted for operators: one request to the endpoint for the three chunks.
+    expect((await embeddingCalls()) - callsBefore).toBe(1);
 
     const stored = pinecone.vectors(owner.accountId).sort((a, b) => a.id.localeCompare(b.id));
     expect(stored.map((v) => v.id)).toEqual([`${id}#step-1`, `${id}#step-2`, `${id}#summary`]);

@@ -19,18 +19,18 @@ export interface Platform {
   app: FastifyInstance;
   webUrl: string;
   browser: Browser;
-  startWeb(name: string, port: number, apiUrl: string): Child;
+  startWeb(name: string, port: number, apiUrl: string, env?: Record<string, string>): Child;
   newPage(context: BrowserContext, width?: number): Promise<Page>;
   stop(): Promise<void>;
 }
 
-export function startWeb(name: string, port: number, apiUrl: string): Child {
+export function startWeb(name: string, port: number, apiUrl: string, env: Record<string, string> = {}): Child {
   return spawnChild({
     name,
     command: process.execPath,
     // WEB_BUILD_DIR: a build of its own (relative to web/), as `WEB_BUILD_DIR=... npm run build:web` wrote it.
     args: [join(ROOT, 'web', process.env.WEB_BUILD_DIR ?? 'build', 'index.js')],
-    env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ORIGIN: `http://127.0.0.1:${port}`, API_URL: apiUrl }),
+    env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ORIGIN: `http://127.0.0.1:${port}`, API_URL: apiUrl, ...env }),
     logFile: join(SHOTS, `e2e-${name}.log`),
   });
 }

@@ -37,7 +37,9 @@ export function createUnifyActivities(deps: UnifyActivityDeps) {
     },
     /** The dashboard's rollups for the days the batches (or anything else) changed; a month of days per transaction. */
     async refreshIncidentRollups({ accountId }: RefreshIncidentRollupsInput): Promise<RefreshIncidentRollupsResult> {
-      return refreshIncidentRollups(deps.sql, accountId, (days) => Context.current().heartbeat(days));
+      const ctx = Context.current();
+      // A month of days per transaction, each a heartbeat with the days so far; heartbeats also while one runs.
+      return withKeepAlive(() => refreshIncidentRollups(deps.sql, accountId, (days) => ctx.heartbeat(days)));
     },
   };
 }

@@ -56,8 +56,9 @@ export const UNIFY_BATCH = 5000;
 // The batch heartbeats while its transaction runs: a worker that dies mid-batch is noticed in 10 s, not 2 minutes
 // (meanwhile the account's unification waits, as the lock and the queue are per account).
 const { unifyBatch } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '2 minutes', heartbeatTimeout: '10 seconds' });
-// A year's backfill refreshes ~365 days in steps of 31, each a few hundred milliseconds at 1M incidents.
-const { refreshIncidentRollups } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
+// A year's backfill refreshes ~365 days in steps of 31, each a few hundred milliseconds at 1M incidents. It heartbeats
+// every 2 s, so a worker that dies mid-refresh holds the account's unification up for 10 s, not a minute.
+const { refreshIncidentRollups } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '10 minutes', heartbeatTimeout: '10 seconds' });
 
 export async function unifyWorkflow(input: UnifyInput): Promise<UnifyResult> {
   const result: UnifyResult = { processed: 0, incidents: 0, orphans: 0, batches: 0, assigned: 0 };

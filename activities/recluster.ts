@@ -1,7 +1,6 @@
 // Reclustering: all of an account's incidents through the engine (analysis/), with the previous model, assignments
 // and every piece of feedback, then the result written in one transaction: each incident's cluster, the clusters
 // with their analytics, and the new model for online assignment.
-import { Context } from '@temporalio/activity';
 import { analyseClusters, recluster, serializeClusterModel, validateFeedback } from '../analysis/index.ts';
 import { assignIncidents, getClusterModel, incidentsForClustering, listClusterFeedback, replaceClusters, saveClusterModel } from '../db/clusters.ts';
 import type { Sql } from '../db/sql.ts';
@@ -24,7 +23,7 @@ export function createReclusterActivities(deps: ReclusterActivityDeps) {
     async reclusterAccount(input: ReclusterAccountInput): Promise<ReclusterAccountResult> {
       const stopTimer = reclusterDuration.startTimer();
       try {
-        const result = await withKeepAlive(() => reclusterAccount(input));
+        const result = await withKeepAlive((heartbeat) => reclusterAccount(input, heartbeat));
         stopTimer({ outcome: 'ok' });
         return result;
       } catch (err) {
@@ -34,14 +33,13 @@ export function createReclusterActivities(deps: ReclusterActivityDeps) {
     },
   };
 
-  async function reclusterAccount({ accountId }: ReclusterAccountInput): Promise<ReclusterAccountResult> {
-    const ctx = Context.current();
+  async function reclusterAccount({ accountId }: ReclusterAccountInput, heartbeat: (details: unknown) => void): Promise<ReclusterAccountResult> {
     const loaded = await withAccount(deps.sql, accountId, async (tx) => ({
       rows: await incidentsForClustering(tx, accountId),
       model: await getClusterModel(tx, accountId),
       feedback: await listClusterFeedback(tx, accountId),
     }));
-    ctx.heartbeat({ phase: 'clustering', incidents: loaded.rows.length });
+    heartbeat({ phase: 'clustering', incidents: loaded.rows.length });
     const incidents = loaded.rows.map(toClusterIncident);
     const previousAssignments = Object.fromEntries(loaded.rows.filter((r) => r.clusterId).map((r) => [r.id, r.clusterId!]));
     const result = recluster({
@@ -50,7 +48,7 @@ export function createReclusterActivities(deps: ReclusterActivityDeps) {
       feedback: validateFeedback(loaded.feedback),
     });
     const analytics = new Map(analyseClusters(incidents, result.assignments, { now: new Date().toISOString(), windowDays: ANALYTICS_WINDOW_DAYS }).map((a) => [a.clusterId, a]));
-    ctx.heartbeat({ phase: 'writing', incidents: incidents.length });
+    heartbeat({ phase: 'writing', incidents: incidents.length });
     const changed = result.assignments.filter((a) => previousAssignments[a.incidentId] !== a.clusterId).length;
     await withAccount(deps.sql, accountId, async (tx) => {
       // One recluster writes at a time (a scheduled one and an on-demand one may overlap).

@@ -10,7 +10,6 @@ import { assignOnline } from './online-assignment.ts';
 import { withAccount } from '../db/tenancy.ts';
 import { refreshIncidentRollups } from '../db/incident-rollups.ts';
 import type { RefreshIncidentRollupsInput, RefreshIncidentRollupsResult, UnifyBatchInput, UnifyBatchResult } from '../workflows/activity-contract.ts';
-import { Context } from '@temporalio/activity';
 import { withKeepAlive } from './keep-alive.ts';
 import { firingCandidate, recordFiringsForBatch } from './automation-triggers.ts';
 import type { RuleReason } from '../db/automation-triggers.ts';
@@ -37,9 +36,8 @@ export function createUnifyActivities(deps: UnifyActivityDeps) {
     },
     /** The dashboard's rollups for the days the batches (or anything else) changed; a month of days per transaction. */
     async refreshIncidentRollups({ accountId }: RefreshIncidentRollupsInput): Promise<RefreshIncidentRollupsResult> {
-      const ctx = Context.current();
-      // A month of days per transaction, each a heartbeat with the days so far; heartbeats also while one runs.
-      return withKeepAlive(() => refreshIncidentRollups(deps.sql, accountId, (days) => ctx.heartbeat(days)));
+      // A month of days per transaction, each a heartbeat with the days so far (repeated while the next one runs).
+      return withKeepAlive((heartbeat) => refreshIncidentRollups(deps.sql, accountId, heartbeat));
     },
   };
 }

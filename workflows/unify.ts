@@ -53,12 +53,15 @@ export const unifyNowWorkflowId = (accountId: string) => `unify/${accountId}/now
  */
 export const UNIFY_BATCH = 5000;
 
-// The batch heartbeats while its transaction runs: a worker that dies mid-batch is noticed in 10 s, not 2 minutes
-// (meanwhile the account's unification waits, as the lock and the queue are per account).
-const { unifyBatch } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '2 minutes', heartbeatTimeout: '10 seconds' });
-// A year's backfill refreshes ~365 days in steps of 31, each a few hundred milliseconds at 1M incidents. It heartbeats
-// every 2 s, so a worker that dies mid-refresh holds the account's unification up for 10 s, not a minute.
-const { refreshIncidentRollups } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '10 minutes', heartbeatTimeout: '10 seconds' });
+// The batch heartbeats every 2 s while its transaction runs: a worker that dies mid-batch is noticed in 30 s, not
+// 2 minutes (meanwhile the account's unification waits: the lock and the queue are per account). Not less than 30 s:
+// a recluster on the same worker holds its event loop for its clustering (about 10 s at 1M incidents), and no
+// heartbeat leaves the process meanwhile.
+const UNIFY_HEARTBEAT_TIMEOUT = '30 seconds';
+const { unifyBatch } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '2 minutes', heartbeatTimeout: UNIFY_HEARTBEAT_TIMEOUT });
+// A year's backfill refreshes ~365 days in steps of 31, each a few hundred milliseconds at 1M incidents; it heartbeats
+// like the batches.
+const { refreshIncidentRollups } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '10 minutes', heartbeatTimeout: UNIFY_HEARTBEAT_TIMEOUT });
 
 export async function unifyWorkflow(input: UnifyInput): Promise<UnifyResult> {
   const result: UnifyResult = { processed: 0, incidents: 0, orphans: 0, batches: 0, assigned: 0 };

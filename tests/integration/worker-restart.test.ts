@@ -125,6 +125,8 @@ it('retries a unification batch whose worker died within the batch’s heartbeat
     const [{ n }] = await db.admin<[{ n: number }]>`select count(*)::int as n from incidents where integration_id = ${integrationId}`;
     return n === 1 ? true : undefined;
   }, { timeoutMs: 90_000, intervalMs: 200 });
+  // A retried attempt's events are written when it completes, just after its commit: wait for the workflow's end.
+  await temporal.client.workflow.getHandle(unifyNowWorkflowId(user.accountId)).result();
   const history = await temporal.client.workflow.getHandle(unifyNowWorkflowId(user.accountId)).fetchHistory();
   const events = history.events ?? [];
   // The dead worker's attempt ended on the heartbeat timeout; the next attempt ran on the second worker.

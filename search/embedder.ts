@@ -66,8 +66,8 @@ export function createEmbedder(config: Pick<Config, 'openai'>, options: Embedder
           observeLlmCall('embeddings', 'error', (performance.now() - started) / 1000);
           throw err;
         }
-        observeLlmCall('embeddings', 'ok', (performance.now() - started) / 1000);
         const ordered = [...result.data].sort((a, b) => a.index - b.index);
+        observeLlmCall('embeddings', ordered.length === batch.length ? 'ok' : 'invalid', (performance.now() - started) / 1000);
         if (ordered.length !== batch.length) throw new Error(`embeddings endpoint returned ${ordered.length} vectors for ${batch.length} texts`);
         for (const d of ordered) out.push(normalise(d.embedding));
       }

@@ -447,10 +447,13 @@ export const automationTriggerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps 
         if (!existing) throw notFound('automation rule', request.params.id);
         const next = { runbookId: body.runbookId ?? existing.runbookId, targetId: body.targetId ?? existing.targetId };
         if ((body.onNew ?? existing.onNew) === false && !(body.onReopened ?? existing.onReopened)) throw bad('onNew', 'and onReopened are both off: the rule would never fire');
-        if (body.runbookId || body.targetId) await checkRefs(tx, accountId, { ...next, version: null });
-        // Turning auto-run on, or pointing an auto-run rule at another runbook or target, is checked again.
+        const moved = next.runbookId !== existing.runbookId || next.targetId !== existing.targetId;
+        if (moved) await checkRefs(tx, accountId, { ...next, version: null });
+        // Turning auto-run on, or pointing an auto-run rule at another runbook or target, is checked again; an edit
+        // that leaves both alone (a form sends them all) is not refused for a runbook that changed since: its runs
+        // wait for approval then, as each firing re-checks.
         const autoRun = body.autoRun ?? existing.autoRun;
-        if (autoRun && (body.autoRun === true || body.runbookId || body.targetId)) await checkAutoRun(tx, accountId, request.caller!.account?.role, next);
+        if (autoRun && ((body.autoRun === true && !existing.autoRun) || moved)) await checkAutoRun(tx, accountId, request.caller!.account?.role, next);
         const row = (await updateRule(tx, accountId, existing.id, body))!;
         await appendAudit(tx, accountId, { action: 'automation_rule.updated', actor: auditActor(request), target: { type: 'automation_rule', id: row.id }, details: { changed: Object.keys(body), autoRun: row.autoRun } });
         return ruleView(tx, accountId, row);

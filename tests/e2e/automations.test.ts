@@ -342,22 +342,32 @@ describe('schedules and event rules', () => {
       await goto(page, '/automations/schedules');
       const card = page.getByTestId('schedule-Weekday health check');
       await card.getByRole('button', { name: /^Edit/ }).click();
-      await card.getByLabel('Cron expressions (one per line)').fill('not a cron');
+      // The keyboard starts in the form that replaced the card's details.
+      expect(await page.evaluate<string | null>('document.activeElement && document.activeElement.getAttribute("name")')).toBe('name');
+      const cronField = card.getByLabel('Cron expressions (one per line)');
+      await cronField.fill('not a cron');
       await card.getByRole('button', { name: 'Save changes' }).click();
       await card.getByText('Please correct the marked field.').waitFor();
-      expect(await card.getByLabel('Cron expressions (one per line)').getAttribute('aria-invalid')).toBe('true');
+      expect(await cronField.getAttribute('aria-invalid')).toBe('true');
       await shot(page, 'schedules-edit-refused-1440-light');
       expect((await admin.call({ method: 'GET', url: `/api/automation-schedules/${schedule.json().schedule.id}` })).json().schedule.cron).toEqual(['30 8 * * 1-5']);
-      await card.getByLabel('Cron expressions (one per line)').fill('15 7 * * *');
+      // Cancelled, then opened again: the schedule as it is, not the refused text; focus back on Edit in between.
+      await card.getByRole('button', { name: 'Cancel' }).click();
+      expect(await page.evaluate<string | null>('document.activeElement && document.activeElement.id')).toBe(`edit-${schedule.json().schedule.id}`);
+      await card.getByRole('button', { name: /^Edit/ }).click();
+      expect(await cronField.inputValue()).toBe('30 8 * * 1-5');
+      expect(await card.getByText('Please correct the marked field.').count()).toBe(0);
+      // A cron list with a comma is one expression (twice a day), not two.
+      await cronField.fill('15 7,19 * * *');
       await card.getByLabel('Time zone (IANA)').fill('Asia/Tokyo');
       await card.getByRole('button', { name: 'Save changes' }).click();
       await page.getByText('Saved the schedule “Weekday health check”').waitFor();
       const changed = (await admin.call({ method: 'GET', url: `/api/automation-schedules/${schedule.json().schedule.id}` })).json().schedule;
-      expect(changed).toMatchObject({ cron: ['15 7 * * *'], timeZone: 'Asia/Tokyo' });
-      // Temporal fires at 07:15 Tokyo time (22:15 UTC) from now on.
+      expect(changed).toMatchObject({ cron: ['15 7,19 * * *'], timeZone: 'Asia/Tokyo' });
+      // Temporal fires at 07:15 and 19:15 Tokyo time (22:15 and 10:15 UTC) from now on.
       expect(changed.nextRunTimes.length).toBeGreaterThan(0);
-      for (const t of changed.nextRunTimes) expect(new Date(t).toISOString()).toMatch(/T22:15:00/);
-      expect(await card.textContent()).toContain('15 7 * * *');
+      for (const t of changed.nextRunTimes) expect(new Date(t).toISOString()).toMatch(/T(22|10):15:00/);
+      expect(await card.textContent()).toContain('15 7,19 * * *');
 
       await goto(page, '/automations/rules');
       const ruleCard = page.getByTestId('rule-Checkout P1 diagnostics');
@@ -379,6 +389,13 @@ describe('schedules and event rules', () => {
         onReopened: true,
         cooldownSeconds: 5400,
       });
+      // The in-place form on a phone: no sideways scrolling.
+      const phone = await browserAs(admin, { width: 390, height: 844, theme: 'dark' });
+      await goto(phone, '/automations/rules');
+      await phone.getByTestId('rule-Checkout P1 diagnostics').getByRole('button', { name: /^Edit/ }).click();
+      await phone.getByRole('button', { name: 'Save changes' }).waitFor();
+      await shot(phone, 'rules-edit-390-dark');
+      expect(await phone.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'), 'rule edit 390').toBe(0);
     } finally {
       // The Temporal Schedule outlives the test otherwise.
       await admin.call({ method: 'DELETE', url: `/api/automation-schedules/${schedule.json().schedule.id}` });

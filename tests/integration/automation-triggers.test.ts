@@ -277,6 +277,18 @@ describe('event rules', () => {
     const [entry] = await api.db.admin<{ details: { autoRunRefused?: string } }[]>`select details from audit_log where action = 'automation_run.requested' and target_id = ${run!.id}`;
     expect(entry!.details.autoRunRefused).toContain('not read-only');
     await team.owner.call({ method: 'POST', url: `/api/automation-runs/${run!.id}/cancel` });
+
+    // Editing the rule as the form does (every field, the same runbook, auto-run still on) is not refused for the
+    // runbook's change; pointing it at another runbook that is not read-only is.
+    const ruleId = accepted.json().rule.id;
+    const asForm = { name: 'Renamed', runbookId: readOnly, targetId, services: [service], clusterIds: [], severities: [], onNew: true, onReopened: false, cooldownSeconds: 600, autoRun: true, dryRun: false };
+    const renamed = await team.admin.call({ method: 'PATCH', url: `/api/automation-rules/${ruleId}`, payload: asForm });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(renamed.json().rule).toMatchObject({ name: 'Renamed', cooldownSeconds: 600, autoRun: true });
+    const moved = await team.admin.call({ method: 'PATCH', url: `/api/automation-rules/${ruleId}`, payload: { ...asForm, runbookId: mutating } });
+    expect(moved.statusCode, moved.body).toBe(400);
+    expect(moved.json().error.details[0].field).toBe('autoRun');
+    expect((await team.admin.call({ method: 'GET', url: `/api/automation-rules/${ruleId}` })).json().rule.runbookId).toBe(readOnly);
   });
 
   it('keeps accounts apart: another account’s rule never fires here, and it cannot read or change this account’s rules', async () => {

@@ -24,11 +24,12 @@ export const load: PageServerLoad = async (event) => {
 /** The form's fields as the API's body; an empty version means the current one (null clears a fixed one). */
 function scheduleBody(form: FormData) {
   const version = text(form, 'runbookVersion');
+  const cron = list(form, 'cron', { commas: false });
   return {
     name: text(form, 'name'),
     runbookId: text(form, 'runbookId'),
     targetId: text(form, 'targetId'),
-    cron: list(form, 'cron').length ? list(form, 'cron') : [''],
+    cron: cron.length ? cron : [''],
     timeZone: text(form, 'timeZone') || 'UTC',
     runbookVersion: version ? Number(version) : null,
     dryRun: form.get('dryRun') === 'on',

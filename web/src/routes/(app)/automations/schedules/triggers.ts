@@ -59,9 +59,10 @@ export interface PickerItem {
 }
 
 export const text = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
-export const list = (form: FormData, name: string) =>
+/** A field of one item per line, or also per comma (services, cluster ids; never cron, whose lists use commas). */
+export const list = (form: FormData, name: string, { commas = true } = {}) =>
   text(form, name)
-    .split(/[\n,]/)
+    .split(commas ? /[\n,]/ : /\n/)
     .map((l) => l.trim())
     .filter(Boolean);
 

@@ -1,5 +1,6 @@
 // Re-index activities: clear an account's runbook index, then index its runbooks a page at a time, heartbeating.
 import { Context } from '@temporalio/activity';
+import { withKeepAlive } from './keep-alive.ts';
 import type { Config } from '../config.ts';
 import { countRunbooks, resetIndexedVersions, runbookIdsPage } from '../db/runbook-chunks.ts';
 import type { Sql } from '../db/sql.ts';
@@ -23,11 +24,14 @@ export function createRunbookIndexActivities(deps: RunbookIndexActivityDeps) {
   const config = deps.search ?? LOCAL_ONLY;
   return {
     async clearRunbookIndex({ accountId }: ClearRunbookIndexInput): Promise<ClearRunbookIndexResult> {
-      const index = await runbookIndexFor(config, deps.sql);
-      await index.clearAccount(accountId);
-      return withAccount(deps.sql, accountId, async (tx) => {
-        await resetIndexedVersions(tx, accountId);
-        return { total: (await countRunbooks(tx, accountId)).total };
+      // Clearing a remote index may take a while: heartbeats let a crashed worker's re-index move on in seconds.
+      return withKeepAlive(async () => {
+        const index = await runbookIndexFor(config, deps.sql);
+        await index.clearAccount(accountId);
+        return withAccount(deps.sql, accountId, async (tx) => {
+          await resetIndexedVersions(tx, accountId);
+          return { total: (await countRunbooks(tx, accountId)).total };
+        });
       });
     },
 

@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import OpenAI from 'openai';
 import { observeLlmCall } from '../observability/metrics.ts';
+import { withKeepAlive } from './keep-alive.ts';
 import { escalate } from '../analysis/command-risk.ts';
 import { createRedactor, InvalidRedactionPatternError, redactDeep, type Redactor } from '../analysis/redaction.ts';
 import { STEP_RISKS, TARGET_TYPES, type RunbookStep, type StepRisk, type TargetType } from '../analysis/runbook-types.ts';
@@ -320,36 +321,41 @@ export function createRunbookActivities(deps: RunbookActivityDeps) {
     incidents: ctx.similar.map(({ hit }) => ({ id: hit.id, title: hit.title, score: hit.score })),
   });
 
+  async function prepareDraft({ accountId, draftId }: PrepareRunbookDraftInput): Promise<PrepareRunbookDraftResult> {
+    const draft = await load(accountId, draftId);
+    if (draft.status !== 'queued' && draft.status !== 'running') return { mode: draft.mode ?? 'retrieval', done: true, runbooks: 0, incidents: 0 };
+    await setStage(accountId, draftId, { status: 'running', stage: 'gathering' });
+    const settings = await withAccount(sql, accountId, (tx) => getLlmSettings(tx, accountId));
+    let redactor: Redactor;
+    try {
+      redactor = createRedactor({ customPatterns: settings.redactionPatterns });
+    } catch (err) {
+      if (err instanceof InvalidRedactionPatternError) throw invalid(`the account's redaction settings are invalid: ${err.message}`);
+      throw err;
+    }
+    const ctx = { ctx: { draft, settings, ...(await gather(draft, redactor, settings)) } as Context_, redactor };
+    const sources = sourcesOf(ctx.ctx);
+    const counts = { runbooks: sources.runbooks!.length, incidents: sources.incidents!.length };
+    const why = !ctx.ctx.settings.enabled ? 'LLM use is turned off for this account' : !modelConfigured ? 'no language model is configured' : null;
+    if (why) {
+      const result = retrievalDraft(ctx.ctx, why);
+      await setStage(accountId, draftId, { status: 'completed', stage: 'stored', mode: 'retrieval', model: null, sources, ...result });
+      return { mode: 'retrieval', done: true, ...counts };
+    }
+    await setStage(accountId, draftId, { stage: 'redacting', mode: 'llm', model: deps.openai!.model!, sources });
+    const { messages, counts: redactionCounts } = buildPrompt(ctx.ctx, ctx.redactor);
+    await setStage(accountId, draftId, { prompt: { messages, redactionCounts } });
+    return { mode: 'llm', done: false, ...counts };
+  }
+
   return {
     /**
      * Gathers and redacts the context and decides the mode: with LLM use off or no model configured, the draft is
      * completed from retrieval here; otherwise the redacted prompt is stored for the model calls.
      */
-    async prepareRunbookDraft({ accountId, draftId }: PrepareRunbookDraftInput): Promise<PrepareRunbookDraftResult> {
-      const draft = await load(accountId, draftId);
-      if (draft.status !== 'queued' && draft.status !== 'running') return { mode: draft.mode ?? 'retrieval', done: true, runbooks: 0, incidents: 0 };
-      await setStage(accountId, draftId, { status: 'running', stage: 'gathering' });
-      const settings = await withAccount(sql, accountId, (tx) => getLlmSettings(tx, accountId));
-      let redactor: Redactor;
-      try {
-        redactor = createRedactor({ customPatterns: settings.redactionPatterns });
-      } catch (err) {
-        if (err instanceof InvalidRedactionPatternError) throw invalid(`the account's redaction settings are invalid: ${err.message}`);
-        throw err;
-      }
-      const ctx = { ctx: { draft, settings, ...(await gather(draft, redactor, settings)) } as Context_, redactor };
-      const sources = sourcesOf(ctx.ctx);
-      const counts = { runbooks: sources.runbooks!.length, incidents: sources.incidents!.length };
-      const why = !ctx.ctx.settings.enabled ? 'LLM use is turned off for this account' : !modelConfigured ? 'no language model is configured' : null;
-      if (why) {
-        const result = retrievalDraft(ctx.ctx, why);
-        await setStage(accountId, draftId, { status: 'completed', stage: 'stored', mode: 'retrieval', model: null, sources, ...result });
-        return { mode: 'retrieval', done: true, ...counts };
-      }
-      await setStage(accountId, draftId, { stage: 'redacting', mode: 'llm', model: deps.openai!.model!, sources });
-      const { messages, counts: redactionCounts } = buildPrompt(ctx.ctx, ctx.redactor);
-      await setStage(accountId, draftId, { prompt: { messages, redactionCounts } });
-      return { mode: 'llm', done: false, ...counts };
+    async prepareRunbookDraft(input: PrepareRunbookDraftInput): Promise<PrepareRunbookDraftResult> {
+      // Gathering may wait on the embeddings endpoint: heartbeats let a crashed worker's draft move on in seconds.
+      return withKeepAlive(() => prepareDraft(input));
     },
 
     /**

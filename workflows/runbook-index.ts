@@ -28,8 +28,10 @@ const PAGE_SIZE = 50;
 /** Pages per run before continueAsNew keeps the history short (an account with many thousand runbooks). */
 const PAGES_PER_RUN = 100;
 
+// It heartbeats while it works (30 s without one: its worker died).
 const { clearRunbookIndex } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 });
 const { indexRunbookPage } = proxyActivities<Activities>(longRunningActivity);

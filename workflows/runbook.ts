@@ -38,7 +38,8 @@ export const runbookGenerationWorkflowId = (accountId: string, draftId: string) 
 
 const { finishRunbookDraft } = proxyActivities<Activities>(databaseActivity);
 // Gathering may call the embeddings endpoint: an outage there fails the draft after a few tries instead of hanging it.
-const { prepareRunbookDraft } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '2 minutes', retry: { ...databaseActivity.retry, maximumAttempts: 5 } });
+// It heartbeats while it works (30 s without one: its worker died).
+const { prepareRunbookDraft } = proxyActivities<Activities>({ ...databaseActivity, startToCloseTimeout: '2 minutes', heartbeatTimeout: '30 seconds', retry: { ...databaseActivity.retry, maximumAttempts: 5 } });
 
 // A model call is costly and slow: a few attempts for outages, heartbeats so a crashed worker is noticed in seconds.
 const { generateRunbookSteps } = proxyActivities<Activities>({

@@ -1,5 +1,6 @@
 // Runbook generation end to end: the API starts a workflow on the real worker, which asks the local OpenAI server
 // through the real SDK. What the model server received is the proof of privacy (redaction, LLM off, field controls).
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -279,7 +280,8 @@ describe('no model configured', () => {
     );
     const before = server.requests.length;
     // The activity as a worker without OPENAI_MODEL builds it.
-    const result = await createRunbookActivities({ sql: db.sql, openai: { ...config.openai, model: undefined } }).prepareRunbookDraft({ accountId: owner.accountId, draftId });
+    const { prepareRunbookDraft } = createRunbookActivities({ sql: db.sql, openai: { ...config.openai, model: undefined } });
+    const result = await new MockActivityEnvironment().run(prepareRunbookDraft, { accountId: owner.accountId, draftId });
     expect(result).toMatchObject({ mode: 'retrieval', done: true });
     expect(server.requests.length).toBe(before);
     const draft = await getDraft(owner, draftId);

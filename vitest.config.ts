@@ -11,7 +11,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['{config,api,db,workflows,activities,connectors,analysis,temporal,scripts,observability}/**/*.test.ts', '*.test.ts', 'web/src/lib/**/*.test.ts'],
+          include: ['{config,api,db,workflows,activities,connectors,analysis,temporal,scripts,observability,bench}/**/*.test.ts', '*.test.ts', 'web/src/lib/**/*.test.ts'],
           environment: 'node',
         },
       },

@@ -1,4 +1,5 @@
 // `npm run bench [-- NAME...]`: runs every benchmark, or the named ones, each writing its section of docs/benchmarks.md.
+import { runClustering } from './clustering.ts';
 import { runDashboard } from './dashboard.ts';
 import { runLoghub } from './loghub.ts';
 import { runThroughput } from './throughput.ts';
@@ -6,6 +7,7 @@ import { runUnify } from './unify.ts';
 import { runWebhooks } from './webhooks.ts';
 
 const BENCHMARKS: Record<string, { description: string; run: (command: string) => Promise<void> }> = {
+  clustering: { description: 'incident-title clustering quality (tuning / held-out families) and LogHub stream speed, beside Drain3', run: runClustering },
   dashboard: { description: 'dashboard aggregates and incident list pages through the real API at 1M incidents: p50 / p95 / max', run: runDashboard },
   loghub: { description: 'LogHub 2k grouping accuracy per system, beside Drain’s published figures', run: runLoghub },
   throughput: { description: 'online assignment, full recluster and CLI on 100k / 1M generated incidents', run: runThroughput },

@@ -49,10 +49,11 @@ describe('cluster analytics', () => {
     expect(cpu.incidentsPerDay[20]).toEqual({ day: '2025-04-21', count: 1 + 6 + 40 });
   });
 
-  it('tests the trend: rising for CPU, flat for disk', () => {
-    expect(cpu.trend.direction).toBe('rising');
-    expect(cpu.trend.slopePerDay).toBeCloseTo(1 / 3, 1);
-    expect(disk.trend.direction).toBe('flat');
+  it('tests the trend with the shared definition: rising for CPU, steady for disk', () => {
+    // 30 days of data, the last (day 29, "today") left out: 14 days against the 14 before.
+    expect(cpu.trend).toMatchObject({ direction: 'rising', days: 14, test: 'mann-whitney-u' });
+    expect(cpu.trend.recent).toEqual({ from: '2025-04-16T00:00:00.000Z', to: '2025-04-30T00:00:00.000Z', count: cpu.incidentsPerDay.slice(15, 29).reduce((n, d) => n + d.count, 0) });
+    expect(disk.trend).toMatchObject({ direction: 'steady', change: 0 });
   });
 
   it('flags the burst day as a spike of its own cluster only', () => {

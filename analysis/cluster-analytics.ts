@@ -3,7 +3,8 @@ import { labelTemplate } from './cluster-label.ts';
 import { incidentText, type ClusterIncident, type IncidentAssignment } from './cluster-model.ts';
 import { splitTokens } from './masking.ts';
 import { resolveClusteringSettings, type ClusteringSettingsOverrides } from './settings.ts';
-import { detectSpikes, mannKendall, quantile, type SpikeOptions, type Trend } from './time-series.ts';
+import { detectSpikes, quantile, type SpikeOptions } from './time-series.ts';
+import { clusterTrend, trendWindow, type ClusterTrend, type TrendWindow } from './trend.ts';
 
 export interface DurationStats {
   /** Incidents the duration is known for. */
@@ -31,7 +32,8 @@ export interface ClusterAnalytics {
   lastSeen?: string;
   /** Every UTC day of the analysis window, zeros included. */
   incidentsPerDay: Array<{ day: string; count: number }>;
-  trend: Trend;
+  /** The shared trend definition (trend.ts): the last 28 full days before `now` against the 28 before. */
+  trend: ClusterTrend;
   spikes: ClusterSpike[];
   /** Created → acknowledged. */
   mtta: DurationStats | null;
@@ -52,6 +54,20 @@ export interface AnalyticsOptions {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Days a cluster's analytics cover (incidents per day, services, teams, MTTA/MTTR): the last 90 UTC days, today
+ * included, never before the account's first incident. Sizes and first/last seen are over all time.
+ */
+export const ANALYTICS_WINDOW_DAYS = 90;
+
+/** The analytics window at `now` for an account whose first incident was at `dataSince` (null: none yet). */
+export function analyticsWindow(now: number | string | Date, dataSince: number | string | Date | null): { from: string; to: string; days: number } {
+  const today = dayStart(new Date(now).getTime());
+  const earliest = today - (ANALYTICS_WINDOW_DAYS - 1) * DAY_MS;
+  const from = dataSince === null ? today : Math.min(today, Math.max(earliest, dayStart(new Date(dataSince).getTime())));
+  return { from: new Date(from).toISOString(), to: new Date(today + DAY_MS).toISOString(), days: Math.round((today + DAY_MS - from) / DAY_MS) };
+}
 
 /** Analytics for every cluster in `assignments`, largest cluster first. */
 export function analyseClusters(
@@ -79,13 +95,14 @@ export function analyseClusters(
     latest = Math.max(latest, t);
   }
   const end = options.now !== undefined ? (parseTime(options.now) ?? latest) : latest;
-  const windowDays = options.windowDays ?? 90;
+  const windowDays = options.windowDays ?? ANALYTICS_WINDOW_DAYS;
   const firstDay = Number.isFinite(end) ? Math.max(dayStart(end) - (windowDays - 1) * DAY_MS, dayStart(earliest)) : NaN;
   const lastDay = Number.isFinite(end) ? dayStart(end) : NaN;
 
+  const trendDays = trendWindow(Number.isFinite(end) ? end : 0, Number.isFinite(earliest) ? earliest : null);
   const results: ClusterAnalytics[] = [];
   for (const [clusterId, list] of members) {
-    results.push(analyseCluster(clusterId, list, firstDay, lastDay, settings, options));
+    results.push(analyseCluster(clusterId, list, firstDay, lastDay, trendDays, settings, options));
   }
   return results.sort((a, b) => b.size - a.size || (a.clusterId < b.clusterId ? -1 : 1));
 }
@@ -95,6 +112,7 @@ function analyseCluster(
   list: ReadonlyArray<{ incident: ClusterIncident; template: string }>,
   firstDay: number,
   lastDay: number,
+  trendDays: TrendWindow,
   settings: ReturnType<typeof resolveClusteringSettings>,
   options: AnalyticsOptions,
 ): ClusterAnalytics {
@@ -154,7 +172,7 @@ function analyseCluster(
     template,
     size: list.length,
     incidentsPerDay,
-    trend: mannKendall(series),
+    trend: clusterTrend(trendDays, (day) => perDay.get(day) ?? 0),
     spikes,
     mtta: durationStats(ack),
     mttr: durationStats(resolve),

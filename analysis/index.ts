@@ -33,8 +33,9 @@ export {
   type ReclusterResult,
 } from './recluster.ts';
 export { validateFeedback, type ClusterFeedback } from './feedback.ts';
-export { analyseClusters, type AnalyticsOptions, type ClusterAnalytics, type DurationStats } from './cluster-analytics.ts';
-export { detectSpikes, mannKendall, type Spike, type Trend, type TrendDirection } from './time-series.ts';
+export { analyseClusters, analyticsWindow, ANALYTICS_WINDOW_DAYS, type AnalyticsOptions, type ClusterAnalytics, type DurationStats } from './cluster-analytics.ts';
+export { detectSpikes, SPIKE_DEFAULTS, type Spike, type SpikeOptions } from './time-series.ts';
+export { clusterTrend, mannWhitneyU, TREND, trendDays, trendWindow, type ClusterTrend, type ClusterTrendDirection, type TrendWindow } from './trend.ts';
 export { labelTemplate } from './cluster-label.ts';
 export { STEP_RISKS, TARGET_TYPES, type RunbookStep, type StepRisk, type TargetType } from './runbook-types.ts';
 export { classifyCommand, escalate, maxRisk } from './command-risk.ts';

@@ -1,47 +1,5 @@
-// Statistics on a cluster's daily incident counts: Mann-Kendall trend test with Sen's slope, and spikes against the
-// cluster's own trailing baseline (robust z-score on median/MAD, or a Poisson tail when the baseline has no spread).
-
-export type TrendDirection = 'rising' | 'falling' | 'flat' | 'insufficient-data';
-
-export interface Trend {
-  direction: TrendDirection;
-  /** Mann-Kendall S: concordant minus discordant pairs. */
-  s: number;
-  /** Normal approximation of S (continuity-corrected, tie-corrected variance). */
-  z: number;
-  /** Two-sided p-value. */
-  pValue: number;
-  /** Sen's slope: median of pairwise slopes, in incidents per day. */
-  slopePerDay: number;
-  days: number;
-}
-
-export const TREND_DEFAULTS = Object.freeze({ alpha: 0.05, minDays: 7 });
-
-/** Mann-Kendall test for a monotonic trend (no distribution assumed), with Sen's slope as its size. */
-export function mannKendall(series: readonly number[], alpha: number = TREND_DEFAULTS.alpha): Trend {
-  const n = series.length;
-  if (n < TREND_DEFAULTS.minDays) return { direction: 'insufficient-data', s: 0, z: 0, pValue: 1, slopePerDay: 0, days: n };
-  let s = 0;
-  const slopes: number[] = [];
-  for (let i = 0; i < n - 1; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const d = series[j]! - series[i]!;
-      s += Math.sign(d);
-      slopes.push(d / (j - i));
-    }
-  }
-  const ties = new Map<number, number>();
-  for (const x of series) ties.set(x, (ties.get(x) ?? 0) + 1);
-  let tieTerm = 0;
-  for (const t of ties.values()) tieTerm += t * (t - 1) * (2 * t + 5);
-  const variance = (n * (n - 1) * (2 * n + 5) - tieTerm) / 18;
-  const z = variance <= 0 || s === 0 ? 0 : (s - Math.sign(s)) / Math.sqrt(variance);
-  const pValue = Math.min(1, 2 * (1 - normalCdf(Math.abs(z))));
-  const slopePerDay = median(slopes);
-  const direction: TrendDirection = pValue < alpha ? (s > 0 ? 'rising' : 'falling') : 'flat';
-  return { direction, s, z, pValue, slopePerDay, days: n };
-}
+// Statistics on a cluster's daily incident counts: spikes against the cluster's own trailing baseline (robust z-score
+// on median/MAD, or a Poisson tail when the baseline has no spread), and the helpers the trend test (trend.ts) uses.
 
 /** Standard normal CDF via the Abramowitz-Stegun 7.1.26 erf approximation (error below 1.5e-7). */
 export function normalCdf(x: number): number {

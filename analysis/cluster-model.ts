@@ -9,12 +9,13 @@ import {
   type SplitRule,
 } from './feedback.ts';
 import { compileMasker, splitTokens, type Masker } from './masking.ts';
+import { normalizeTitle } from './title-normalize.ts';
 import {
   resolveClusteringSettings,
   type ClusteringSettings,
   type ClusteringSettingsOverrides,
 } from './settings.ts';
-import { slotKey, templateSimilarity, templateSkeleton, templateWords, type TemplateProfile } from './template-merge.ts';
+import { ConceptSpace, conceptsConflict, entityKinds, entityKindsConflict, nestedConcepts, slotKey, templateConcepts, templateSkeleton, unionConcepts, type ConceptBag } from './template-merge.ts';
 import {
   WILDCARD,
   addIncidentTokens,
@@ -72,10 +73,11 @@ export interface ModelCluster {
 
 /** Indexes for placing a template that appeared after the last recluster; built on first need. */
 interface OnlineIndex {
-  df: Map<string, number>;
-  templateCount: number;
-  vectors: Map<number, Map<string, number>>;
-  clusterWords: Map<string, Set<string>>;
+  /** Concept weights over the model's templates, as the recluster weighed them. */
+  space: ConceptSpace;
+  concepts: Map<number, ConceptBag>;
+  /** Every concept a cluster's templates name (what a new wording must nest with and not conflict with). */
+  clusterConcepts: Map<string, Map<string, number>>;
   slotKeys: Map<string, string>;
 }
 
@@ -96,7 +98,8 @@ export interface ClusterModel {
 
 /** Plain-JSON form of a model (`JSON.stringify` safe): what a workflow or activity persists. */
 export interface ClusterModelState {
-  version: 1;
+  /** 2 since titles are normalised and templates merged by concepts; a version 1 state loads with today's settings. */
+  version: 1 | 2;
   settings: ClusteringSettings;
   miner: TemplateMinerState;
   templates: Array<{
@@ -113,8 +116,9 @@ export interface ClusterModelState {
 /** Services and sources kept per template: enough to compare templates, bounded so state stays small. */
 const MAX_TRACKED_VALUES = 16;
 
+/** The text an incident is clustered by: its title without tool wrappers (and its description, when configured). */
 export function incidentText(incident: ClusterIncident, settings: ClusteringSettings): string {
-  const title = incident.title ?? '';
+  const title = normalizeTitle(incident.title ?? '');
   if (settings.text === 'title+description' && incident.description) return `${title} ${incident.description}`;
   return title;
 }
@@ -184,7 +188,7 @@ export function assignIncident(model: ClusterModel, incident: ClusterIncident): 
   const group = mined.group;
   if (mined.changed) model.templateTexts.delete(group.id);
   let entry = model.templates.get(group.id);
-  if (entry === undefined) entry = placeNewTemplate(model, group, incident);
+  if (entry === undefined) entry = placeNewTemplate(model, group);
   count(entry.services, incident.service);
   count(entry.sources, incident.source);
 
@@ -222,11 +226,11 @@ function count(counts: Map<string, number>, value: string | null | undefined): v
   else if (counts.size < MAX_TRACKED_VALUES) counts.set(value, 1);
 }
 
-function placeNewTemplate(model: ClusterModel, group: TemplateGroup, incident: ClusterIncident): ModelTemplate {
+function placeNewTemplate(model: ClusterModel, group: TemplateGroup): ModelTemplate {
   const entry: ModelTemplate = { clusterId: '', slots: [], services: new Map(), sources: new Map() };
   const index = (model.onlineIndex ??= buildOnlineIndex(model));
   const merging = model.settings.merging;
-  const words = [...new Set(templateWords(group.tokens))];
+  const concepts = templateConcepts(group.tokens);
 
   if (merging.enabled) {
     // A known variable word slot: "session closed for user <*>" takes "session closed for user alice".
@@ -239,30 +243,20 @@ function placeNewTemplate(model: ClusterModel, group: TemplateGroup, incident: C
         entry.slots = [i];
       }
     }
+    // Otherwise the recluster's text rule against the model's templates: the same wording, judged by concepts.
     if (entry.clusterId === '') {
-      const vector = tfidf(words, index);
-      const profile: TemplateProfile = {
-        tokens: group.tokens,
-        count: 1,
-        services: incident.service ? new Map([[incident.service, 1]]) : new Map(),
-        sources: incident.source ? new Map([[incident.source, 1]]) : new Map(),
-      };
+      const mine = concepts;
       let best = -1;
-      for (const [templateId, other] of index.vectors) {
+      for (const [templateId, other] of index.concepts) {
         const template = model.templates.get(templateId);
         if (template === undefined) continue;
-        let dot = 0;
-        for (const [word, weight] of vector) dot += weight * (other.get(word) ?? 0);
-        if (dot <= 0) continue;
-        const similarity = templateSimilarity(
-          profile,
-          { tokens: [], count: 0, services: template.services, sources: template.sources },
-          dot,
-          merging,
-        );
-        if (similarity < merging.threshold || similarity <= best) continue;
-        if (merging.wordingMustNest && !nested(words, index.clusterWords.get(template.clusterId))) continue;
-        best = similarity;
+        const { jaccard } = index.space.overlap(concepts, other);
+        if (jaccard < merging.threshold || jaccard <= best) continue;
+        const clusterConcepts = index.clusterConcepts.get(template.clusterId) ?? other;
+        if (conceptsConflict(mine, clusterConcepts)) continue;
+        if (entityKindsConflict(entityKinds(group.tokens), entityKinds(model.miner.groups[templateId]?.tokens ?? []))) continue;
+        if (merging.wordingMustNest && !nestedConcepts(mine, clusterConcepts)) continue;
+        best = jaccard;
         entry.clusterId = template.clusterId;
       }
     }
@@ -272,61 +266,35 @@ function placeNewTemplate(model: ClusterModel, group: TemplateGroup, incident: C
     entry.clusterId = uniqueClusterId(anchoredClusterId(text), new Set(model.clusters.keys()));
   }
   model.templates.set(group.id, entry);
-  index.vectors.set(group.id, tfidf(words, index));
-  const clusterWords = index.clusterWords.get(entry.clusterId) ?? new Set<string>();
-  for (const word of words) clusterWords.add(word);
-  index.clusterWords.set(entry.clusterId, clusterWords);
+  index.concepts.set(group.id, concepts);
+  const clusterConcepts = index.clusterConcepts.get(entry.clusterId) ?? new Map<string, number>();
+  unionConcepts(clusterConcepts, concepts);
+  index.clusterConcepts.set(entry.clusterId, clusterConcepts);
   return entry;
 }
 
-function nested(words: readonly string[], clusterWords: ReadonlySet<string> | undefined): boolean {
-  if (clusterWords === undefined) return true;
-  if (words.every((w) => clusterWords.has(w))) return true;
-  // The new wording may also be the wider one, containing every word the cluster uses.
-  const mine = new Set(words);
-  for (const w of clusterWords) if (!mine.has(w)) return false;
-  return true;
-}
-
 function buildOnlineIndex(model: ClusterModel): OnlineIndex {
-  const index: OnlineIndex = {
-    df: new Map(),
-    templateCount: 0,
-    vectors: new Map(),
-    clusterWords: new Map(),
-    slotKeys: new Map(),
-  };
-  const wordLists = new Map<number, string[]>();
+  const index: OnlineIndex = { space: new ConceptSpace(), concepts: new Map(), clusterConcepts: new Map(), slotKeys: new Map() };
   for (const [templateId, template] of model.templates) {
     const group = model.miner.groups[templateId];
     if (group === undefined) continue;
     const display = group.tokens.map((t, i) => (template.slots.includes(i) ? WILDCARD : t));
-    const words = [...new Set(templateWords(display))];
-    wordLists.set(templateId, words);
-    for (const word of words) index.df.set(word, (index.df.get(word) ?? 0) + 1);
-    index.templateCount++;
-    const clusterWords = index.clusterWords.get(template.clusterId) ?? new Set<string>();
-    for (const word of words) clusterWords.add(word);
-    index.clusterWords.set(template.clusterId, clusterWords);
+    const concepts = templateConcepts(display);
+    index.concepts.set(templateId, concepts);
+    index.space.add(concepts);
+    const clusterConcepts = index.clusterConcepts.get(template.clusterId) ?? new Map<string, number>();
+    unionConcepts(clusterConcepts, concepts);
+    index.clusterConcepts.set(template.clusterId, clusterConcepts);
     const skeleton = templateSkeleton(display);
     for (const slot of template.slots) index.slotKeys.set(slotKey(skeleton, slot), template.clusterId);
   }
-  for (const [templateId, words] of wordLists) index.vectors.set(templateId, tfidf(words, index));
   return index;
-}
-
-/** Same weighting as the recluster's second stage (binary TF, smoothed IDF, L2-normalised). */
-function tfidf(words: readonly string[], index: OnlineIndex): Map<string, number> {
-  const n = index.templateCount;
-  const weights = words.map((w) => Math.log((1 + n) / (1 + (index.df.get(w) ?? 0))) + 1);
-  const norm = Math.hypot(...weights) || 1;
-  return new Map(words.map((w, i) => [w, weights[i]! / norm]));
 }
 
 export function serializeClusterModel(model: ClusterModel): ClusterModelState {
   const record = (counts: Map<string, number>) => (counts.size === 0 ? undefined : Object.fromEntries(counts));
   return {
-    version: 1,
+    version: 2,
     settings: JSON.parse(JSON.stringify(model.settings)) as ClusteringSettings,
     miner: serializeTemplateMiner(model.miner),
     templates: [...model.templates].map(([id, t]) => {
@@ -344,8 +312,9 @@ export function serializeClusterModel(model: ClusterModel): ClusterModelState {
 }
 
 export function loadClusterModel(state: ClusterModelState): ClusterModel {
-  if (state.version !== 1) throw new Error(`unsupported cluster model state version ${String(state.version)}`);
-  const settings = resolveClusteringSettings(state.settings);
+  if (state.version !== 1 && state.version !== 2) throw new Error(`unsupported cluster model state version ${String(state.version)}`);
+  // Version 1 settings name knobs that no longer exist (text/service/source weights) and an older threshold scale.
+  const settings = resolveClusteringSettings(state.version === 1 ? {} : state.settings);
   const templates = new Map<number, ModelTemplate>(
     state.templates.map((t) => [
       t.id,

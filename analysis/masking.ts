@@ -1,5 +1,6 @@
 // Masking of variable tokens (addresses, ids, hosts, numbers, ...) so that incidents from one template look alike.
 import { MASK_KINDS, type MaskKind, type MaskingSettings } from './settings.ts';
+import { ENTITY_MARK } from './title-normalize.ts';
 
 /** Placeholder written for each built-in kind; IPv4 and IPv6 share one so that a template does not split on family. */
 export const MASK_PLACEHOLDERS: Record<MaskKind, string> = {
@@ -7,6 +8,8 @@ export const MASK_PLACEHOLDERS: Record<MaskKind, string> = {
   email: '<EMAIL>',
   uuid: '<UUID>',
   timestamp: '<TS>',
+  label: '<VALUE>',
+  region: '<REGION>',
   ipv6: '<IP>',
   ipv4: '<IP>',
   mac: '<MAC>',
@@ -34,6 +37,30 @@ const TOP_LEVEL_DOMAINS = [
   'pl', 'cz', 'ru', 'ua', 'eu', 'us', 'ca', 'br', 'au', 'nz', 'za', 'sg',
 ].join('|');
 
+// Keys whose value names an entity, in `key:value` tags and `key=value` labels.
+const ENTITY_KEY_PATTERNS = String.raw`kube_[a-z_]+|[a-z]+_?name|[a-z]+_id`;
+const ENTITY_KEYS = [
+  'host', 'hostname', 'instance', 'pod', 'pod_name', 'namespace', 'kube_namespace', 'exported_namespace', 'service', 'service_name',
+  'svc', 'app', 'job', 'job_name', 'cronjob', 'queue', 'queue_name', 'queuename', 'topic', 'bucket', 'region', 'zone',
+  'availability-zone', 'cluster', 'cluster_name', 'container', 'container_name', 'deployment', 'statefulset', 'daemonset', 'node',
+  'db', 'database', 'datname', 'table', 'consumergroup', 'consumer_group', 'group', 'function', 'functionname', 'function_name',
+  'team', 'endpoint', 'route', 'mountpoint', 'device', 'volume', 'persistentvolumeclaim', 'pvc', 'url', 'domain', 'site',
+].join('|');
+
+// Azure names its regions without separators or digits, so only a list knows them.
+const AZURE_REGIONS = new Set(
+  [
+    'eastus eastus2 westus westus2 westus3 centralus northcentralus southcentralus westcentralus canadacentral canadaeast',
+    'brazilsouth brazilsoutheast mexicocentral northeurope westeurope uksouth ukwest francecentral francesouth germanywestcentral',
+    'germanynorth norwayeast norwaywest swedencentral switzerlandnorth switzerlandwest polandcentral italynorth spaincentral',
+    'eastasia southeastasia japaneast japanwest koreacentral koreasouth australiaeast australiasoutheast australiacentral',
+    'centralindia southindia westindia uaenorth uaecentral southafricanorth qatarcentral israelcentral',
+  ]
+    .join(' ')
+    .split(' '),
+);
+const AZURE_REGION_TOKEN = /^([("'[]*)([a-z0-9]+)([)"',.:;\]]*)$/;
+
 /**
  * Sources of the built-in masks. Each is matched inside one whitespace-separated token, so masking never changes
  * the token count (labels rely on that to line raw values up with template slots). Groups are non-capturing:
@@ -47,6 +74,15 @@ const BUILTIN_SOURCES: Record<MaskKind, string> = {
     String.raw`\b\d{4}-\d{2}-\d{2}(?:[T_]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w-])`,
     String.raw`(?<![\d:])\d{1,2}:\d{2}(?::\d{2})(?:[.,]\d+)?(?![\d:])`,
     String.raw`(?<![\w/])\d{1,4}\/\d{1,2}\/\d{2,4}(?![\w/])`,
+  ].join('|'),
+  // the value of an entity's label or tag: `host:db-3`, `namespace=payments`, `queue:"orders"` (Datadog tags,
+  // Prometheus labels), whatever its shape; keys are lower-case as those tools write them
+  label: String.raw`(?<=(?:^|[\s{(\[,])(?:${ENTITY_KEYS}|${ENTITY_KEY_PATTERNS})[=:]"?)[^\s,;)\]}"=]+`,
+  region: [
+    // AWS regions and zones: us-east-1, eu-central-2, us-gov-west-1, us-east-1a
+    String.raw`(?<![\w-])(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso)?-(?:east|west|north|south|central|northeast|northwest|southeast|southwest)-\d[a-f]?(?![\w-])`,
+    // Google Cloud regions and zones: us-central1, europe-west4, asia-southeast1-b
+    String.raw`(?<![\w-])(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-(?:east|west|north|south|central|northeast|northwest|southeast|southwest)\d{1,2}(?:-[a-f])?(?![\w-])`,
   ].join('|'),
   ipv6: [
     String.raw`(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])`,
@@ -75,7 +111,8 @@ const BUILTIN_SOURCES: Record<MaskKind, string> = {
   // random-looking identifiers mixing letters and many digits (mail queue ids, request ids): jA9J1UvC004306
   // (at least a third of them digits, checked in ID_SHAPE, so class names such as IO80211Controller stay words)
   id: String.raw`(?<![\w-])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{8,}(?![\w-])`,
-  duration: String.raw`(?<![\w.])(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|sec|secs|m|min|mins|h|hr|hrs|d)){1,4}(?![A-Za-z0-9])`,
+  // (not `500s`, `503s`: HTTP status codes in the plural)
+  duration: String.raw`(?<![\w.])(?![45]\d\ds(?![A-Za-z0-9]))(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|sec|secs|m|min|mins|h|hr|hrs|d)){1,4}(?![A-Za-z0-9])`,
   size: String.raw`(?<![\w.])\d+(?:\.\d+)?(?:[kmgtp]i?b|bytes?)(?![A-Za-z0-9])`,
   percent: String.raw`(?<![\w.])[-+]?\d+(?:\.\d+)?%`,
   number: String.raw`(?<![A-Za-z0-9.])[-+]?\d+(?:\.\d+)*(?![A-Za-z0-9])`,
@@ -94,19 +131,21 @@ interface CompiledCustomMask {
 
 // Without one of these characters no built-in mask can match, so most word tokens skip the regular expression.
 const MAY_NEED_MASK = /[0-9/@\\.]/;
+const HAS_KEY_SEPARATOR = /[a-z][:=]./;
 const WHITESPACE = /\s+/;
 
 export function compileMasker(settings: MaskingSettings): Masker {
   const kinds = MASK_KINDS.filter((kind) => !settings.disabled.includes(kind));
-  const combined = kinds.length > 0 ? new RegExp(kinds.map((k) => `(${BUILTIN_SOURCES[k]})`).join('|'), 'gi') : null;
-  const placeholders = kinds.map((k) => MASK_PLACEHOLDERS[k]);
+  const combinedKinds = kinds.filter((kind) => kind !== 'label');
+  const combined = combinedKinds.length > 0 ? new RegExp(combinedKinds.map((k) => `(${BUILTIN_SOURCES[k]})`).join('|'), 'gi') : null;
+  const placeholders = combinedKinds.map((k) => MASK_PLACEHOLDERS[k]);
   const custom: CompiledCustomMask[] = settings.custom.map((mask) => ({
     regex: new RegExp(mask.pattern, `g${mask.flags ?? ''}`),
     placeholder: mask.placeholder ?? `<${mask.name.toUpperCase()}>`,
   }));
 
-  const idIndex = kinds.indexOf('id');
-  const afterId = idIndex === -1 ? [] : kinds.slice(idIndex + 1);
+  const idIndex = combinedKinds.indexOf('id');
+  const afterId = idIndex === -1 ? [] : combinedKinds.slice(idIndex + 1);
   const afterIdRegex = afterId.length > 0 ? new RegExp(afterId.map((k) => `(${BUILTIN_SOURCES[k]})`).join('|'), 'gi') : null;
   const afterIdPlaceholders = afterId.map((k) => MASK_PLACEHOLDERS[k]);
   const replaceAfterId = (match: string, ...groups: unknown[]): string => {
@@ -123,18 +162,50 @@ export function compileMasker(settings: MaskingSettings): Masker {
     return match;
   };
 
+  const maskAzure = kinds.includes('region');
+  // Keys are matched as tools write them (lower case), so a log's `Function=int` is not a tag.
+  const labelValues = kinds.includes('label') ? new RegExp(BUILTIN_SOURCES.label, 'g') : null;
   const maskToken = (token: string): string => {
     let out = token;
     for (const mask of custom) out = out.replace(mask.regex, mask.placeholder);
+    if (labelValues !== null && HAS_KEY_SEPARATOR.test(out)) out = out.replace(labelValues, MASK_PLACEHOLDERS.label);
     if (combined !== null && MAY_NEED_MASK.test(out)) out = out.replace(combined, replaceBuiltin);
+    if (maskAzure && out.length >= 6 && out.length <= 26 && !out.includes('<')) {
+      const parts = AZURE_REGION_TOKEN.exec(out);
+      if (parts !== null && AZURE_REGIONS.has(parts[2]!)) out = `${parts[1]}<REGION>${parts[3]}`;
+    }
     return out;
   };
 
   const maskDateWords = kinds.includes('timestamp');
+  const maskLabels = kinds.includes('label');
   return {
     maskTokens(text: string): string[] {
       const tokens = splitTokens(text);
-      for (let i = 0; i < tokens.length; i++) tokens[i] = maskToken(tokens[i]!);
+      let values: Set<string> | undefined;
+      for (let i = 0; i < tokens.length; i++) {
+        const raw = tokens[i]!;
+        if (maskLabels && raw.includes(ENTITY_MARK)) {
+          (values ??= new Set()).add(entityCore(raw.slice(raw.indexOf(ENTITY_MARK) + 1)));
+          tokens[i] = raw.replace(MARKED_VALUE, MASK_PLACEHOLDERS.label);
+          continue;
+        }
+        tokens[i] = maskToken(raw);
+        if (maskLabels && tokens[i]!.includes(MASK_PLACEHOLDERS.label)) {
+          const value = LABEL_VALUE.exec(raw);
+          if (value !== null) (values ??= new Set()).add(entityCore(value[1]!));
+        }
+      }
+      // A word that repeats a tag's or label's value in the same title is that entity too: "DynamoDB sessions
+      // throttled on tablename:sessions" → "DynamoDB <VALUE> throttled on tablename:<VALUE>".
+      if (values !== undefined) {
+        for (let i = 0; i < tokens.length; i++) {
+          const token = tokens[i]!;
+          if (token.includes('<')) continue;
+          const core = entityCore(token);
+          if (core.length >= 2 && values.has(core)) tokens[i] = token.replace(CORE, MASK_PLACEHOLDERS.label);
+        }
+      }
       if (maskDateWords) maskDayAndMonthNames(tokens);
       return tokens;
     },
@@ -174,6 +245,14 @@ function looksLikeId(text: string): boolean {
     if (c >= 48 && c <= 57) digits++;
   }
   return digits * 3 >= text.length;
+}
+
+const MARKED_VALUE = new RegExp(`${ENTITY_MARK}[^\\s)\\]},;]+`, 'g');
+const LABEL_VALUE = /[=:]"?([^\s,;)\]}"=]+)/;
+const CORE = /[A-Za-z0-9][^\s]*[A-Za-z0-9]|[A-Za-z0-9]/;
+/** A value without the punctuation around it, lower-cased: what a repetition of it is compared by. */
+function entityCore(value: string): string {
+  return (CORE.exec(value)?.[0] ?? '').toLowerCase();
 }
 
 /** Whitespace-separated raw tokens, the unit masking and template mining work on. */

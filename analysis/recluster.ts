@@ -17,7 +17,8 @@ import { applyFeedback, resolveClusterId, type ClusterFeedback, type ClusterTabl
 import { compileMasker, splitTokens } from './masking.ts';
 import { resolveClusteringSettings, type ClusteringSettings, type ClusteringSettingsOverrides } from './settings.ts';
 import { assignStableIds, type PreviousClustering, type UnnamedCluster } from './stable-ids.ts';
-import { mergeTemplates, type TemplateProfile } from './template-merge.ts';
+import { entityValueCore, mergeTemplates, usableEntityName, type TemplateProfile } from './template-merge.ts';
+import { countCooccurrences, entityHash, type CooccurrenceCounts } from './cooccurrence.ts';
 import { WILDCARD, addIncidentTokens, createTemplateMiner, type TemplateMiner } from './template-miner.ts';
 
 export interface ReclusterInput {
@@ -79,6 +80,8 @@ interface MinedIncidents {
   times: number[];
   templateOf: Int32Array;
   profiles: TemplateProfile[];
+  cooccurrence: CooccurrenceCounts | undefined;
+  entityValues: Set<string>;
 }
 
 /** Full recluster on text similarity alone. */
@@ -124,8 +127,34 @@ function mine(input: ReclusterInput): MinedIncidents {
   const masker = compileMasker(settings.masking);
   const miner = createTemplateMiner(settings.mining, settings.masking.digitTokensAreVariables);
   const templateOf = new Int32Array(incidents.length);
+  const entities: number[][] = new Array(incidents.length);
+  // Plain words that may turn out to name an entity known from tags elsewhere: hashed now, kept if they do.
+  const wordEntities: number[][] = new Array(incidents.length);
+  const entityValues = new Set<string>();
+  const checkedNames = new Map<string, boolean>();
+  const usable = (name: string): boolean => {
+    let ok = checkedNames.get(name);
+    if (ok === undefined) {
+      ok = usableEntityName(name);
+      if (checkedNames.size < 200_000) checkedNames.set(name, ok);
+    }
+    return ok;
+  };
   for (const index of order) {
-    templateOf[index] = addIncidentTokens(miner, masker.maskTokens(incidentText(incidents[index]!, settings))).group.id;
+    const incident = incidents[index]!;
+    const text = incidentText(incident, settings);
+    const masked = masker.maskTokens(text);
+    templateOf[index] = addIncidentTokens(miner, masked).group.id;
+    entities[index] = incidentEntities(masked, text, incident.service, (name) => {
+      if (usable(name)) entityValues.add(name);
+    });
+    wordEntities[index] = plainWordHashes(masked, usable);
+  }
+  if (entityValues.size > 0) {
+    const known = new Set([...entityValues].map(entityHash));
+    for (let i = 0; i < incidents.length; i++) {
+      for (const hash of wordEntities[i]!) if (known.has(hash) && !entities[i]!.includes(hash)) entities[i]!.push(hash);
+    }
   }
   const services = miner.groups.map(() => new Map<string, number>());
   const sources = miner.groups.map(() => new Map<string, number>());
@@ -141,7 +170,63 @@ function mine(input: ReclusterInput): MinedIncidents {
     services: services[k]!,
     sources: sources[k]!,
   }));
-  return { input, settings, feedback, previousModel, miner, order, times, templateOf, profiles };
+  const cooccurrence = settings.merging.enabled
+    ? countCooccurrences(
+        incidents.map((_, i) => ({ time: times[i]!, template: templateOf[i]!, entities: entities[i]! })),
+        settings.merging.cooccurrenceWindowMinutes * 60_000,
+      )
+    : undefined;
+  return { input, settings, feedback, previousModel, miner, order, times, templateOf, profiles, cooccurrence, entityValues };
+}
+
+// Placeholders that stand for an entity (what co-occurrence is judged on), not for an amount or a time.
+const ENTITY_PLACEHOLDER = /<(?:HOST|IP|POD|VALUE|URL|EMAIL|UUID|MAC)>/;
+const NAME_TOKEN = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+$/;
+const EDGE = /^[("'[{\uE000]+|[)"',.:;\]}]+$/g;
+/** Hashes of an incident's plain words that could name an entity (see `usableEntityName`), at most a few. */
+function plainWordHashes(masked: readonly string[], usable: (name: string) => boolean): number[] {
+  const out: number[] = [];
+  for (const token of masked) {
+    if (token.includes('<') || token.length < 3) continue;
+    const core = entityValueCore(token);
+    if (core.length >= 3 && usable(core)) {
+      out.push(entityHash(core));
+      if (out.length >= MAX_ENTITIES) break;
+    }
+  }
+  return out;
+}
+
+/** The value of a raw tag or label token: after `key:` / `key=` or the entity mark. */
+function labelValue(raw: string): string {
+  const mark = raw.indexOf('\uE000');
+  const value = mark !== -1 ? raw.slice(mark + 1) : (/[=:]"?([^\s,;)\]}"=]+)/.exec(raw)?.[1] ?? raw);
+  return value.replace(EDGE, '');
+}
+/** At most this many entities of one incident count, so a long list of hosts does not dominate. */
+const MAX_ENTITIES = 4;
+
+/**
+ * Hashed entity values of an incident (its masked entities' raw text, names such as `payments-api`, its service),
+ * reporting the names of tag and label values (`<VALUE>`) to `named` on the way.
+ */
+function incidentEntities(masked: readonly string[], text: string, service: string | null | undefined, named: (name: string) => void): number[] {
+  const out: number[] = [];
+  let raw: string[] | undefined;
+  for (let i = 0; i < masked.length; i++) {
+    const token = masked[i]!;
+    if (token.includes('<') ? ENTITY_PLACEHOLDER.test(token) : NAME_TOKEN.test(token.replace(EDGE, ''))) {
+      raw ??= splitTokens(text);
+      const rawToken = raw[i] ?? token;
+      const isLabel = token.includes('<VALUE>');
+      const value = isLabel ? labelValue(rawToken) : rawToken.replace(EDGE, '');
+      if (value === '') continue;
+      if (out.length < MAX_ENTITIES) out.push(entityHash(value));
+      if (isLabel) named(entityValueCore(value));
+    }
+  }
+  if (service) out.push(entityHash(`service:${service}`));
+  return out;
 }
 
 function compareIds(a: string, b: string): number {
@@ -152,7 +237,10 @@ function finish(mined: MinedIncidents, embeddings: number[][] | undefined): Recl
   const { input, settings, feedback, miner, order, times, templateOf } = mined;
   const incidents = input.incidents;
   const profiles = embeddings === undefined ? mined.profiles : mined.profiles.map((p, i) => ({ ...p, embedding: embeddings[i]! }));
-  const merged = mergeTemplates(profiles, settings.merging);
+  const merged = mergeTemplates(profiles, settings.merging, {
+    ...(mined.cooccurrence ? { cooccurrence: mined.cooccurrence } : {}),
+    entityValues: mined.entityValues,
+  });
   const displayText = merged.displayTokens.map((tokens) => tokens.join(' '));
 
   // Clusters in the order of their first incident, so that positions (and hashed ids on collision) are stable.

@@ -6,6 +6,8 @@ export const MASK_KINDS = [
   'email',
   'uuid',
   'timestamp',
+  'label',
+  'region',
   'ipv6',
   'mac',
   'pod',
@@ -64,21 +66,37 @@ export interface MergingSettings {
   enabled: boolean;
   /** A word slot is a variable once this many different words fill it in otherwise identical templates. */
   variableSlotMinValues: number;
-  /** Combined similarity at or above which two templates join one cluster. */
-  threshold: number;
-  /** Weights of the similarity parts; service and source parts only count when both templates carry them. */
-  textWeight: number;
-  serviceWeight: number;
-  sourceWeight: number;
   /**
-   * Share of the text similarity taken by the embedding cosine when an embedding function is injected (the TF-IDF
-   * cosine keeps the rest); ignored otherwise. Embedding models differ in how high unrelated texts score, so the
+   * Fewer values suffice where the values look like entity names (`payments-api`, `email_outbound`) or sit beside an
+   * entity noun ("queue orders", "orders database").
+   */
+  entitySlotMinValues: number;
+  /**
+   * Weighted Jaccard of two templates' concepts (the operations lexicon's, plus unknown words) at or above which they
+   * are one problem on their wording alone (their concepts nesting, see `wordingMustNest`).
+   */
+  threshold: number;
+  /**
+   * With time co-occurrence as evidence (the two alerting on one entity within the window, repeatedly), the share of
+   * the smaller template's concepts the other must have (containment) instead.
+   */
+  cooccurrenceThreshold: number;
+  /** Minutes within which two incidents on one entity count as co-occurring. */
+  cooccurrenceWindowMinutes: number;
+  /** Share of the smaller template's incidents that must co-occur with the other's. */
+  cooccurrenceMinShare: number;
+  /** And at least this many of them. */
+  cooccurrenceMinCount: number;
+  /**
+   * Share of the text similarity taken by the embedding cosine when an embedding function is injected (the concept
+   * similarity keeps the rest); ignored otherwise. Embedding models differ in how high unrelated texts score, so the
    * threshold may need calibrating per model.
    */
   embeddingWeight: number;
   /**
-   * Judged on text alone, merged templates must keep their wording nested (words may be added, dropped or reordered,
-   * not replaced), which keeps "VM started" and "VM stopped" apart; embeddings, when injected, lift this rule.
+   * Judged on text alone, merged templates must keep their concepts nested (words may be added, dropped or reordered,
+   * not replaced), which keeps "VM started" and "VM stopped" apart; co-occurrence and embeddings lift this rule, never
+   * the conflict rule (a different subject or condition on each side).
    */
   wordingMustNest: boolean;
 }
@@ -106,10 +124,12 @@ export const DEFAULT_CLUSTERING_SETTINGS: ClusteringSettings = Object.freeze({
   merging: Object.freeze({
     enabled: true,
     variableSlotMinValues: 5,
-    threshold: 0.88,
-    textWeight: 0.6,
-    serviceWeight: 0.2,
-    sourceWeight: 0.2,
+    entitySlotMinValues: 2,
+    threshold: 0.8,
+    cooccurrenceThreshold: 0.5,
+    cooccurrenceWindowMinutes: 10,
+    cooccurrenceMinShare: 0.3,
+    cooccurrenceMinCount: 3,
     embeddingWeight: 0.8,
     wordingMustNest: true,
   }),
@@ -163,14 +183,15 @@ function validateClusteringSettings(s: ClusteringSettings): void {
   if (!(similarityThreshold > 0 && similarityThreshold <= 1)) fail('mining.similarityThreshold must be in (0, 1]');
   if (!Number.isInteger(maxChildren) || maxChildren < 2) fail('mining.maxChildren must be an integer of at least 2');
   const m = s.merging;
-  if (!(m.threshold > 0 && m.threshold <= 1)) fail('merging.threshold must be in (0, 1]');
-  if (!Number.isInteger(m.variableSlotMinValues) || m.variableSlotMinValues < 2) {
-    fail('merging.variableSlotMinValues must be an integer of at least 2');
+  for (const key of ['threshold', 'cooccurrenceThreshold', 'cooccurrenceMinShare'] as const) {
+    if (!(m[key] > 0 && m[key] <= 1)) fail(`merging.${key} must be in (0, 1]`);
   }
-  for (const key of ['textWeight', 'serviceWeight', 'sourceWeight', 'embeddingWeight'] as const) {
-    if (!(m[key] >= 0 && m[key] <= 1)) fail(`merging.${key} must be in [0, 1]`);
+  for (const key of ['variableSlotMinValues', 'entitySlotMinValues'] as const) {
+    if (!Number.isInteger(m[key]) || m[key] < 2) fail(`merging.${key} must be an integer of at least 2`);
   }
-  if (m.textWeight <= 0) fail('merging.textWeight must be positive');
+  if (!Number.isInteger(m.cooccurrenceMinCount) || m.cooccurrenceMinCount < 1) fail('merging.cooccurrenceMinCount must be a positive integer');
+  if (!(m.cooccurrenceWindowMinutes > 0 && m.cooccurrenceWindowMinutes <= 1440)) fail('merging.cooccurrenceWindowMinutes must be in (0, 1440]');
+  if (!(m.embeddingWeight >= 0 && m.embeddingWeight <= 1)) fail('merging.embeddingWeight must be in [0, 1]');
   const flags = {
     'masking.digitTokensAreVariables': s.masking.digitTokensAreVariables,
     'mining.splitOnWordDifference': s.mining.splitOnWordDifference,

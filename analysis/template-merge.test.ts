@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { splitTokens } from './masking.ts';
 import { DEFAULT_CLUSTERING_SETTINGS, type MergingSettings } from './settings.ts';
-import { mergeTemplates, templateWords, type TemplateProfile } from './template-merge.ts';
+import { conceptsConflict, mergeTemplates, templateConcepts, type TemplateProfile } from './template-merge.ts';
+import { normalizeTitle } from './title-normalize.ts';
+import { compileMasker } from './masking.ts';
 
 function profile(template: string, extra: Partial<TemplateProfile> & { service?: string; source?: string } = {}): TemplateProfile {
   return {
@@ -56,12 +58,57 @@ describe('template merging', () => {
     expect(together(result, 0, 2)).toBe(false);
   });
 
-  it('keeps different wordings apart when service and source differ', () => {
+  it('merges one problem worded by different tools, whatever their service and source', () => {
+    const mask = compileMasker(DEFAULT_CLUSTERING_SETTINGS.masking);
+    const title = (text: string, extra: { service?: string; source?: string }) => ({
+      ...profile('x', extra),
+      tokens: mask.maskTokens(normalizeTitle(text)),
+    });
     const result = merge([
-      profile('High CPU on <HOST> (<PCT>)', { service: 'api', source: 'alertmanager' }),
-      profile('CPU usage high on <HOST> (<PCT>)', { service: 'search', source: 'pagerduty' }),
+      title('[FIRING:1] NodeFilesystemAlmostOutOfSpace db-3 /var', { service: 'db', source: 'alertmanager' }),
+      title('Disk usage above 90% on /var (db-3)', { service: 'orders', source: 'pagerduty' }),
+      title('db-3: filesystem /var will fill within 4h', { service: 'search', source: 'opsgenie' }),
+      title('ALARM: "db-3-disk-usage-high" in US East (N. Virginia)', { source: 'webhook' }),
+      // Hard negatives: the same resource with another condition, another resource with the same condition.
+      title('Disk latency high on /var (db-3)', { service: 'db', source: 'pagerduty' }),
+      title('Memory usage above 90% on db-3', { service: 'db', source: 'pagerduty' }),
+      title('Inode usage high on db-3', { service: 'db', source: 'pagerduty' }),
     ]);
-    expect(together(result, 0, 1)).toBe(false);
+    expect(together(result, 0, 1)).toBe(true);
+    expect(together(result, 0, 2)).toBe(true);
+    expect(together(result, 0, 3)).toBe(true);
+    for (const other of [4, 5, 6]) expect(together(result, 0, other)).toBe(false);
+  });
+
+  it('never merges wordings whose subjects or conditions differ, whatever the evidence', () => {
+    const bag = (text: string) => templateConcepts(splitTokens(text));
+    expect(conceptsConflict(bag('HTTP 5xx error rate high on <*>'), bag('p99 latency high on <*>'))).toBe(true);
+    expect(conceptsConflict(bag('PostgreSQL down on <HOST>'), bag('MySQL down on <HOST>'))).toBe(true);
+    expect(conceptsConflict(bag('Backup sync enabled on <HOST>'), bag('Backup sync not enabled on <HOST>'))).toBe(true);
+    // A broader subject is not a conflict: "Database down" may be PostgreSQL's.
+    expect(conceptsConflict(bag('Database down on <HOST>'), bag('PostgreSQL down on <HOST>'))).toBe(false);
+  });
+
+  it('merges wordings that met on one entity within minutes again and again, when nothing conflicts', () => {
+    const profiles = [profile('KubeDeploymentReplicasMismatch <*>'), profile('Deployment <*> has 2/5 replicas available')];
+    const met = { get: () => 10 };
+    expect(together(merge(profiles), 0, 1)).toBe(false);
+    expect(together(mergeTemplates(profiles, DEFAULT_CLUSTERING_SETTINGS.merging, { cooccurrence: met }), 0, 1)).toBe(true);
+    const conflicting = [profile('High error rate on <*>'), profile('p99 latency high on <*>')];
+    expect(together(mergeTemplates(conflicting, DEFAULT_CLUSTERING_SETTINGS.merging, { cooccurrence: met }), 0, 1)).toBe(false);
+    // Pods on one side, machines on the other: a cascade (a node went, its pods followed), not one problem.
+    const cascade = [profile('Pod <POD> not ready'), profile('<HOST> has been unready for <NUM> minutes')];
+    expect(together(mergeTemplates(cascade, DEFAULT_CLUSTERING_SETTINGS.merging, { cooccurrence: met }), 0, 1)).toBe(false);
+  });
+
+  it('treats a name known as an entity elsewhere as a parameter', () => {
+    const result = mergeTemplates(
+      [profile('iowait through the roof on jenkins'), profile('iowait through the roof on bastion')],
+      DEFAULT_CLUSTERING_SETTINGS.merging,
+      { entityValues: new Set(['jenkins', 'bastion']) },
+    );
+    expect(together(result, 0, 1)).toBe(true);
+    expect(result.displayTokens[0]!.join(' ')).toBe('iowait through the roof on <*>');
   });
 
   it('merges wordings that differ only in order or in the units of a value', () => {
@@ -84,22 +131,23 @@ describe('template merging', () => {
     expect(together(result, 0, 1)).toBe(false);
   });
 
-  it('lets embeddings judge replaced words (synonyms) when they are injected', () => {
+  it('lets embeddings judge replaced words the lexicon does not know, when they are injected', () => {
     const near = [1, 0.02, 0];
     const far = [0, 0, 1];
-    const db = { service: 'orders', source: 'alertmanager' };
     const result = merge([
-      profile('Database connection timeout to <IP>', { ...db, embedding: near }),
-      profile('Database connection timed out to <IP>', { ...db, embedding: near }),
-      profile('Database backup finished on <HOST>', { ...db, embedding: far }),
+      profile('Ledger reconciliation stuck on <HOST>', { embedding: near }),
+      profile('Ledger reconciliation hanging on <HOST>', { embedding: near }),
+      profile('Ledger export finished on <HOST>', { embedding: far }),
     ]);
     expect(together(result, 0, 1)).toBe(true);
     expect(together(result, 0, 2)).toBe(false);
-    const withoutEmbeddings = merge([
-      profile('Database connection timeout to <IP>', db),
-      profile('Database connection timed out to <IP>', db),
-    ]);
+    const withoutEmbeddings = merge([profile('Ledger reconciliation stuck on <HOST>'), profile('Ledger reconciliation hanging on <HOST>')]);
     expect(together(withoutEmbeddings, 0, 1)).toBe(false);
+  });
+
+  it('reads synonyms the operations lexicon knows without embeddings', () => {
+    const result = merge([profile('Database connection timeout to <IP>'), profile('Database connection timed out to <IP>')]);
+    expect(together(result, 0, 1)).toBe(true);
   });
 
   it('does nothing when merging is disabled', () => {
@@ -107,7 +155,10 @@ describe('template merging', () => {
     expect(result.groupOf).toEqual([0, 1]);
   });
 
-  it('compares templates by their content words', () => {
-    expect(templateWords(splitTokens('Pod <POD> was OOMKilled after <NUM> KB'))).toEqual(['after', 'oomkilled', 'pod']);
+  it('compares templates by their concepts: lexicon concepts, qualifiers, and unknown words as written', () => {
+    const bag = templateConcepts(splitTokens('Pod <POD> was OOMKilled after <NUM> KB'));
+    expect([...bag.keys()].sort()).toEqual(['memory', 'oom', 'pod', 'w:after']);
+    // A compound token the lexicon cannot read keeps its identity (log events differ by a flag or a function name).
+    expect([...templateConcepts(splitTokens('animateCollapsePanels force=false')).keys()].sort()).toEqual(['w:animatecollapsepanels', 'w:force=false']);
   });
 });

@@ -1,5 +1,8 @@
-// Second stage: merges mined templates that mean the same thing (a word slot that really varies, near-identical
-// wording, same service and source), so near-duplicates with different wording meet in one cluster.
+// Second stage: merges mined templates that name the same problem: a word slot that really varies (an entity without
+// digits), and wordings that say the same thing in other words, judged by the operations lexicon's concepts, by
+// time co-occurrence on one entity across tools, and by embeddings when a model is configured.
+import { IMPLIED_CONDITION, isCarrier, conceptKind, conceptParents, findConcepts, tokenWords } from './ops-lexicon.ts';
+import type { CooccurrenceCounts } from './cooccurrence.ts';
 import { WILDCARD, wordSignature } from './template-miner.ts';
 import type { MergingSettings } from './settings.ts';
 
@@ -15,6 +18,44 @@ export interface TemplateProfile {
   embedding?: readonly number[];
 }
 
+/** Evidence about templates beyond their words, gathered from their incidents. */
+export interface MergeEvidence {
+  /** How often incidents of two templates met on one entity within minutes. */
+  cooccurrence?: CooccurrenceCounts;
+  /**
+   * Names seen as an entity's value somewhere in the data (a tag `host:jenkins`, a label, an alert's label list),
+   * lower-cased: the same word elsewhere ("iowait through the roof on jenkins") is that entity, a parameter.
+   */
+  entityValues?: ReadonlySet<string>;
+}
+
+/** Template positions holding a known entity's name become parameters (`<*>`), as a variable word slot does. */
+function markKnownEntities(displayTokens: string[][], entityValues: ReadonlySet<string>): void {
+  for (const tokens of displayTokens) {
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]!;
+      if (token.includes('<')) continue;
+      const core = entityValueCore(token);
+      if (core !== '' && entityValues.has(core)) tokens[i] = WILDCARD;
+    }
+  }
+}
+
+const VALUE_CORE = /[A-Za-z0-9][^\s]*[A-Za-z0-9]|[A-Za-z0-9]/;
+/** A value as entity names are compared: without the punctuation around it, lower-cased. */
+export function entityValueCore(value: string): string {
+  return (VALUE_CORE.exec(value.replace(/\uE000/g, ''))?.[0] ?? '').toLowerCase();
+}
+
+/**
+ * Whether a value can name an entity for `entityValues`: three characters or more, not a number, and not a word the
+ * lexicon reads (a namespace called `monitoring` or `search` must not turn those words into parameters everywhere).
+ */
+export function usableEntityName(core: string): boolean {
+  if (core.length < 3 || /^[\d.]+$/.test(core)) return false;
+  return findConcepts(tokenWords(core)).every((f) => f.concept.startsWith('w:'));
+}
+
 export interface TemplateMergeResult {
   /** For each template, the index of its group: the smallest template index in that group. */
   groupOf: number[];
@@ -26,18 +67,27 @@ export interface TemplateMergeResult {
 export const MERGE_CONSTANTS = Object.freeze({
   /** A word slot only counts as variable inside at least this many other words (short messages are their words). */
   variableSlotMinContext: 2,
-  /** Words in more than this share of templates are too common to propose candidate pairs (they still score)... */
-  candidateWordMaxShare: 0.5,
-  /** ...once there are more templates than this; below, every pair sharing a word is scored. */
+  /** Concepts in more than this share of templates are too common to propose candidate pairs (they still score)... */
+  candidateConceptMaxShare: 0.5,
+  /** ...once there are more templates than this; below, every pair sharing a concept is scored. */
   allPairsUpTo: 2000,
+  /** Weight of a generic carrier (host, service, requests) or of a value's letters, against 1 + IDF otherwise. */
+  carrierWeight: 0.3,
+  /** Weight of a qualifier ("high", "above", "prod"): it says how much or where, hardly which problem. */
+  qualifierWeight: 0.1,
 });
 
-export function mergeTemplates(profiles: readonly TemplateProfile[], settings: MergingSettings): TemplateMergeResult {
+export function mergeTemplates(
+  profiles: readonly TemplateProfile[],
+  settings: MergingSettings,
+  evidence: MergeEvidence = {},
+): TemplateMergeResult {
   const groups = new TemplateGroups(profiles.length);
   const displayTokens = profiles.map((p) => p.tokens.slice());
   if (settings.enabled) {
-    mergeVariableWordSlots(profiles, settings.variableSlotMinValues, groups, displayTokens);
-    mergeSimilarTemplates(profiles, displayTokens, settings, groups);
+    if (evidence.entityValues !== undefined && evidence.entityValues.size > 0) markKnownEntities(displayTokens, evidence.entityValues);
+    mergeVariableWordSlots(displayTokens, settings, groups);
+    mergeSameProblem(profiles, displayTokens, settings, groups, evidence);
   }
   return { groupOf: profiles.map((_, i) => groups.find(i)), displayTokens };
 }
@@ -68,17 +118,16 @@ class TemplateGroups {
 
 /**
  * Templates identical except at one position holding plain words are one template when that position takes many
- * different words (user names, host aliases): the miner keeps different words apart, this is where they meet again.
+ * different words (user names, queue names): the miner keeps different words apart, this is where they meet again.
+ * Entities need fewer values than other words to count as variable: a slot whose values look like names
+ * (`payments-api`, `email_outbound`, `orders.v2`) or that sits beside an entity noun ("queue orders", "orders
+ * queue", "namespace payments") is variable from `entitySlotMinValues` values on; "VM Started|Stopped|Paused" is an
+ * enum, not a variable, and needs `variableSlotMinValues`.
  */
-function mergeVariableWordSlots(
-  profiles: readonly TemplateProfile[],
-  minValues: number,
-  groups: TemplateGroups,
-  displayTokens: string[][],
-): void {
-  const buckets = new Map<string, { members: number[]; values: Set<string> }>();
-  profiles.forEach((profile, index) => {
-    const tokens = profile.tokens;
+function mergeVariableWordSlots(displayTokens: string[][], settings: MergingSettings, groups: TemplateGroups): void {
+  const buckets = new Map<string, { members: number[]; values: Set<string>; entityContext: boolean; raw: Set<string> }>();
+  displayTokens.forEach((original, index) => {
+    const tokens = original.slice();
     const skeleton = templateSkeleton(tokens);
     const words = skeleton.reduce((n, t) => (t !== '*' && t !== WILDCARD ? n + 1 : n), 0);
     for (let i = 0; i < tokens.length; i++) {
@@ -89,15 +138,24 @@ function mergeVariableWordSlots(
       const key = slotKey(skeleton, i);
       let bucket = buckets.get(key);
       if (bucket === undefined) {
-        bucket = { members: [], values: new Set() };
+        bucket = { members: [], values: new Set(), raw: new Set(), entityContext: besideEntityNoun(tokens, i) };
         buckets.set(key, bucket);
       }
       bucket.members.push(index);
       bucket.values.add(value);
+      if (value !== WILDCARD) bucket.raw.add(tokens[i]!);
     }
   });
   for (const [key, bucket] of buckets) {
-    if (bucket.members.length < 2 || bucket.values.size < minValues) continue;
+    if (bucket.members.length < 2) continue;
+    const nameShaped = bucket.raw.size > 0 && [...bucket.raw].every((v) => NAME_SHAPE.test(v));
+    // Beside an entity noun a plain word may still be a verb ("Instance destroyed"): one value more than a name.
+    const minValues = nameShaped
+      ? settings.entitySlotMinValues
+      : bucket.entityContext
+        ? settings.entitySlotMinValues + 1
+        : settings.variableSlotMinValues;
+    if (bucket.values.size < minValues) continue;
     const position = Number(key.slice(0, key.indexOf('\u0001')));
     const first = bucket.members[0]!;
     for (const member of bucket.members) {
@@ -105,6 +163,26 @@ function mergeVariableWordSlots(
       displayTokens[member]![position] = WILDCARD;
     }
   }
+}
+
+// A lower-case name made of words joined by `-`, `_` or `.` (`payments-api`, `email_outbound`, `orders.v2`), with
+// punctuation around it; such tokens name things, they do not describe what happened.
+const NAME_SHAPE = /^[("'[]*[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+[)"',.:;\]]*$/;
+// Nouns that announce an entity's name before or after it: "queue orders", "orders queue", "namespace payments".
+const ENTITY_NOUNS = new Set(
+  [
+    'queue queues topic topics namespace bucket service svc database db table job cronjob function lambda deployment',
+    'statefulset daemonset pod container cluster group index stream subscription consumer region zone host node instance',
+    'server vhost exchange schema keyspace collection repo repository pipeline branch team tenant customer account project',
+    'site domain endpoint api app application worker workers backup replica shard volume disk',
+  ]
+    .join(' ')
+    .split(' '),
+);
+
+function besideEntityNoun(tokens: readonly string[], position: number): boolean {
+  const noun = (t: string | undefined) => t !== undefined && ENTITY_NOUNS.has(t.toLowerCase().replace(/[^a-z]/g, ''));
+  return noun(tokens[position - 1]) || noun(tokens[position + 1]);
 }
 
 /**
@@ -120,110 +198,6 @@ export function slotKey(skeleton: readonly string[], position: number): string {
   return `${position}\u0001${skeleton.slice(0, position).join(' ')}\u0001${skeleton.slice(position + 1).join(' ')}`;
 }
 
-// Units say how a value was printed ("1.98 KB", "<1 sec"), not what happened, so they do not count as wording.
-const UNIT_WORDS = new Set('kb mb gb tb pb kib mib gib tib ms us ns sec secs min mins hr hrs'.split(' '));
-// Function words say nothing about what happened ("Pod was OOMKilled" is "Pod OOMKilled"); negations stay words.
-const STOP_WORDS = new Set(
-  [
-    'a an the is are was were be been being am of to in on at by for from with as into onto over under',
-    'and or but so than then this that these those it its has have had do does did',
-    'will would can could should may might must shall',
-  ]
-    .join(' ')
-    .split(' '),
-);
-const PLACEHOLDERS = /<[A-Z][A-Z0-9_-]*>|<\*>/g;
-const WORD_SEPARATORS = /[^A-Za-z_=]+/;
-const VALUE_SEPARATORS = /[^A-Za-z=]+/;
-const EDGE_PUNCTUATION = /^[_=]+|[_=]+$/g;
-
-/**
- * Lower-cased words of a template, placeholders and numbers left out, as a sorted multiset: the vocabulary text
- * similarity works on. `key=value` pairs and snake_case names stay one word (`force=true`, `action_battery_changed`),
- * so a flipped flag is a different word rather than the same two words in another place.
- */
-export function templateWords(tokens: readonly string[]): string[] {
-  const words: string[] = [];
-  const fromValues = new Set<string>();
-  for (const token of tokens) {
-    // Letters of a value (`an14 an15 an16` in a host list) count once, however long the list.
-    const isValue = DIGIT.test(token);
-    for (const part of token.replace(PLACEHOLDERS, ' ').split(isValue ? VALUE_SEPARATORS : WORD_SEPARATORS)) {
-      const word = part.replace(EDGE_PUNCTUATION, '').toLowerCase();
-      if (word.length < 2 || UNIT_WORDS.has(word) || STOP_WORDS.has(word)) continue;
-      if (isValue) {
-        if (fromValues.has(word)) continue;
-        fromValues.add(word);
-      }
-      words.push(word);
-    }
-  }
-  return words.sort();
-}
-
-const DIGIT = /\d/;
-
-interface SparseVector {
-  /** Distinct terms, ascending. */
-  terms: number[];
-  weights: number[];
-  /** How often each term occurs in the template. */
-  counts: number[];
-}
-
-/** TF-IDF (binary term frequency, smoothed IDF) vectors of the templates, L2-normalised. */
-function tfidfVectors(wordLists: readonly string[][]): { vectors: SparseVector[]; df: Map<number, number> } {
-  const vocabulary = new Map<string, number>();
-  const df = new Map<number, number>();
-  const termCounts = wordLists.map((words) => {
-    const counts = new Map<number, number>();
-    for (const word of words) {
-      let term = vocabulary.get(word);
-      if (term === undefined) {
-        term = vocabulary.size;
-        vocabulary.set(word, term);
-      }
-      counts.set(term, (counts.get(term) ?? 0) + 1);
-    }
-    for (const term of counts.keys()) df.set(term, (df.get(term) ?? 0) + 1);
-    return counts;
-  });
-  const n = wordLists.length;
-  const vectors = termCounts.map((counts) => {
-    const terms = [...counts.keys()].sort((a, b) => a - b);
-    const weights = terms.map((t) => Math.log((1 + n) / (1 + df.get(t)!)) + 1);
-    const norm = Math.hypot(...weights) || 1;
-    return { terms, weights: weights.map((w) => w / norm), counts: terms.map((t) => counts.get(t)!) };
-  });
-  return { vectors, df };
-}
-
-function sparseCosine(a: SparseVector, b: SparseVector): number {
-  let i = 0;
-  let j = 0;
-  let dot = 0;
-  while (i < a.terms.length && j < b.terms.length) {
-    const ta = a.terms[i]!;
-    const tb = b.terms[j]!;
-    if (ta === tb) dot += a.weights[i++]! * b.weights[j++]!;
-    else if (ta < tb) i++;
-    else j++;
-  }
-  return dot;
-}
-
-function countCosine(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (const [key, value] of a) {
-    na += value * value;
-    dot += value * (b.get(key) ?? 0);
-  }
-  for (const value of b.values()) nb += value * value;
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
-
 export function denseCosine(a: readonly number[], b: readonly number[]): number {
   let dot = 0;
   let na = 0;
@@ -236,153 +210,346 @@ export function denseCosine(a: readonly number[], b: readonly number[]): number 
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
 
+/** A template's concepts with how often each occurs (words can repeat: `down true canceled false`). */
+export type ConceptBag = ReadonlyMap<string, number>;
+
 /**
- * Combined similarity of two templates: text (TF-IDF cosine, blended with the embedding cosine when both have one),
- * service and source (cosine of their incident counts). Service and source only weigh in when both templates know
- * them, so data without services is judged on text alone.
+ * The concepts a template names: the lexicon's concepts of its words (CamelCase, `_`, `-`, `=` split; placeholders
+ * left out), each with the broader concepts it implies; a resource named with no condition gets the condition that
+ * goes without saying ("High CPU" is CPU saturation); qualifiers as weak `q:` words. A token in which the lexicon
+ * finds no subject or condition keeps its own identity as one word, as written (`getRunningAppProcesses`,
+ * `expand=true`, `ACTION_BATTERY_CHANGED`), so log events that differ in a name or a flag stay apart; letters inside
+ * a value (`an14`, `[Thunderbird_A8]`) count once, as weak `v:` words.
  */
-export function templateSimilarity(
-  a: TemplateProfile,
-  b: TemplateProfile,
-  textCosine: number,
-  settings: MergingSettings,
-): number {
-  let text = textCosine;
-  if (a.embedding !== undefined && b.embedding !== undefined) {
-    text = (1 - settings.embeddingWeight) * textCosine + settings.embeddingWeight * denseCosine(a.embedding, b.embedding);
+export function templateConcepts(tokens: readonly string[]): ConceptBag {
+  const words: string[] = [];
+  const tokenOf: number[] = [];
+  tokens.forEach((token, t) => {
+    // A tag or label (`host:<VALUE>`, `namespace=<VALUE>`) is structure around an entity, not wording.
+    if (LABEL_TOKEN.test(token)) return;
+    for (const word of tokenWords(token)) {
+      words.push(word);
+      tokenOf.push(t);
+    }
+  });
+  const found = findConcepts(words);
+  const tokensWithConcept = new Set<number>();
+  for (const f of found) {
+    const kind = conflictKind(f.concept);
+    if (kind === 'subject' || kind === 'condition') tokensWithConcept.add(tokenOf[f.word]!);
   }
-  let score = settings.textWeight * text;
-  let weight = settings.textWeight;
-  if (a.services.size > 0 && b.services.size > 0) {
-    score += settings.serviceWeight * countCosine(a.services, b.services);
-    weight += settings.serviceWeight;
+  const bag = new Map<string, number>();
+  const add = (concept: string) => bag.set(concept, (bag.get(concept) ?? 0) + 1);
+  const wholeTokens = new Set<number>();
+  for (const f of found) {
+    const t = tokenOf[f.word]!;
+    const token = tokens[t]!;
+    const compound = COMPOUND_TOKEN.test(token.replace(PLACEHOLDERS, ''));
+    if (compound && !tokensWithConcept.has(t)) {
+      wholeTokens.add(t);
+      continue;
+    }
+    if (f.concept.startsWith('w:') && DIGIT.test(token.replace(PLACEHOLDERS, ''))) {
+      if (!bag.has(`v:${f.concept.slice(2)}`)) add(`v:${f.concept.slice(2)}`);
+      continue;
+    }
+    if (f.concept.startsWith('w:') || f.concept.startsWith('q:')) add(f.concept);
+    else if (!bag.has(f.concept)) {
+      add(f.concept);
+      if (!f.concept.includes(':')) for (const parent of conceptParents(f.concept)) if (!bag.has(parent)) add(parent);
+    }
   }
-  if (a.sources.size > 0 && b.sources.size > 0) {
-    score += settings.sourceWeight * countCosine(a.sources, b.sources);
-    weight += settings.sourceWeight;
+  for (const t of wholeTokens) for (const word of wholeTokenWords(tokens[t]!)) add(word);
+  if (![...bag.keys()].some((c) => conflictKind(c) === 'condition')) {
+    // The condition that goes without saying, from the most specific subject that implies one (a DLQ over a queue).
+    const implied = [...bag.keys()].map((c) => IMPLIED_CONDITION.get(c)).filter((c): c is string => c !== undefined);
+    if (implied.length > 0) add(implied.includes('nonempty') ? 'nonempty' : implied[0]!);
   }
-  return score / weight;
+  return bag;
+}
+
+const DIGIT = /\d/;
+const PLACEHOLDERS = /<[A-Z][A-Z0-9_-]*>|<\*>/g;
+const LABEL_TOKEN = /^[({[,]*[a-z][a-z_.-]*[:=]"?<(?:VALUE|\*)>"?[)}\],.;]*$/;
+// A token of several words (CamelCase, `_`, `-`, `=`, `.`, `:` inside), as opposed to a plain word.
+const COMPOUND_TOKEN = /[a-z][A-Z]|[A-Za-z][_=.:-]+[A-Za-z]/;
+const VALUE_SEPARATORS = /[^A-Za-z=]+/;
+const WORD_SEPARATORS = /[^A-Za-z_=]+/;
+const EDGE_PUNCTUATION = /^[_=]+|[_=]+$/g;
+
+/** A compound token as whole words (`expand=true`, `action_battery_changed`); a value's letters as `v:` words. */
+function wholeTokenWords(token: string): string[] {
+  const isValue = DIGIT.test(token.replace(PLACEHOLDERS, ''));
+  const out: string[] = [];
+  for (const part of token.replace(PLACEHOLDERS, ' ').split(isValue ? VALUE_SEPARATORS : WORD_SEPARATORS)) {
+    const word = part.replace(EDGE_PUNCTUATION, '').toLowerCase();
+    if (word.length < 2) continue;
+    const entry = isValue ? `v:${word}` : `w:${word}`;
+    if (!out.includes(entry)) out.push(entry);
+  }
+  return out;
+}
+
+/** The kind a concept counts as when two templates differ in it. */
+function conflictKind(concept: string): 'subject' | 'condition' | 'carrier' | 'word' | 'minor' {
+  const base = concept.startsWith('not:') ? concept.slice(4) : concept;
+  if (base.startsWith('v:') || base.startsWith('q:')) return 'minor';
+  if (base.startsWith('w:')) return 'word';
+  if (isCarrier(base)) return 'carrier';
+  const kind = conceptKind(base);
+  return kind === 'word' ? 'word' : kind;
 }
 
 /**
- * Merges templates whose combined similarity reaches the threshold, best pairs first. Judged on text alone, a merge
- * must also keep the wording nested: every template of the merged group uses only words of its widest template, so
- * wording may be added, dropped or reordered ("High CPU on X" / "CPU usage high on X") but not replaced ("VM started"
- * / "VM stopped", "layout begin" / "layout end"), and no chain of small steps walks from one meaning to another.
- * With embeddings the nesting rule is lifted: replacing words by synonyms is exactly what they are for.
+ * Whether two concept bags name different problems outright: one has a subject the other lacks while the other has
+ * a different subject ("Disk full" / "Memory full"), or likewise for conditions ("Disk latency" / "Disk full"), or
+ * one negates what the other says. No evidence overrides this.
  */
-function mergeSimilarTemplates(
-  profiles: readonly TemplateProfile[],
-  displayTokens: readonly string[][],
-  settings: MergingSettings,
-  groups: TemplateGroups,
-): void {
-  const { vectors, df } = tfidfVectors(displayTokens.map((tokens) => templateWords(tokens)));
-  const pairs = candidatePairs(profiles, vectors, df, settings);
-  pairs.sort((a, b) => b.similarity - a.similarity || a.i - b.i || a.j - b.j);
+export function conceptsConflict(a: ConceptBag, b: ConceptBag): boolean {
+  const only = (x: ConceptBag, y: ConceptBag) => {
+    const kinds = new Set<string>();
+    for (const c of x.keys()) {
+      if (y.has(c)) continue;
+      if (c.startsWith('not:') ? y.has(c.slice(4)) : y.has(`not:${c}`)) return null;
+      const kind = conflictKind(c);
+      if (kind === 'subject' || kind === 'condition') kinds.add(kind);
+    }
+    return kinds;
+  };
+  const ka = only(a, b);
+  const kb = only(b, a);
+  if (ka === null || kb === null) return true;
+  for (const kind of ka) if (kb.has(kind)) return true;
+  return false;
+}
 
-  // Each group's words as a multiset (term → count); groups formed by word slots start with their joint words.
-  const groupTerms = new Map<number, Map<number, number>>();
-  vectors.forEach((vector, k) => {
-    const root = groups.find(k);
-    let terms = groupTerms.get(root);
-    if (terms === undefined) groupTerms.set(root, (terms = new Map()));
-    vector.terms.forEach((t, n) => terms.set(t, Math.max(terms.get(t) ?? 0, vector.counts[n]!)));
-  });
-  const termsOf = (root: number): Map<number, number> => groupTerms.get(root)!;
-  for (const { i, j } of pairs) {
-    const ri = groups.find(i);
-    const rj = groups.find(j);
-    if (ri === rj) continue;
-    const a = termsOf(ri);
-    const b = termsOf(rj);
-    const bothEmbedded = profiles[i]!.embedding !== undefined && profiles[j]!.embedding !== undefined;
-    if (!bothEmbedded && settings.wordingMustNest && !nestedMultisets(a, b)) continue;
-    const root = groups.union(ri, rj);
-    const merged = new Map(a);
-    for (const [t, c] of b) merged.set(t, Math.max(merged.get(t) ?? 0, c));
-    groupTerms.delete(ri);
-    groupTerms.delete(rj);
-    groupTerms.set(root, merged);
+const MACHINE = 1;
+const POD = 2;
+/** Which kinds of entity a template's placeholders name: a machine (host, address), a pod. */
+export function entityKinds(tokens: readonly string[]): number {
+  let kinds = 0;
+  for (const token of tokens) {
+    if (!token.includes('<')) continue;
+    if (token.includes('<HOST>') || token.includes('<IP>')) kinds |= MACHINE;
+    if (token.includes('<POD>')) kinds |= POD;
+  }
+  return kinds;
+}
+
+/**
+ * A problem about pods and one about machines are different problems even when worded alike ("<pod> not ready" /
+ * "<node> has been unready", "Pod OOMKilled" / "OOM kill on <host>"): one side names only pods, the other only machines.
+ */
+export function entityKindsConflict(a: number, b: number): boolean {
+  return (a === POD && b === MACHINE) || (a === MACHINE && b === POD);
+}
+
+/** Whether one bag contains the other (each concept at least as often), qualifiers aside. */
+export function nestedConcepts(a: ConceptBag, b: ConceptBag): boolean {
+  const contains = (large: ConceptBag, small: ConceptBag) => {
+    for (const [c, n] of small) if ((large.get(c) ?? 0) < n && !c.startsWith('q:')) return false;
+    return true;
+  };
+  return contains(a, b) || contains(b, a);
+}
+
+/** Adds one bag into another (the larger count of each concept), as a group takes in a template. */
+export function unionConcepts(into: Map<string, number>, from: ConceptBag): void {
+  for (const [c, n] of from) into.set(c, Math.max(into.get(c) ?? 0, n));
+}
+
+/**
+ * Concept weights over a set of templates: 1 + smoothed IDF; a generic carrier, a qualifier or a value's letters
+ * `carrierWeight`; and the weighted overlap of two templates' concepts.
+ */
+export class ConceptSpace {
+  private readonly df = new Map<string, number>();
+  private templates = 0;
+
+  add(concepts: ConceptBag): void {
+    this.templates++;
+    for (const c of concepts.keys()) this.df.set(c, (this.df.get(c) ?? 0) + 1);
+  }
+
+  weight(concept: string): number {
+    const kind = conflictKind(concept);
+    if (kind === 'carrier' || concept.startsWith('v:')) return MERGE_CONSTANTS.carrierWeight;
+    if (kind === 'minor') return MERGE_CONSTANTS.qualifierWeight;
+    return 1 + Math.log((1 + this.templates) / (1 + (this.df.get(concept) ?? 0)));
+  }
+
+  frequency(concept: string): number {
+    return this.df.get(concept) ?? 0;
+  }
+
+  get size(): number {
+    return this.templates;
+  }
+
+  /** Weighted Jaccard (shared / union) and containment (shared / the smaller) of two bags. */
+  overlap(a: ConceptBag, b: ConceptBag): { jaccard: number; containment: number; sharedKnown: boolean } {
+    let shared = 0;
+    let wa = 0;
+    let wb = 0;
+    let sharedKnown = false;
+    for (const [c, na] of a) {
+      const w = this.weight(c);
+      wa += w * na;
+      const nb = b.get(c);
+      if (nb === undefined) continue;
+      shared += w * Math.min(na, nb);
+      const kind = conflictKind(c);
+      if (kind === 'subject' || kind === 'condition') sharedKnown = true;
+    }
+    for (const [c, nb] of b) wb += this.weight(c) * nb;
+    const union = wa + wb - shared;
+    return {
+      jaccard: union === 0 ? 0 : shared / union,
+      containment: Math.min(wa, wb) === 0 ? 0 : shared / Math.min(wa, wb),
+      sharedKnown,
+    };
   }
 }
 
 interface CandidatePair {
   i: number;
   j: number;
+  /** Text similarity (concepts; blended with embeddings when both have them): the order pairs are tried in. */
   similarity: number;
+  /** Why the pair may merge, checked again at group level. */
+  via: 'text' | 'cooccurrence' | 'embedding';
+}
+
+/**
+ * Merges templates that name the same problem, best pairs first, each merge checked against the groups formed so far:
+ * - **text**: the concept sets nest (one adds words to the other, none replaced) and their weighted Jaccard reaches
+ *   `threshold`;
+ * - **co-occurrence**: incidents of the two met on one entity within `cooccurrenceWindowMinutes` for at least
+ *   `cooccurrenceMinShare` of the smaller template's incidents (and `cooccurrenceMinCount` times), they share a
+ *   subject or condition, and the smaller one's concepts are mostly the other's (containment ≥ `cooccurrenceThreshold`);
+ * - **embedding**: with vectors from a model, the blended similarity reaches `threshold` (nesting lifted).
+ * Never when the groups' concepts conflict (a different subject or condition on each side).
+ */
+function mergeSameProblem(
+  profiles: readonly TemplateProfile[],
+  displayTokens: readonly string[][],
+  settings: MergingSettings,
+  groups: TemplateGroups,
+  evidence: MergeEvidence,
+): void {
+  const concepts = displayTokens.map((tokens) => templateConcepts(tokens));
+  const space = new ConceptSpace();
+  for (const list of concepts) space.add(list);
+  const pairs = candidatePairs(profiles, concepts, space, settings, evidence);
+  pairs.sort((a, b) => b.similarity - a.similarity || a.i - b.i || a.j - b.j);
+
+  const groupConcepts = new Map<number, Map<string, number>>();
+  const groupKinds = new Map<number, number>();
+  concepts.forEach((bag, k) => {
+    const root = groups.find(k);
+    let group = groupConcepts.get(root);
+    if (group === undefined) groupConcepts.set(root, (group = new Map()));
+    unionConcepts(group, bag);
+    groupKinds.set(root, (groupKinds.get(root) ?? 0) | entityKinds(displayTokens[k]!));
+  });
+  for (const { i, j, via } of pairs) {
+    const ri = groups.find(i);
+    const rj = groups.find(j);
+    if (ri === rj) continue;
+    const a = groupConcepts.get(ri)!;
+    const b = groupConcepts.get(rj)!;
+    if (conceptsConflict(a, b) || entityKindsConflict(groupKinds.get(ri)!, groupKinds.get(rj)!)) continue;
+    if (via === 'text' && settings.wordingMustNest && !nestedConcepts(a, b)) continue;
+    const root = groups.union(ri, rj);
+    const merged = new Map(a);
+    unionConcepts(merged, b);
+    groupConcepts.delete(ri);
+    groupConcepts.delete(rj);
+    groupConcepts.set(root, merged);
+    groupKinds.set(root, groupKinds.get(ri)! | groupKinds.get(rj)!);
+  }
 }
 
 function candidatePairs(
   profiles: readonly TemplateProfile[],
-  vectors: readonly SparseVector[],
-  df: ReadonlyMap<number, number>,
+  concepts: readonly ConceptBag[],
+  space: ConceptSpace,
   settings: MergingSettings,
+  evidence: MergeEvidence,
 ): CandidatePair[] {
-  // Pairs are only scored when they share a word, and only words that are not everywhere propose pairs once there
-  // are many templates: an inverted index keeps this near-linear. A template made of common words alone is still
-  // proposed through its rarest word, so identical wordings always meet.
+  // Pairs are only scored when they share a concept, and only concepts that are not everywhere propose pairs once
+  // there are many templates: an inverted index keeps this near-linear. A template made of common concepts alone is
+  // still proposed through its rarest one, so identical wordings always meet.
   const maxDf =
     profiles.length > MERGE_CONSTANTS.allPairsUpTo
-      ? Math.max(2, Math.floor(profiles.length * MERGE_CONSTANTS.candidateWordMaxShare))
+      ? Math.max(2, Math.floor(profiles.length * MERGE_CONSTANTS.candidateConceptMaxShare))
       : Infinity;
-  const postings = new Map<number, number[]>();
-  const post = (term: number, index: number): void => {
-    let list = postings.get(term);
-    if (list === undefined) postings.set(term, (list = []));
+  const postings = new Map<string, number[]>();
+  const post = (concept: string, index: number): void => {
+    let list = postings.get(concept);
+    if (list === undefined) postings.set(concept, (list = []));
     list.push(index);
   };
-  vectors.forEach((vector, index) => {
-    let rarest = -1;
+  concepts.forEach((bag, index) => {
+    let rarest: string | undefined;
     let indexed = false;
-    for (const term of vector.terms) {
-      const frequency = df.get(term)!;
+    for (const concept of bag.keys()) {
+      const frequency = space.frequency(concept);
       if (frequency <= maxDf) {
-        post(term, index);
+        post(concept, index);
         indexed = true;
-      } else if (rarest === -1 || frequency < df.get(rarest)!) rarest = term;
+      } else if (rarest === undefined || frequency < space.frequency(rarest)) rarest = concept;
     }
-    if (!indexed && rarest !== -1) post(rarest, index);
+    if (!indexed && rarest !== undefined) post(rarest, index);
   });
 
-  const hasEmbeddings = profiles.some((p) => p.embedding !== undefined);
-  const { textWeight: tw, serviceWeight: sw, sourceWeight: rw, threshold } = settings;
-  // Even a perfect service and source match cannot lift a text cosine below this to the threshold.
-  const minText = hasEmbeddings ? -Infinity : (threshold * (tw + sw + rw) - sw - rw) / tw;
+  const cooccurrence = evidence.cooccurrence;
   const pairs: CandidatePair[] = [];
-  const seen = new Set<number>();
-  for (let i = 0; i < vectors.length; i++) {
-    seen.clear();
-    for (const term of vectors[i]!.terms) {
-      for (const j of postings.get(term) ?? []) {
-        if (j <= i || seen.has(j)) continue;
-        seen.add(j);
-        const text = sparseCosine(vectors[i]!, vectors[j]!);
-        if (text < minText) continue;
-        const similarity = templateSimilarity(profiles[i]!, profiles[j]!, text, settings);
-        if (similarity >= threshold) pairs.push({ i, j, similarity });
+  const scored = new Set<number>();
+  const consider = (i: number, j: number): void => {
+    const a = profiles[i]!;
+    const b = profiles[j]!;
+    const { jaccard, containment, sharedKnown } = space.overlap(concepts[i]!, concepts[j]!);
+    if (a.embedding !== undefined && b.embedding !== undefined) {
+      const similarity = (1 - settings.embeddingWeight) * jaccard + settings.embeddingWeight * denseCosine(a.embedding, b.embedding);
+      if (similarity >= settings.threshold) pairs.push({ i, j, similarity, via: 'embedding' });
+      return;
+    }
+    if (jaccard >= settings.threshold) {
+      pairs.push({ i, j, similarity: jaccard, via: 'text' });
+      return;
+    }
+    if (cooccurrence === undefined || !sharedKnown || containment < settings.cooccurrenceThreshold) return;
+    const smaller = a.count <= b.count ? i : j;
+    const larger = smaller === i ? j : i;
+    const met = cooccurrence.get(smaller, larger);
+    if (met >= settings.cooccurrenceMinCount && met >= settings.cooccurrenceMinShare * profiles[smaller]!.count) {
+      pairs.push({ i, j, similarity: jaccard, via: 'cooccurrence' });
+    }
+  };
+  for (let i = 0; i < concepts.length; i++) {
+    scored.clear();
+    for (const concept of concepts[i]!.keys()) {
+      for (const j of postings.get(concept) ?? []) {
+        if (j <= i || scored.has(j)) continue;
+        scored.add(j);
+        consider(i, j);
       }
     }
   }
-  // Templates without a shared word only meet through their embeddings.
-  if (hasEmbeddings) {
+  // Templates without a shared concept only meet through their embeddings.
+  const embedded = profiles.some((p) => p.embedding !== undefined);
+  if (embedded) {
+    const seen = new Set(pairs.map((p) => p.i * profiles.length + p.j));
     for (let i = 0; i < profiles.length; i++) {
+      if (profiles[i]!.embedding === undefined) continue;
       for (let j = i + 1; j < profiles.length; j++) {
-        if (profiles[i]!.embedding === undefined || profiles[j]!.embedding === undefined) continue;
-        if (pairs.some((p) => p.i === i && p.j === j)) continue;
-        const similarity = templateSimilarity(profiles[i]!, profiles[j]!, sparseCosine(vectors[i]!, vectors[j]!), settings);
-        if (similarity >= threshold) pairs.push({ i, j, similarity });
+        if (profiles[j]!.embedding === undefined || seen.has(i * profiles.length + j)) continue;
+        const { jaccard } = space.overlap(concepts[i]!, concepts[j]!);
+        const similarity = (1 - settings.embeddingWeight) * jaccard + settings.embeddingWeight * denseCosine(profiles[i]!.embedding!, profiles[j]!.embedding!);
+        if (similarity >= settings.threshold) pairs.push({ i, j, similarity, via: 'embedding' });
       }
     }
   }
   return pairs;
-}
-
-/** Whether one multiset of words contains the other (every word, at least as often). */
-function nestedMultisets(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): boolean {
-  const contains = (large: ReadonlyMap<number, number>, small: ReadonlyMap<number, number>): boolean => {
-    for (const [term, count] of small) if ((large.get(term) ?? 0) < count) return false;
-    return true;
-  };
-  return contains(a, b) || contains(b, a);
 }

@@ -4,6 +4,7 @@
 import { assignIncident, loadClusterModel, type ClusterIncident, type ClusterModelState } from '../analysis/index.ts';
 import { addUnmatched, assignIncidents, countIntoClusters, getClusterModel, unclusteredIncidents } from '../db/clusters.ts';
 import { hasUnclusteredIncidents } from '../db/incidents.ts';
+import { labelIncidentNovelty } from '../db/incident-novelty.ts';
 import type { TransactionSql } from '../db/sql.ts';
 
 type Tx = TransactionSql;
@@ -45,6 +46,8 @@ export async function assignOnline(tx: Tx, accountId: string): Promise<{ assigne
   await assignIncidents(tx, accountId, placed);
   await countIntoClusters(tx, accountId, placed);
   await addUnmatched(tx, accountId, unmatched);
+  // New-pattern labels, before the batch's event rules read them (db/incident-novelty.ts).
+  await labelIncidentNovelty(tx, accountId);
   const drift = stored.unmatchedSince + unmatched;
   return { assigned: assignments.length, reclusterDue: drift >= Math.max(DRIFT_MINIMUM, DRIFT_SHARE * stored.incidents) };
 }

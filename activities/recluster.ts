@@ -6,6 +6,7 @@ import { assignIncidents, getClusterModel, incidentsForClustering, listClusterFe
 import type { Sql } from '../db/sql.ts';
 import { withAccount } from '../db/tenancy.ts';
 import { assignOnline, toClusterIncident } from './online-assignment.ts';
+import { labelIncidentNovelty } from '../db/incident-novelty.ts';
 import { withKeepAlive } from './keep-alive.ts';
 import type { ReclusterAccountInput, ReclusterAccountResult } from '../workflows/activity-contract.ts';
 import { reclusterDuration } from '../observability/metrics.ts';
@@ -76,6 +77,8 @@ export function createReclusterActivities(deps: ReclusterActivityDeps) {
       // Incidents unified while this recluster computed were not in its input, and their batches found no model
       // (or the old one): they join the new model's clusters now, instead of waiting for the next unification.
       await assignOnline(tx, accountId);
+      // New-pattern labels of the incidents whose cluster changed or that had none (db/incident-novelty.ts).
+      await labelIncidentNovelty(tx, accountId);
     });
     return { incidents: incidents.length, clusters: result.clusters.length, changed, unresolvedFeedback: result.unresolvedFeedback.length };
   }

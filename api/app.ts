@@ -18,6 +18,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { clusterRoutes } from './routes/clusters.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { incidentRoutes } from './routes/incidents.ts';
+import { incidentNoveltyRoutes } from './routes/incident-novelty.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { viewRoutes } from './routes/views.ts';
@@ -110,6 +111,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(webhookRoutes, { deps });
   await app.register(csvImportRoutes, { deps });
   await app.register(incidentRoutes, { deps });
+  await app.register(incidentNoveltyRoutes, { deps });
   await app.register(clusterRoutes, { deps });
   await app.register(dashboardRoutes, { deps });
   await app.register(viewRoutes, { deps });

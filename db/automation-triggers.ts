@@ -112,6 +112,8 @@ export interface RuleRow {
   clusterIds: string[];
   services: string[];
   severities: string[];
+  /** New-pattern labels the incident must have on arrival (db/incident-novelty.ts); empty: any. */
+  novelties: string[];
   onNew: boolean;
   onReopened: boolean;
   runbookId: string;
@@ -126,7 +128,7 @@ export interface RuleRow {
 }
 
 const ruleColumns = (tx: TransactionSql) => tx`
-  id, account_id as "accountId", name, enabled, cluster_ids as "clusterIds", services, severities, on_new as "onNew",
+  id, account_id as "accountId", name, enabled, cluster_ids as "clusterIds", services, severities, novelties, on_new as "onNew",
   on_reopened as "onReopened", runbook_id as "runbookId", target_id as "targetId", cooldown_seconds as "cooldownSeconds",
   auto_run as "autoRun", dry_run as "dryRun", last_error as "lastError", created_by as "createdBy", created_at as "createdAt",
   updated_at as "updatedAt"`;
@@ -139,6 +141,7 @@ export interface NewRule {
   clusterIds: string[];
   services: string[];
   severities: string[];
+  novelties: string[];
   onNew: boolean;
   onReopened: boolean;
   runbookId: string;
@@ -151,9 +154,9 @@ export interface NewRule {
 
 export async function insertRule(tx: TransactionSql, r: NewRule): Promise<RuleRow> {
   const [row] = await tx<RuleRow[]>`
-    insert into automation_rules (id, account_id, name, enabled, cluster_ids, services, severities, on_new, on_reopened, runbook_id,
+    insert into automation_rules (id, account_id, name, enabled, cluster_ids, services, severities, novelties, on_new, on_reopened, runbook_id,
                                   target_id, cooldown_seconds, auto_run, dry_run, created_by)
-    values (${r.id}, ${r.accountId}, ${r.name}, ${r.enabled}, ${r.clusterIds}, ${r.services}, ${r.severities}, ${r.onNew}, ${r.onReopened},
+    values (${r.id}, ${r.accountId}, ${r.name}, ${r.enabled}, ${r.clusterIds}, ${r.services}, ${r.severities}, ${r.novelties}::text[], ${r.onNew}, ${r.onReopened},
             ${r.runbookId}, ${r.targetId}, ${r.cooldownSeconds}, ${r.autoRun}, ${r.dryRun}, ${r.createdBy})
     returning ${ruleColumns(tx)}`;
   return row!;
@@ -178,6 +181,7 @@ export async function updateRule(tx: TransactionSql, accountId: string, id: stri
       cluster_ids = coalesce(${p.clusterIds ?? null}::text[], cluster_ids),
       services = coalesce(${p.services ?? null}::text[], services),
       severities = coalesce(${p.severities ?? null}::text[], severities),
+      novelties = coalesce(${p.novelties ?? null}::text[], novelties),
       on_new = coalesce(${p.onNew ?? null}::boolean, on_new),
       on_reopened = coalesce(${p.onReopened ?? null}::boolean, on_reopened),
       runbook_id = coalesce(${p.runbookId ?? null}::uuid, runbook_id),
@@ -264,7 +268,7 @@ export interface FiringCandidate {
 
 /**
  * Inside the unification transaction: the enabled rules matching each new or re-opened incident (cluster, service,
- * severity; empty = any) become pending firings, unless the rule fired for the same cluster (else service, else
+ * severity, new-pattern label as computed on its arrival; empty = any) become pending firings, unless the rule fired for the same cluster (else service, else
  * incident) within its cooldown. The rules are locked, so concurrent transactions cannot both pass a cooldown.
  */
 export async function recordRuleFirings(tx: TransactionSql, accountId: string, candidates: readonly FiringCandidate[], newId: () => string): Promise<number> {
@@ -272,8 +276,8 @@ export async function recordRuleFirings(tx: TransactionSql, accountId: string, c
   const rules = await tx<RuleRow[]>`select ${ruleColumns(tx)} from automation_rules where account_id = ${accountId} and enabled order by id for update`;
   if (rules.length === 0) return 0;
   const reasons = new Map(candidates.map((c) => [c.incidentId, c.reason]));
-  const incidents = await tx<{ id: string; service: string | null; severity: string; clusterId: string | null }[]>`
-    select id, service, severity, cluster_id as "clusterId" from incidents where account_id = ${accountId} and id = any(${[...reasons.keys()]}::uuid[])
+  const incidents = await tx<{ id: string; service: string | null; severity: string; clusterId: string | null; novelty: string | null }[]>`
+    select id, service, severity, cluster_id as "clusterId", novelty from incidents where account_id = ${accountId} and id = any(${[...reasons.keys()]}::uuid[])
     order by created_at, id`;
   let fired = 0;
   for (const incident of incidents) {
@@ -283,6 +287,7 @@ export async function recordRuleFirings(tx: TransactionSql, accountId: string, c
       if (rule.clusterIds.length > 0 && !(incident.clusterId && rule.clusterIds.includes(incident.clusterId))) continue;
       if (rule.services.length > 0 && !(incident.service && rule.services.includes(incident.service))) continue;
       if (rule.severities.length > 0 && !rule.severities.includes(incident.severity)) continue;
+      if (rule.novelties.length > 0 && !(incident.novelty && rule.novelties.includes(incident.novelty))) continue;
       const cooldownKey = incident.clusterId ? `cluster:${incident.clusterId}` : incident.service ? `service:${incident.service}` : `incident:${incident.id}`;
       const recent = await tx`
         select 1 from automation_rule_firings

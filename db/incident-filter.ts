@@ -8,6 +8,10 @@ export const STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export type IncidentStatus = (typeof STATUSES)[number];
 
+/** The label values a filter takes: the stored labels, and `pending` for incidents not labelled yet. */
+export const NOVELTY_FILTER_VALUES = ['new', 'back', 'rare', 'known', 'pending'] as const;
+export type NoveltyFilterValue = (typeof NOVELTY_FILTER_VALUES)[number];
+
 /** In a service, team or cluster list: incidents with none (a chart's "(none)" group drills down with it). */
 export const NONE = '__none__';
 
@@ -22,6 +26,8 @@ export interface IncidentFilter {
   statuses?: IncidentStatus[];
   clusterIds?: string[];
   integrationIds?: string[];
+  /** New-pattern labels (db/incident-novelty.ts); `pending`: not labelled yet (in no cluster). */
+  novelties?: NoveltyFilterValue[];
   /** Words in the title (case-insensitive substring; `%` and `_` are literal). */
   q?: string;
 }
@@ -40,6 +46,7 @@ export function incidentConditions(tx: TransactionSql, filter: IncidentFilter, a
     ${some(filter.statuses) ? tx`and ${col('status')} = any(${filter.statuses as string[]}::text[])` : tx``}
     ${some(filter.clusterIds) ? tx`and ${orNone(tx, col, 'cluster_id', filter.clusterIds!)}` : tx``}
     ${some(filter.integrationIds) ? tx`and ${col('integration_id')} = any(${filter.integrationIds!}::uuid[])` : tx``}
+    ${some(filter.novelties) ? tx`and ${orNone(tx, col, 'novelty', filter.novelties!.map((n) => (n === 'pending' ? NONE : n)))}` : tx``}
     ${filter.q ? tx`and ${col('title')} ilike ${'%' + filter.q.replace(/[\\%_]/g, '\\$&') + '%'}` : tx``}`;
 }
 

@@ -36,9 +36,9 @@ export const SAMPLE_RATE = 16;
 /** The sample's condition, exactly as the partial index `incidents_sample_idx` states it (so the planner uses it). */
 export const sampleCondition = (tx: TransactionSql, alias: string) => tx`and ${tx(`${alias}.id` as never)} < '10000000-0000-0000-0000-000000000000'::uuid`;
 
-/** The dimensions a filter narrows by, or null when a rollup cannot answer it (title search, integrations). */
+/** The dimensions a filter narrows by, or null when a rollup cannot answer it (title search, integrations, new-pattern labels). */
 function filterDimensions(filter: IncidentFilter): RollupDimension[] | null {
-  if (filter.q || (filter.integrationIds?.length ?? 0) > 0) return null;
+  if (filter.q || (filter.integrationIds?.length ?? 0) > 0 || (filter.novelties?.length ?? 0) > 0) return null;
   const dims: RollupDimension[] = [];
   if (filter.services?.length) dims.push('service');
   if (filter.teams?.length) dims.push('team');

@@ -2,6 +2,7 @@
 // and read one by one for the API.
 import { incidentConditions, SEVERITIES, type IncidentFilter, type IncidentStatus, type Severity } from './incident-filter.ts';
 import type { PendingQuery, Row } from 'postgres';
+import type { Novelty } from './incident-novelty.ts';
 import type { TransactionSql } from './sql.ts';
 
 /** An incident's natural key: the integration (null once deleted with its data kept), the tool and its id. */
@@ -176,6 +177,10 @@ export interface IncidentListRow {
   url: string | null;
   clusterId: string | null;
   clusterLabel: string | null;
+  /** Its new-pattern label (db/incident-novelty.ts); null while pending. */
+  novelty: Novelty | null;
+  /** The latest earlier incident of its pattern, ISO 8601 (null: none, or pending). */
+  patternPreviousAt: string | null;
   /** `created_at` to the microsecond (a Date keeps milliseconds): a cursor made of less would skip or repeat rows. */
   createdAtExact: string;
 }
@@ -209,7 +214,7 @@ export interface IncidentListOptions {
 // What the page query carries from its inner selects to the outer one (never the large text and JSON columns).
 const PAGE_COLUMNS = (tx: TransactionSql) => tx`
   i.id, i.account_id, i.integration_id, i.source, i.external_id, i.title, i.service, i.team, i.severity, i.status, i.created_at,
-  i.acknowledged_at, i.resolved_at, i.mtta_seconds, i.mttr_seconds, i.url, i.cluster_id`;
+  i.acknowledged_at, i.resolved_at, i.mtta_seconds, i.mttr_seconds, i.url, i.cluster_id, i.novelty, i.novelty_previous_at`;
 
 // The label is a per-row lookup rather than a join, so a streamed export keeps the index's order instead of sorting
 // a million joined rows before its first line.
@@ -221,6 +226,7 @@ const summaryColumns = (tx: TransactionSql, alias: string) => {
     ${col('created_at')} as "createdAt", ${col('acknowledged_at')} as "acknowledgedAt", ${col('resolved_at')} as "resolvedAt",
     ${col('mtta_seconds')} as "mttaSeconds", ${col('mttr_seconds')} as "mttrSeconds", ${col('url')} as url, ${col('cluster_id')} as "clusterId",
     (select coalesce(c.name, c.label) from clusters c where c.account_id = ${col('account_id')} and c.id = ${col('cluster_id')}) as "clusterLabel",
+    ${col('novelty')} as novelty, to_char(${col('novelty_previous_at')} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "patternPreviousAt",
     to_char(${col('created_at')} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAtExact"`;
 };
 
@@ -318,6 +324,7 @@ export interface IncidentFacets {
   sources: FacetCount[];
   severities: FacetCount[];
   statuses: FacetCount[];
+  novelties: FacetCount[];
   clusters: { id: string; label: string; count: number }[];
 }
 
@@ -328,6 +335,7 @@ const FACETS: { name: FacetName; column: string; field: keyof IncidentFilter }[]
   { name: 'sources', column: 'source', field: 'sources' },
   { name: 'severities', column: 'severity', field: 'severities' },
   { name: 'statuses', column: 'status', field: 'statuses' },
+  { name: 'novelties', column: 'novelty', field: 'novelties' },
   { name: 'clusters', column: 'cluster_id', field: 'clusterIds' },
 ];
 export const FACET_LIMIT = 100;
@@ -353,7 +361,11 @@ export async function incidentFacets(tx: TransactionSql, accountId: string, filt
       from incidents i
       where i.account_id = ${accountId} ${incidentConditions(tx, group.filter, 'i')}
       group by grouping sets (${join(group.facets.map((f) => tx`(${col(f)})`))})`;
-    for (const row of rows) if (row.value !== null) counts.get(row.facet)!.push({ value: row.value, count: row.count });
+    for (const row of rows) {
+      // A label not computed yet is a value of its own: the filter names it `pending`.
+      const value = row.value ?? (row.facet === 'novelties' ? 'pending' : null);
+      if (value !== null) counts.get(row.facet)!.push({ value, count: row.count });
+    }
   }
   const top = (name: FacetName) => counts.get(name)!.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)).slice(0, FACET_LIMIT);
   const clusters = top('clusters');
@@ -369,6 +381,7 @@ export async function incidentFacets(tx: TransactionSql, accountId: string, filt
     sources: top('sources'),
     severities: top('severities'),
     statuses: top('statuses'),
+    novelties: top('novelties'),
     clusters: clusters.map((c) => ({ id: c.value, label: labels.get(c.value) ?? c.value, count: c.count })),
   };
 }

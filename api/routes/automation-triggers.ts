@@ -24,6 +24,7 @@ import {
   type RuleRow,
   type ScheduleRow,
 } from '../../db/automation-triggers.ts';
+import { clusterNames, patternRefs } from '../../db/cluster-names.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { mainTaskQueue } from '../../temporal/task-queues.ts';
@@ -333,14 +334,17 @@ export const automationTriggerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps 
 
   const ruleViews = async (tx: TransactionSql, accountId: string, rows: RuleRow[]) => {
     const names = await namesFor(tx, accountId, rows.map((r) => r.runbookId), rows.map((r) => r.targetId));
+    const patterns = await clusterNames(tx, accountId, rows.flatMap((r) => r.clusterIds));
     return Promise.all(
       rows.map(async (row) => ({
         id: row.id,
         name: row.name,
         enabled: row.enabled,
         clusterIds: row.clusterIds,
+        clusters: patternRefs(patterns, row.clusterIds),
         services: row.services,
         severities: row.severities,
+        novelties: row.novelties,
         onNew: row.onNew,
         onReopened: row.onReopened,
         runbookId: row.runbookId,
@@ -414,6 +418,7 @@ export const automationTriggerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps 
           clusterIds: body.clusterIds ?? [],
           services: body.services ?? [],
           severities: body.severities ?? [],
+          novelties: body.novelties ?? [],
           onNew: body.onNew ?? true,
           onReopened: body.onReopened ?? false,
           runbookId: body.runbookId,
@@ -427,7 +432,7 @@ export const automationTriggerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps 
           action: 'automation_rule.created',
           actor: auditActor(request),
           target: { type: 'automation_rule', id: row.id },
-          details: { name: row.name, runbookId: row.runbookId, targetId: row.targetId, autoRun: row.autoRun, clusterIds: row.clusterIds, services: row.services, severities: row.severities },
+          details: { name: row.name, runbookId: row.runbookId, targetId: row.targetId, autoRun: row.autoRun, clusterIds: row.clusterIds, services: row.services, severities: row.severities, novelties: row.novelties },
         });
         return ruleView(tx, accountId, row);
       });

@@ -65,6 +65,8 @@ const summaryView = (r: IncidentListRow) => ({
   url: r.url,
   clusterId: r.clusterId,
   clusterLabel: r.clusterLabel,
+  novelty: r.novelty,
+  patternPreviousAt: r.patternPreviousAt,
 });
 
 // A cursor is the sort it was made for and the last row's key; opaque to clients, checked here field by field, since
@@ -105,7 +107,7 @@ function decodeCursor(cursor: string, sort: IncidentSort): IncidentPosition {
 
 const CSV_COLUMNS = [
   'id', 'createdAt', 'title', 'service', 'team', 'severity', 'status', 'source', 'integrationId', 'externalId', 'acknowledgedAt',
-  'resolvedAt', 'mttaSeconds', 'mttrSeconds', 'clusterId', 'clusterLabel', 'url',
+  'resolvedAt', 'mttaSeconds', 'mttrSeconds', 'clusterId', 'clusterLabel', 'url', 'novelty', 'patternPreviousAt',
 ] as const;
 
 const csvLine = (r: IncidentListRow) => {
@@ -221,7 +223,7 @@ export const incidentRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asyn
           updatedAt: incident.updatedAt.toISOString(),
           timeline: incident.timeline.map((t) => ({ type: t.type, at: t.at, ...(t.actor ? { actor: t.actor } : {}), ...(t.message ? { message: t.message } : {}) })),
           rawEvents: rawEvents.map((e) => ({ id: e.id, eventKey: e.eventKey, receivedAt: e.receivedAt.toISOString(), payload: e.payload ?? null })),
-          cluster: incident.clusterId && incident.clusterLabel !== null ? { id: incident.clusterId, label: incident.clusterLabel, size: incident.clusterSize ?? 0 } : null,
+          cluster: incident.clusterId ? { id: incident.clusterId, label: incident.clusterLabel, size: incident.clusterSize ?? 0 } : null,
           similar: similar.map(summaryView),
         };
       }),

@@ -1,7 +1,7 @@
 // Automation triggers: schedules (a Temporal Schedule each: cron expressions in an IANA time zone) and event rules
-// (a new or re-opened incident matching clusters, services, severities starts a run).
+// (a new or re-opened incident matching clusters, services, severities, new-pattern labels starts a run).
 import { Type, type Static } from 'typebox';
-import { DateTime, Uuid } from './common.ts';
+import { DateTime, PatternRef, Uuid } from './common.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'Shown in lists and in the audit log as the actor (`schedule <name>`, `rule <name>`)' });
 const Cron = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
@@ -11,6 +11,7 @@ const Cron = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
 });
 const TimeZone = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone the cron expressions are read in, e.g. `Europe/Berlin` (default UTC)' });
 const Severity = Type.Union([Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3'), Type.Literal('P4'), Type.Literal('P5')]);
+const NoveltyLabel = Type.Union([Type.Literal('new'), Type.Literal('back'), Type.Literal('rare'), Type.Literal('known')]);
 
 export const ScheduleIdParams = Type.Object({ id: Uuid });
 
@@ -66,6 +67,13 @@ export const CreateRuleBody = Type.Object(
     clusterIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, description: 'Incident clusters it matches; empty: any' })),
     services: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, description: 'Services it matches; empty: any' })),
     severities: Type.Optional(Type.Array(Severity, { maxItems: 5, description: 'Severities it matches; empty: any' })),
+    novelties: Type.Optional(
+      Type.Array(NoveltyLabel, {
+        maxItems: 4,
+        uniqueItems: true,
+        description: 'New-pattern labels it matches, as computed when the incident arrived: new (a pattern never seen before), back (after more than 30 days quiet), rare, known; empty: any',
+      }),
+    ),
     onNew: Type.Optional(Type.Boolean({ description: 'Fire on a new incident (default true)' })),
     onReopened: Type.Optional(Type.Boolean({ description: 'Fire on an incident re-opened after it was resolved (default false)' })),
     runbookId: Uuid,
@@ -86,8 +94,10 @@ export const Rule = Type.Object({
   name: Type.String(),
   enabled: Type.Boolean(),
   clusterIds: Type.Array(Type.String()),
+  clusters: Type.Array(PatternRef, { description: 'The clusters of `clusterIds`, in the same order, by name' }),
   services: Type.Array(Type.String()),
   severities: Type.Array(Type.String()),
+  novelties: Type.Array(Type.String({ description: 'new, back, rare or known' })),
   onNew: Type.Boolean(),
   onReopened: Type.Boolean(),
   runbookId: Uuid,

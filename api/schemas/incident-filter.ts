@@ -18,6 +18,12 @@ export const IncidentFilterQuery = {
   status: Type.Optional(Type.Array(Type.Union([Type.Literal('triggered'), Type.Literal('acknowledged'), Type.Literal('resolved')]), { maxItems: 3, description: 'triggered, acknowledged, resolved' })),
   cluster: Type.Optional(Names('Cluster ids (`__none__`: in no cluster yet)')),
   integration: Type.Optional(Type.Array(Uuid, { maxItems: 50, description: 'Integration ids' })),
+  novelty: Type.Optional(
+    Type.Array(Type.Union([Type.Literal('new'), Type.Literal('back'), Type.Literal('rare'), Type.Literal('known'), Type.Literal('pending')]), {
+      maxItems: 5,
+      description: 'New-pattern labels: new (a pattern never seen before), back (after more than 30 days quiet), rare (at most 5% of the last 30 days), known; pending: not labelled yet (in no cluster)',
+    }),
+  ),
   q: Type.Optional(Type.String({ maxLength: 200, description: 'Words in the title' })),
 };
 const FilterObject = Type.Object(IncidentFilterQuery);
@@ -42,6 +48,7 @@ export function toIncidentFilter(query: IncidentFilterParams): IncidentFilter {
     ...(query.status ? { statuses: query.status } : {}),
     ...(query.cluster ? { clusterIds: query.cluster } : {}),
     ...(query.integration ? { integrationIds: query.integration } : {}),
+    ...(query.novelty ? { novelties: query.novelty } : {}),
     ...(query.q ? { q: query.q } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // Unified incidents: the filtered, sortable list, its count, CSV export and facets, and one incident in detail.
 import { Type, type Static, type TSchema } from 'typebox';
 import { INCIDENT_SORTS } from '../../db/incidents.ts';
+import type { Novelty as NoveltyLabel } from '../../db/incident-novelty.ts';
 import { DateTime, Uuid } from './common.ts';
 import { IncidentFilterQuery } from './incident-filter.ts';
 
@@ -35,7 +36,14 @@ export const IncidentExportQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Nullable = <T extends TSchema>(schema: T, options: { description?: string } = {}) => Type.Union([schema, Type.Null()], options);
+
+export const Novelty = Type.Union([Type.Literal('new'), Type.Literal('back'), Type.Literal('rare'), Type.Literal('known')], {
+  description:
+    'Its pattern as it arrived: new (no earlier incident of it), back (none in the 30 days before it), rare (at most 5% of the account’s incidents of those 30 days), known; null: pending (in no cluster yet). See docs/clustering.md',
+});
+const noveltiesAgree: Same<Static<typeof Novelty>, NoveltyLabel> = true;
+void noveltiesAgree;
 
 export const IncidentSummary = Type.Object({
   id: Uuid,
@@ -54,7 +62,9 @@ export const IncidentSummary = Type.Object({
   mttrSeconds: Nullable(Type.Integer()),
   url: Nullable(Type.String()),
   clusterId: Nullable(Type.String()),
-  clusterLabel: Nullable(Type.String({ description: 'The name a user gave the cluster, else its label' })),
+  clusterLabel: Nullable(Type.String({ description: 'The name a user gave the cluster, else its label; null when it is in no cluster or its cluster no longer exists' })),
+  novelty: Nullable(Novelty),
+  patternPreviousAt: Nullable(Type.String({ ...DateTime, description: 'The latest earlier incident of its pattern: with `back`, the quiet period is `createdAt` − this; null for a new pattern or while pending' })),
 });
 export const IncidentPage = Type.Object({
   incidents: Type.Array(IncidentSummary),
@@ -70,6 +80,7 @@ export const IncidentFacets = Type.Object(
     sources: FacetValues,
     severities: FacetValues,
     statuses: FacetValues,
+    novelties: Type.Array(Type.Object({ value: Type.String({ description: 'new, back, rare, known, or pending' }), count: Type.Integer() })),
     clusters: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), count: Type.Integer() })),
   },
   { description: 'The 100 most frequent values of each field; a field is counted under every filter but its own' },
@@ -104,7 +115,14 @@ export const IncidentDetail = Type.Intersect([
       }),
       { description: 'The newest 50 deliveries about this incident' },
     ),
-    cluster: Nullable(Type.Object({ id: Type.String(), label: Type.String(), size: Type.Integer() })),
+    cluster: Nullable(
+      Type.Object({
+        id: Type.String(),
+        label: Nullable(Type.String({ description: 'The name a user gave the pattern, else its label; null: the pattern no longer exists' })),
+        size: Type.Integer(),
+      }),
+      { description: 'The pattern it follows; null while it is in no cluster' },
+    ),
     similar: Type.Array(IncidentSummary, { description: 'Up to 10 other incidents of its cluster, newest first' }),
   }),
 ]);

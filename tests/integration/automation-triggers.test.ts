@@ -291,6 +291,59 @@ describe('event rules', () => {
     expect((await team.admin.call({ method: 'GET', url: `/api/automation-rules/${ruleId}` })).json().rule.runbookId).toBe(readOnly);
   });
 
+  it('fires when an incident of a new pattern arrives, and not for the next one of that pattern', async () => {
+    // Patterns are known once the account has a cluster model: the first recluster, started by the unification.
+    await fireAlert(`prime-${hex()}`);
+    await waitFor('a cluster model and every incident clustered', async () => {
+      const [row] = await api.db.admin<[{ models: number; unclustered: number }]>`
+        select (select count(*)::int from cluster_models where account_id = ${team.owner.accountId}) as models,
+               (select count(*)::int from incidents where account_id = ${team.owner.accountId} and cluster_id is null) as unclustered`;
+      return row.models === 1 && row.unclustered === 0 ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+
+    const service = `novel-${hex()}`;
+    const rb = await runbook([{ title: 'Look', command: 'uptime' }]);
+    const bad = await rule(team.owner, { runbookId: rb, novelties: ['fresh'] });
+    expect(bad.statusCode, bad.body).toBe(400);
+    expect(bad.json().error.details.map((d: { field?: string }) => d.field?.split('.')[0])).toContain('novelties');
+    const created = await rule(team.owner, { runbookId: rb, services: [service], novelties: ['new'], cooldownSeconds: 0 });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().rule).toMatchObject({ novelties: ['new'], clusters: [] });
+    const ruleId = created.json().rule.id;
+
+    // A title no incident of this account ever had: its own pattern, labelled new as it is placed.
+    const words = Array.from({ length: 3 }, () => Array.from(randomBytes(6), (b) => String.fromCharCode(97 + (b % 26))).join(''));
+    const title = `Quorum lost between ${words.join(' and ')} replicas`;
+    const t0 = Date.now();
+    await sendGeneric({ id: `novel-${hex()}`, summary: title, time: new Date(t0).toISOString(), updated: new Date(t0).toISOString(), state: 'triggered', level: 'P2', app: service });
+    const [run] = await runOfRule(ruleId);
+    const [first] = await incidentOf(service);
+    expect(run).toMatchObject({ trigger: 'event', incidentId: first!.id, status: 'awaiting_approval' });
+    const [labelled] = await api.db.admin<[{ novelty: string; clusterId: string }]>`select novelty, cluster_id as "clusterId" from incidents where id = ${first!.id}`;
+    expect(labelled.novelty).toBe('new');
+    const [firing] = await api.db.admin<{ reason: string }[]>`select reason from automation_rule_firings where rule_id = ${ruleId}`;
+    expect(firing!.reason).toBe('new');
+
+    // The same problem again a second later: its pattern is known now, so the rule (no cooldown) starts nothing more.
+    await sendGeneric({ id: `novel-${hex()}`, summary: title, time: new Date(t0 + 1000).toISOString(), updated: new Date(t0 + 1000).toISOString(), state: 'triggered', level: 'P2', app: service });
+    const both = await waitFor('the second incident labelled', async () => {
+      const rows = await api.db.admin<{ novelty: string | null; clusterId: string }[]>`select novelty, cluster_id as "clusterId" from incidents where service = ${service} order by created_at`;
+      return rows.length === 2 && rows[1]!.novelty ? rows : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    expect(both[1]!.clusterId).toBe(labelled.clusterId);
+    expect(both[1]!.novelty).not.toBe('new');
+    await unified(team.owner.accountId);
+    expect(await runsOfRule(ruleId)).toHaveLength(1);
+
+    // A rule names its clusters by name; one that no longer exists has none.
+    const named = await rule(team.owner, { runbookId: rb, clusterIds: [labelled.clusterId, 'c-000000000000'] });
+    expect(named.statusCode, named.body).toBe(201);
+    const [{ name }] = await api.db.admin<[{ name: string }]>`select coalesce(name, label) as name from clusters where account_id = ${team.owner.accountId} and id = ${labelled.clusterId}`;
+    expect(named.json().rule.clusters).toEqual([{ id: labelled.clusterId, name }, { id: 'c-000000000000', name: null }]);
+    await team.owner.call({ method: 'DELETE', url: `/api/automation-rules/${named.json().rule.id}` });
+    await team.owner.call({ method: 'POST', url: `/api/automation-runs/${run!.id}/cancel` });
+  });
+
   it('keeps accounts apart: another account’s rule never fires here, and it cannot read or change this account’s rules', async () => {
     const other = await signUp(api.app);
     const otherRunbook = await runbook([{ title: 'Look', command: 'uptime' }], other);

@@ -362,7 +362,7 @@ describe('incident export', () => {
     const [header, ...rows] = parseCsv(res.body);
     expect(header).toEqual([
       'id', 'createdAt', 'title', 'service', 'team', 'severity', 'status', 'source', 'integrationId', 'externalId', 'acknowledgedAt',
-      'resolvedAt', 'mttaSeconds', 'mttrSeconds', 'clusterId', 'clusterLabel', 'url',
+      'resolvedAt', 'mttaSeconds', 'mttrSeconds', 'clusterId', 'clusterLabel', 'url', 'novelty', 'patternPreviousAt',
     ]);
     expect(rows.map((r) => r[0])).toEqual(expected({}, 'created'));
     const titleOf = (k: number) => rows.find((r) => r[0] === incidents[k]!.id)![2];
@@ -438,6 +438,8 @@ describe('incident facets', () => {
       sources: count('source', (i) => i.source),
       severities: count('severity', (i) => i.severity),
       statuses: count('status', (i) => i.status),
+      // The fixture's incidents were written without the unification, so none has a new-pattern label yet.
+      novelties: count('novelty', () => 'pending'),
       clusters: count('cluster', (i) => i.clusterId).map((c) => ({ id: c.value, label: c.value === 'c-cpu' ? 'CPU hogs' : 'Disk full on <*>', count: c.count })),
     };
   };

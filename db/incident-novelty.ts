@@ -1,0 +1,154 @@
+// New-pattern labels: whether an incident's pattern (its cluster) is new, back after a quiet period, rare or known, as
+// of the incident's own created_at. The definition is written once, here, as one SQL statement that labels every
+// incident due for it; the online assignment and the recluster call it in their transactions (activities/), the
+// incident list filters on the stored label and event rules match on it.
+import { incidentConditions, type IncidentFilter } from './incident-filter.ts';
+import type { TransactionSql } from './sql.ts';
+
+export const NOVELTIES = ['new', 'back', 'rare', 'known'] as const;
+export type Novelty = (typeof NOVELTIES)[number];
+
+/** "The last 30 days", exactly: 720 hours (not calendar days, which daylight saving time would stretch). */
+export const NOVELTY_WINDOW_HOURS = 720;
+/** A pattern is rare while its incidents are at most 1 in 20 (5%) of the account's, in the window. */
+export const RARE_ONE_IN = 20;
+
+/**
+ * Labels the account's incidents that are due, and those after them whose labels their arrival or move changes, in
+ * one statement; returns how many rows changed. For an incident `i` of cluster `c` created at `t`:
+ *
+ * - **new**: no incident of `c` was created before `t` (none ever: so none in the 30 days before either);
+ * - **back**: there was one, but the latest (`novelty_previous_at`) is more than 720 hours before `t`;
+ * - **rare**: `c` has had incidents within the 720 hours before `t`, and its incidents created in `[t − 720 h, t]`
+ *   are at most 5% of all the account's incidents created in that window (both counts include `i` itself and any
+ *   created at the same instant);
+ * - **known**: otherwise; **null** (pending) while `i` is in no cluster.
+ *
+ * Only incidents created before (or with) `t` count, so a history imported at once gets the labels its incidents
+ * would have had one by one on arrival. Due rows are those whose cluster differs from the one their label was
+ * computed for (`novelty_cluster_id`): just placed, or moved by a recluster. What their arrival or move can change:
+ * the later incidents of the clusters they joined or left (whose previous sighting or 30-day count moved), and, for
+ * rows labelled for the first time, every incident in the 720 hours after them (whose 30-day total grew). Incidents
+ * arriving in time order make both sets just the batch itself.
+ */
+export async function labelIncidentNovelty(tx: TransactionSql, accountId: string): Promise<number> {
+  const window = tx`${`${NOVELTY_WINDOW_HOURS} hours`}::interval`;
+  const result = await tx`
+    with due as (
+      select id, cluster_id, novelty_cluster_id, created_at from incidents
+      where account_id = ${accountId} and cluster_id is distinct from novelty_cluster_id
+    ),
+    moved as (
+      select cluster_id, min(created_at) as since from (
+        select cluster_id, created_at from due where cluster_id is not null
+        union all
+        select novelty_cluster_id, created_at from due where novelty_cluster_id is not null
+      ) m group by cluster_id
+    ),
+    arrived as (
+      select min(created_at) as lo, max(created_at) + ${window} as hi from due where novelty_cluster_id is null
+    ),
+    targets as (
+      select id, cluster_id, created_at from due
+      union
+      select i.id, i.cluster_id, i.created_at from moved m
+      join incidents i on i.account_id = ${accountId} and i.cluster_id = m.cluster_id and i.created_at >= m.since
+      union
+      select i.id, i.cluster_id, i.created_at from arrived a
+      join incidents i on i.account_id = ${accountId} and i.created_at between a.lo and a.hi and i.cluster_id is not null
+    ),
+    span as (
+      select min(created_at) - ${window} as lo, max(created_at) as hi from targets
+    ),
+    -- How many of the account's incidents were created in each target's window: one pass in time order.
+    totals as (
+      select w.id, w.total from (
+        select i.id, count(*) over (order by i.created_at range between ${window} preceding and current row) as total
+        from span s join incidents i on i.account_id = ${accountId} and i.created_at between s.lo and s.hi
+      ) w where w.id in (select id from targets)
+    ),
+    -- Per cluster of a target: its incidents in the window, and the latest one strictly before (within the span).
+    patterns as (
+      select w.id, w.same, w.previous_at from (
+        select i.id,
+               count(*) over (partition by i.cluster_id order by i.created_at range between ${window} preceding and current row) as same,
+               max(i.created_at) over (partition by i.cluster_id order by i.created_at
+                                       range between unbounded preceding and interval '1 microsecond' preceding) as previous_at
+        from span s join incidents i on i.account_id = ${accountId} and i.created_at between s.lo and s.hi
+        where i.cluster_id in (select cluster_id from targets where cluster_id is not null)
+      ) w where w.id in (select id from targets)
+    ),
+    labelled as (
+      select t.id, t.cluster_id,
+             -- The previous sighting before the span (a quiet period longer than the span): one index probe.
+             coalesce(p.previous_at, (select max(e.created_at) from incidents e, span s
+                                      where e.account_id = ${accountId} and e.cluster_id = t.cluster_id and e.created_at < s.lo)) as previous_at,
+             t.created_at, p.same, tt.total
+      from targets t
+      left join patterns p on p.id = t.id
+      left join totals tt on tt.id = t.id
+    ),
+    decided as (
+      select id, cluster_id, case when cluster_id is null then null else previous_at end as previous_at,
+             case
+               when cluster_id is null then null
+               when previous_at is null then 'new'
+               when previous_at < created_at - ${window} then 'back'
+               when same * ${RARE_ONE_IN} <= total then 'rare'
+               else 'known'
+             end as novelty
+      from labelled
+    )
+    update incidents i set novelty = d.novelty, novelty_previous_at = d.previous_at, novelty_cluster_id = d.cluster_id
+    from decided d
+    where i.account_id = ${accountId} and i.id = d.id
+      and (i.novelty is distinct from d.novelty or i.novelty_previous_at is distinct from d.previous_at
+           or i.novelty_cluster_id is distinct from d.cluster_id)`;
+  return result.count;
+}
+
+export interface NoveltyPatternRow {
+  clusterId: string;
+  /** The user's name for the pattern, else its label; null when the cluster no longer exists. */
+  name: string | null;
+  novelty: 'new' | 'back';
+  /** The incident that was new or came back (the latest such of its pattern in the range). */
+  incidentId: string;
+  at: Date;
+  previousAt: Date | null;
+  /** The pattern's incidents in the range (under the same filter). */
+  incidents: number;
+}
+
+export interface NoveltySummary {
+  /** Incidents in the range per label (`pending`: not labelled yet), under the filter. */
+  counts: Record<Novelty | 'pending', number>;
+  /** Patterns that were new or came back in the range, the latest first. */
+  patterns: NoveltyPatternRow[];
+}
+
+/**
+ * New and returning patterns among the incidents matching the filter (whose range bounds `created_at`): per pattern
+ * its latest `new` or `back` incident, the latest first, with the pattern's name and its count in the range.
+ */
+export async function noveltySummary(tx: TransactionSql, accountId: string, filter: IncidentFilter, limit: number): Promise<NoveltySummary> {
+  const where = tx`i.account_id = ${accountId} ${incidentConditions(tx, filter, 'i')}`;
+  const counted = await tx<{ novelty: Novelty | null; n: number }[]>`
+    select i.novelty, count(*)::int as n from incidents i where ${where} group by i.novelty`;
+  const counts: NoveltySummary['counts'] = { new: 0, back: 0, rare: 0, known: 0, pending: 0 };
+  for (const row of counted) counts[row.novelty ?? 'pending'] = row.n;
+  const patterns = await tx<NoveltyPatternRow[]>`
+    with latest as (
+      select distinct on (i.cluster_id) i.cluster_id, i.id, i.novelty, i.created_at, i.novelty_previous_at
+      from incidents i
+      where ${where} and i.novelty in ('new', 'back')
+      order by i.cluster_id, i.created_at desc, i.id desc
+    ),
+    shown as (select * from latest order by created_at desc, id desc limit ${limit})
+    select s.cluster_id as "clusterId", (select coalesce(c.name, c.label) from clusters c where c.account_id = ${accountId} and c.id = s.cluster_id) as name,
+           s.novelty, s.id as "incidentId", s.created_at as at, s.novelty_previous_at as "previousAt",
+           (select count(*)::int from incidents i where ${where} and i.cluster_id = s.cluster_id) as incidents
+    from shown s
+    order by s.created_at desc, s.id desc`;
+  return { counts, patterns };
+}

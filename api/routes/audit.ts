@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { appendAudit, auditEntriesAfter, listAccountAudit, listUserSecurityEvents, verifyAccountChain, type AuditEntry as AuditRow } from '../../db/audit.ts';
+import { clusterNames, patternRefs } from '../../db/cluster-names.ts';
 import { withAccount, withUser } from '../../db/tenancy.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
@@ -27,6 +28,17 @@ const entryView = (e: AuditRow) => ({
   hash: e.hash,
 });
 
+/** The clusters an entry names: a feedback's target and the cluster it merged into, a rule's clusters. */
+function clusterIdsOf(e: AuditRow): string[] {
+  const d = e.details as Record<string, unknown>;
+  const ids = [
+    ...(e.targetType === 'cluster' && e.targetId ? [e.targetId] : []),
+    ...[d.clusterId, d.intoClusterId].filter((v): v is string => typeof v === 'string'),
+    ...(Array.isArray(d.clusterIds) ? d.clusterIds.filter((v): v is string => typeof v === 'string') : []),
+  ];
+  return [...new Set(ids)];
+}
+
 export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql } = deps;
 
@@ -38,11 +50,16 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const entries = await withAccount(sql, request.accountId, (tx) =>
-        listAccountAudit(tx, request.accountId, { beforeSeq: request.query.before, limit, action: request.query.action }),
-      );
+      const { entries, names } = await withAccount(sql, request.accountId, async (tx) => {
+        const rows = await listAccountAudit(tx, request.accountId, { beforeSeq: request.query.before, limit, action: request.query.action });
+        return { entries: rows, names: await clusterNames(tx, request.accountId, rows.flatMap(clusterIdsOf)) };
+      });
       const last = entries.at(-1);
-      return { entries: entries.map(entryView), nextBefore: entries.length === limit && last && last.seq > 1 ? last.seq : null };
+      const view = (e: AuditRow) => {
+        const ids = clusterIdsOf(e);
+        return { ...entryView(e), ...(ids.length > 0 ? { patterns: patternRefs(names, ids) } : {}) };
+      };
+      return { entries: entries.map(view), nextBefore: entries.length === limit && last && last.seq > 1 ? last.seq : null };
     },
   );
 

@@ -7,6 +7,7 @@ import { settleRisks } from '../../analysis/runbook-diff.ts';
 import { renderRunbookMarkdown } from '../../analysis/runbook-markdown.ts';
 import type { RunbookStep } from '../../analysis/runbook-types.ts';
 import { appendAudit } from '../../db/audit.ts';
+import { clusterNames } from '../../db/cluster-names.ts';
 import { getCluster } from '../../db/clusters.ts';
 import { getIncident } from '../../db/incidents.ts';
 import {
@@ -41,11 +42,17 @@ import { TEMPORAL_DEADLINE_MS, temporalFailure } from './jobs.ts';
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
-const summaryOf = (d: DraftRow) => ({
+/** What a draft is for, as people call it: the pattern's name or the incident's title; null when it no longer exists. */
+async function subjectName(tx: TransactionSql, accountId: string, kind: DraftSubjectKind, id: string): Promise<string | null> {
+  if (kind === 'cluster') return (await clusterNames(tx, accountId, [id])).get(id) ?? null;
+  return (await getIncident(tx, accountId, id))?.title ?? null;
+}
+
+const summaryOf = (subject: string | null) => (d: DraftRow) => ({
   id: d.id,
   conversationId: d.conversationId,
   parentId: d.parentId,
-  subject: { kind: d.subjectKind, id: d.subjectId },
+  subject: { kind: d.subjectKind, id: d.subjectId, name: subject },
   instruction: d.instruction,
   status: d.status,
   stage: d.stage,
@@ -68,7 +75,7 @@ async function fullDraft(tx: TransactionSql, accountId: string, id: string) {
   if (!draft) throw notFound('runbook draft', id);
   const conversation = await listConversation(tx, accountId, draft.conversationId);
   return {
-    ...summaryOf(draft),
+    ...summaryOf(await subjectName(tx, accountId, draft.subjectKind, draft.subjectId))(draft),
     ratings: await ratingSummary(tx, accountId, 'draft', id),
     conversation: conversation.map((c) => ({ id: c.id, instruction: c.instruction, status: c.status, createdAt: c.createdAt })),
   };
@@ -155,8 +162,11 @@ export const runbookDraftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = 
     },
     async (request) => {
       const [kind, ...rest] = request.query.subject.split(':');
-      const drafts = await withAccount(sql, request.accountId, (tx) => listDraftsOfSubject(tx, request.accountId, kind as DraftSubjectKind, rest.join(':'), request.query.limit ?? 25));
-      return { drafts: drafts.map(summaryOf) };
+      const { drafts, name } = await withAccount(sql, request.accountId, async (tx) => ({
+        drafts: await listDraftsOfSubject(tx, request.accountId, kind as DraftSubjectKind, rest.join(':'), request.query.limit ?? 25),
+        name: await subjectName(tx, request.accountId, kind as DraftSubjectKind, rest.join(':')),
+      }));
+      return { drafts: drafts.map(summaryOf(name)) };
     },
   );
 

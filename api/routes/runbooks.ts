@@ -22,6 +22,7 @@ import {
   type RunbookVersionRow,
   type RunbookSource,
 } from '../../db/runbooks.ts';
+import { clusterNames, patternRefs } from '../../db/cluster-names.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { embedderForAccount, runbookIndexFor } from '../../search/index.ts';
@@ -73,13 +74,14 @@ function decodeCursor(cursor: string): { updatedAt: string; id: string } {
 /** Words of `q`, at most 10 (a search box, not a document). */
 const wordsOf = (q: string | undefined) => (q ?? '').split(/\s+/).filter(Boolean).slice(0, 10);
 
-const summaryOf = (row: RunbookRow) => ({
+const summaryOf = (patterns: ReadonlyMap<string, string>) => (row: RunbookRow) => ({
   id: row.id,
   title: row.title,
   description: row.description,
   tags: row.tags,
   services: row.services,
   clusterIds: row.clusterIds,
+  clusters: patternRefs(patterns, row.clusterIds),
   source: row.source,
   version: row.currentVersion,
   stepCount: row.stepCount,
@@ -97,7 +99,7 @@ async function fullRunbook(tx: TransactionSql, accountId: string, id: string): P
   const row = await getRunbook(tx, accountId, id);
   if (!row) throw notFound('runbook', id);
   const current = (await getRunbookVersion(tx, accountId, id, row.currentVersion))!;
-  return { ...summaryOf(row), steps: stepsOf(current), markdown: current.markdown, versions: await listRunbookVersions(tx, accountId, id) };
+  return { ...summaryOf(await clusterNames(tx, accountId, row.clusterIds))(row), steps: stepsOf(current), markdown: current.markdown, versions: await listRunbookVersions(tx, accountId, id) };
 }
 
 interface Draft {
@@ -176,17 +178,18 @@ export const runbookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     async (request) => {
       const q = request.query;
       const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-      const page = await withAccount(sql, request.accountId, (tx) =>
-        listRunbooks(tx, request.accountId, {
+      const { page, patterns } = await withAccount(sql, request.accountId, async (tx) => {
+        const found = await listRunbooks(tx, request.accountId, {
           words: wordsOf(q.q),
           ...(q.tag !== undefined ? { tag: q.tag } : {}),
           ...(q.service !== undefined ? { service: q.service } : {}),
           ...(q.cluster !== undefined ? { clusterId: q.cluster } : {}),
           limit: q.limit ?? 25,
           ...(after ? { after } : {}),
-        }),
-      );
-      return { runbooks: page.rows.map(summaryOf), nextCursor: page.last ? encodeCursor(page.last) : null };
+        });
+        return { page: found, patterns: await clusterNames(tx, request.accountId, found.rows.flatMap((r) => r.clusterIds)) };
+      });
+      return { runbooks: page.rows.map(summaryOf(patterns)), nextCursor: page.last ? encodeCursor(page.last) : null };
     },
   );
 

@@ -1,6 +1,6 @@
 // The audit log: entries of the account's chain, its verification, and a user's own security events.
 import { Type } from 'typebox';
-import { DateTime } from './common.ts';
+import { DateTime, PatternRef } from './common.ts';
 
 export const AuditEntry = Type.Object({
   seq: Type.Integer({ description: 'Position in the account’s chain, from 1' }),
@@ -16,6 +16,7 @@ export const AuditEntry = Type.Object({
   ip: Type.Union([Type.String(), Type.Null()]),
   requestId: Type.Union([Type.String(), Type.Null()]),
   details: Type.Record(Type.String(), Type.Unknown()),
+  patterns: Type.Optional(Type.Array(PatternRef, { description: 'The clusters the entry names (its target, a merge’s destination, a rule’s clusters), by their names now' })),
   hash: Type.String({ description: 'SHA-256 over the entry and the previous entry’s hash (hex)' }),
 });
 

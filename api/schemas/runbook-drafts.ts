@@ -67,7 +67,11 @@ const draftFields = {
   id: Uuid,
   conversationId: Uuid,
   parentId: Nullable(Uuid),
-  subject: Type.Object({ kind: Type.Union([Type.Literal('incident'), Type.Literal('cluster')]), id: Type.String() }),
+  subject: Type.Object({
+    kind: Type.Union([Type.Literal('incident'), Type.Literal('cluster')]),
+    id: Type.String(),
+    name: Nullable(Type.String({ description: 'The pattern’s name (a user’s, else its label) or the incident’s title; null: it no longer exists' })),
+  }),
   instruction: Nullable(Type.String()),
   status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelled')]),
   stage: Nullable(Type.String({ description: 'gathering, redacting, generating, validating, stored' })),

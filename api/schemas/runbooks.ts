@@ -1,7 +1,7 @@
 // The runbook library: runbooks of structured steps, their versions, the diff between two, and the list's filters.
 import { Type, type Static } from 'typebox';
 import type { RunbookStep as RunbookStepType } from '../../analysis/runbook-types.ts';
-import { DateTime, Uuid } from './common.ts';
+import { DateTime, PatternRef, Uuid } from './common.ts';
 
 export const MAX_STEPS = 50;
 
@@ -95,6 +95,7 @@ const summary = {
   tags: Type.Array(Type.String()),
   services: Type.Array(Type.String()),
   clusterIds: Type.Array(Type.String()),
+  clusters: Type.Array(PatternRef, { description: 'The linked clusters of `clusterIds`, in the same order, by name' }),
   source: Source,
   version: Type.Integer({ description: 'The current version' }),
   stepCount: Type.Integer(),

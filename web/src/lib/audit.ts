@@ -1,7 +1,26 @@
 // Audit entries as sentences people read ("changed ana@example.com from viewer to responder").
+import { GONE_PATTERN, patternHref, readableLabel } from './patterns/names';
 import type { AuditEntry } from './types';
 
 const text = (value: unknown): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
+
+/** A cluster the entry names, by its name now ("the pattern “High CPU on {host}”"), never by id. */
+function pattern(entry: AuditEntry, id: unknown): string {
+  const name = typeof id === 'string' ? entry.patterns?.find((p) => p.id === id)?.name : null;
+  return name ? `the pattern “${readableLabel(name)}”` : GONE_PATTERN;
+}
+
+function feedback(entry: AuditEntry): string {
+  const d = entry.details;
+  const subject = pattern(entry, entry.target?.id);
+  switch (d.kind) {
+    case 'rename': return `named a pattern “${text(d.name)}”`;
+    case 'merge': return `merged ${subject} into ${pattern(entry, d.intoClusterId)}`;
+    case 'split': return `split ${subject} by “${readableLabel(text(d.template))}”${d.name ? ` as “${text(d.name)}”` : ''}`;
+    case 'not-this-pattern': return `took an incident out of ${subject}`;
+    default: return `gave feedback on ${subject}`;
+  }
+}
 
 /** What happened, without the actor (shown beside it). */
 export function describeAuditEntry(entry: AuditEntry): string {
@@ -57,7 +76,11 @@ export function describeAuditEntry(entry: AuditEntry): string {
     case 'automation_schedule.resumed': return `resumed the schedule “${text(d.name)}”`;
     case 'automation_schedule.deleted': return `deleted the schedule “${text(d.name)}”`;
     case 'automation_schedule.skipped': return `started no run: ${text(d.reason)}`;
-    case 'automation_rule.created': return `added the event rule “${text(d.name)}”${d.autoRun ? ' (auto-run)' : ''}`;
+    case 'automation_rule.created': {
+      const clusters = Array.isArray(d.clusterIds) ? d.clusterIds.map((id) => pattern(entry, id)) : [];
+      return `added the event rule “${text(d.name)}”${clusters.length ? ` for ${clusters.join(' or ')}` : ''}${d.autoRun ? ' (auto-run)' : ''}`;
+    }
+    case 'cluster.feedback': return feedback(entry);
     case 'automation_rule.updated': return `changed an event rule${d.autoRun ? ' (auto-run on)' : ''}`;
     case 'automation_rule.deleted': return `deleted the event rule “${text(d.name)}”`;
     case 'automation_rule.skipped': return `started no run: ${text(d.reason)}`;
@@ -76,6 +99,7 @@ export function auditTargetHref(entry: AuditEntry): string | null {
     case 'automation_rule': return '/automations/rules';
     case 'automation_target': return '/automations/targets';
     case 'runbook': return `/runbooks/${id}`;
+    case 'cluster': return entry.patterns?.some((p) => p.id === entry.target!.id && p.name !== null) ? patternHref(entry.target.id) : null;
     case 'integration': return `/integrations/${id}`;
     default: return null;
   }
@@ -94,5 +118,6 @@ export const AUDIT_FAMILIES = [
   { value: 'automation_rule.', label: 'Automation event rules' },
   { value: 'integration.', label: 'Integrations' },
   { value: 'runbook.', label: 'Runbooks' },
+  { value: 'cluster.', label: 'Clusters' },
   { value: 'audit.', label: 'Audit exports' },
 ] as const;

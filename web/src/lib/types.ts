@@ -102,6 +102,8 @@ export interface AuditEntry {
   ip: string | null;
   requestId: string | null;
   details: Record<string, unknown>;
+  /** The clusters the entry names, by their names now (null: no longer exists). */
+  patterns?: { id: string; name: string | null }[];
   hash: string;
 }
 

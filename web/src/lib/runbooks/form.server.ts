@@ -19,7 +19,7 @@ export function readRunbookForm(form: FormData): { body: RunbookBody } | { error
     description: String(form.get('description') ?? '').trim(),
     tags: parseList(form.get('tags')),
     services: parseList(form.get('services')),
-    clusterIds: parseList(form.get('clusterIds')),
+    clusterIds: [...new Set(form.getAll('clusterIds').flatMap((v) => parseList(v)))],
     steps: 'steps' in parsed ? parsed.steps : [],
   };
   if (!values.title) return { error: 'Give the runbook a title.', field: 'title', values };

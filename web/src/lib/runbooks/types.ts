@@ -24,6 +24,8 @@ export interface RunbookSummary {
   tags: string[];
   services: string[];
   clusterIds: string[];
+  /** The linked clusters of `clusterIds` by name (null: no longer exists). */
+  clusters: { id: string; name: string | null }[];
   source: 'manual' | 'import' | 'generated';
   version: number;
   stepCount: number;
@@ -81,7 +83,8 @@ export interface Draft {
   id: string;
   conversationId: string;
   parentId: string | null;
-  subject: { kind: 'incident' | 'cluster'; id: string };
+  /** `name`: the pattern's name or the incident's title; null when it no longer exists. */
+  subject: { kind: 'incident' | 'cluster'; id: string; name: string | null };
   instruction: string | null;
   status: DraftStatus;
   stage: string | null;

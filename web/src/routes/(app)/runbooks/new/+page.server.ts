@@ -1,8 +1,11 @@
-// A new runbook from the structured form.
+// A new runbook from the structured form, with the account's patterns to link it to.
 import { fail, redirect } from '@sveltejs/kit';
 import { api, ApiError } from '$lib/server/api';
+import { patternChoices } from '$lib/server/patterns';
 import { readRunbookForm } from '$lib/runbooks/form.server';
-import type { Actions } from './$types';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => ({ patterns: await patternChoices(event) });
 
 export const actions: Actions = {
   default: async (event) => {

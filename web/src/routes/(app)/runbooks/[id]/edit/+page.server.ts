@@ -2,10 +2,16 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { api, ApiError, load as loadApi } from '$lib/server/api';
 import { readRunbookForm } from '$lib/runbooks/form.server';
+import { patternChoices } from '$lib/server/patterns';
 import type { Runbook } from '$lib/runbooks/types';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async (event) => ({ runbook: await loadApi<Runbook>(event, `/api/runbooks/${encodeURIComponent(event.params.id)}`) });
+export const load: PageServerLoad = async (event) => {
+  const [runbook, choices] = await Promise.all([loadApi<Runbook>(event, `/api/runbooks/${encodeURIComponent(event.params.id)}`), patternChoices(event)]);
+  // The runbook's own linked patterns are named even when they are not among the largest ones offered.
+  const patterns = [...choices, ...runbook.clusters.filter((c) => c.name !== null && !choices.some((o) => o.id === c.id))];
+  return { runbook, patterns };
+};
 
 export const actions: Actions = {
   default: async (event) => {

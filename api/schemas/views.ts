@@ -18,6 +18,7 @@ export const WidgetType = Type.Union([
   Type.Literal('incidents-over-time'),
   Type.Literal('response-times'),
   Type.Literal('top-clusters'),
+  Type.Literal('new-patterns'),
   Type.Literal('breakdown'),
   Type.Literal('heatmap'),
 ]);

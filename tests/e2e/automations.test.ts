@@ -377,6 +377,8 @@ describe('schedules and event rules', () => {
       expect(await ruleCard.getByRole('checkbox', { name: 'P1' }).isChecked()).toBe(true);
       expect(await ruleCard.getByRole('checkbox', { name: 're-opened incidents' }).isChecked()).toBe(true);
       await ruleCard.getByRole('checkbox', { name: 'P2' }).check();
+      // "When a new pattern appears": the incident's new-pattern label as it arrives.
+      await ruleCard.getByRole('checkbox', { name: 'a new pattern (never seen before)' }).check();
       await ruleCard.getByLabel('Cooldown in minutes (per cluster or service)').fill('90');
       await shot(page, 'rules-edit-1440-light');
       expect(await axeViolations(page)).toEqual([]);
@@ -385,10 +387,12 @@ describe('schedules and event rules', () => {
       expect((await admin.call({ method: 'GET', url: `/api/automation-rules/${rule.json().rule.id}` })).json().rule).toMatchObject({
         services: ['checkout'],
         severities: ['P1', 'P2'],
+        novelties: ['new'],
         onNew: true,
         onReopened: true,
         cooldownSeconds: 5400,
       });
+      expect(await page.getByTestId('rule-Checkout P1 diagnostics').getByTestId('rule-matches').textContent()).toContain('its pattern is new');
       // The in-place form on a phone: no sideways scrolling.
       const phone = await browserAs(admin, { width: 390, height: 844, theme: 'dark' });
       await goto(phone, '/automations/rules');

@@ -77,6 +77,14 @@ describe('dashboard', () => {
     expect(shown).toBeGreaterThan(0);
     expect(shown).toBe(await apiCount(new URLSearchParams({ from: url.searchParams.get('from')!, to: url.searchParams.get('to')! })));
     expect(await page.getByTestId('top-cluster').count()).toBeGreaterThan(0);
+    // New and returning patterns: each total is the count of the list it opens, and no pattern is named by its id.
+    for (const label of ['new', 'back', 'rare']) {
+      const total = page.getByTestId(`novelty-total-${label}`);
+      const range = { from: url.searchParams.get('from')!, to: url.searchParams.get('to')! };
+      expect(Number(await total.getAttribute('data-value')), label).toBe(await apiCount(new URLSearchParams({ ...range, novelty: label })));
+      expect(new URL((await total.getAttribute('href'))!, platform.webUrl).searchParams.getAll('novelty')).toEqual([label]);
+    }
+    for (const text of await page.getByTestId('new-pattern').allTextContents()) expect(text).not.toMatch(/c-[0-9a-f]{12}/);
     expect(await page.getByTestId('widget-heatmap').locator('button[data-value]').count()).toBe(7 * 24);
   });
 
@@ -113,7 +121,7 @@ describe('dashboard', () => {
     // Keyboard: the top clusters move up past the response times, and keep the focus.
     await page.getByRole('button', { name: 'Move Top clusters up' }).focus();
     await page.keyboard.press('Enter');
-    await expect.poll(widgetIds).toEqual(['headline', 'over-time', 'top-clusters', 'response-times', 'by-service', 'by-team']);
+    await expect.poll(widgetIds).toEqual(['headline', 'over-time', 'top-clusters', 'response-times', 'new-patterns', 'by-service', 'by-team']);
     await page.getByTestId('widget-incidents-over-time').getByLabel('Group by').selectOption('team');
     await expect.poll(() => page.getByTestId('widget-incidents-over-time').locator('h2').textContent()).toBe('Incidents over time by team');
     await page.locator('[data-widget-id="by-team"]').getByLabel('Size').selectOption('full');
@@ -138,7 +146,7 @@ describe('dashboard', () => {
     await openDashboard('/');
     expect(new URL(page.url()).searchParams.get('view')).toBe(viewId);
     expect(await page.getByTestId('view-select').inputValue()).toBe(viewId);
-    expect(await widgetIds()).toEqual(['headline', 'over-time', 'top-clusters', 'response-times', 'by-service', 'by-team']);
+    expect(await widgetIds()).toEqual(['headline', 'over-time', 'top-clusters', 'response-times', 'new-patterns', 'by-service', 'by-team']);
     expect(await page.getByTestId('widget-incidents-over-time').locator('h2').textContent()).toBe('Incidents over time by team');
     expect(await page.locator('[data-widget-id="by-team"]').getAttribute('class')).toContain('size-full');
     expect(await page.getByRole('button', { name: 'Default ✓' }).count()).toBe(1);

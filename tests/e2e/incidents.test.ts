@@ -131,6 +131,31 @@ describe('incident list', () => {
     await expect.poll(countShown, { timeout: 15_000 }).toBe(await apiCount(new URL(page.url()).searchParams.toString()));
   });
 
+  it('labels incidents of new and returning patterns in words, and filters the list by that label', async () => {
+    await goto('/incidents');
+    await choose('novelty', ['New pattern', 'Back after a quiet period']);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.getAll('novelty').sort().join(',')).toBe('back,new');
+    const expected = await apiCount('novelty=new&novelty=back');
+    // Every pattern of the imported history was new once.
+    expect(expected).toBeGreaterThanOrEqual(demo.clusters);
+    await expect.poll(countShown, { timeout: 15_000 }).toBe(expected);
+    const badges = await rows().evaluateAll((trs) => trs.map((tr) => tr.querySelector('[data-testid="novelty"]')?.textContent?.trim() ?? ''));
+    expect(badges.length).toBe(Math.min(50, expected));
+    for (const badge of badges) expect(badge).toMatch(/^(New pattern|Back after [\d,]+ days quiet)$/);
+    // No cluster is shown by id or with the engine's placeholders.
+    for (const text of await rows().locator('td.cluster').allTextContents()) expect(text).not.toMatch(/c-[0-9a-f]{12}|<[A-Z*]+>/);
+    await shot('incidents-novelty');
+
+    // The incident's own page says it too, and why.
+    await rows().first().locator('td').first().getByRole('link').click();
+    await page.waitForURL(/\/incidents\/[0-9a-f-]{36}$/);
+    expect(await page.getByTestId('novelty').textContent()).toMatch(/New pattern|Back after/);
+    expect(await page.getByTestId('novelty-explained').textContent()).toMatch(/first incident of its pattern|no incident in the 30 days/);
+    expect(await page.getByTestId('incident-cluster').textContent()).not.toMatch(/c-[0-9a-f]{12}|<[A-Z*]+>/);
+    await shot('incident-novelty');
+  });
+
   it('sorts by severity, P1 first, from the column header', async () => {
     await goto('/incidents');
     await page.getByRole('button', { name: 'Severity', exact: true }).click();
@@ -265,12 +290,15 @@ describe('screens', () => {
   it('lays every page out at 1440×900 and 390×844 in light and dark, without sideways scrolling on a phone', async () => {
     const [largest] = (await demo.owner.call({ method: 'GET', url: '/api/clusters?limit=1' })).json().clusters as { id: string }[];
     const [incident] = (await demo.owner.call({ method: 'GET', url: `/api/incidents?limit=1&status=resolved&cluster=${encodeURIComponent(largest!.id)}` })).json().incidents as { id: string; clusterId: string }[];
+    const [firstNew] = (await demo.owner.call({ method: 'GET', url: '/api/incidents?limit=1&novelty=new' })).json().incidents as { id: string }[];
     const pages = [
       ['incidents', '/incidents'],
       ['incident', `/incidents/${incident!.id}`],
       ['clusters', '/clusters'],
       ['cluster', `/clusters/${encodeURIComponent(incident!.clusterId)}`],
       ['incidents-empty', '/incidents?q=no-such-incident-title-anywhere'],
+      ['incidents-novelty', '/incidents?novelty=new&novelty=back'],
+      ['incident-novelty', `/incidents/${firstNew!.id}`],
     ] as const;
     for (const theme of ['light', 'dark'] as const) {
       await context.addCookies([{ name: 'ii_theme', value: theme, url: platform.webUrl }]);

@@ -13,6 +13,9 @@ export function isEmpty<T extends WidgetType>(type: T, data: WidgetDataByType[T]
     }
     case 'top-clusters':
       return (data as WidgetDataByType['top-clusters']).clusters.length === 0;
+    case 'new-patterns':
+      // No incident at all in the range; one without new patterns still says so (and counts the rare ones).
+      return Object.values((data as WidgetDataByType['new-patterns']).counts).every((n) => n === 0);
     case 'breakdown':
       return (data as WidgetDataByType['breakdown']).rows.length === 0;
     case 'heatmap':

@@ -4,9 +4,9 @@
 import type { Bucket, Range, WidgetRange } from './types';
 
 /** The incident filter's URL parameters, named as the API names them. */
-export const FILTER_KEYS = ['from', 'to', 'service', 'team', 'source', 'severity', 'status', 'cluster', 'integration', 'q'] as const;
+export const FILTER_KEYS = ['from', 'to', 'service', 'team', 'source', 'severity', 'status', 'cluster', 'integration', 'novelty', 'q'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
-const LIST_KEYS: readonly FilterKey[] = ['service', 'team', 'source', 'severity', 'status', 'cluster', 'integration'];
+const LIST_KEYS: readonly FilterKey[] = ['service', 'team', 'source', 'severity', 'status', 'cluster', 'integration', 'novelty'];
 
 /** Filter values by key: lists for the repeatable keys, one value for from, to and q. */
 export type Filter = Partial<Record<FilterKey, string[]>>;

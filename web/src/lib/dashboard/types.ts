@@ -5,7 +5,7 @@ export type BucketOption = 'auto' | Bucket;
 export type GroupBy = 'severity' | 'source' | 'service' | 'team' | 'status' | 'cluster';
 export type BreakdownBy = 'service' | 'team';
 export type WidgetRange = 'inherit' | '24h' | '7d' | '30d' | '90d';
-export type WidgetType = 'headline' | 'incidents-over-time' | 'response-times' | 'top-clusters' | 'breakdown' | 'heatmap';
+export type WidgetType = 'headline' | 'incidents-over-time' | 'response-times' | 'top-clusters' | 'new-patterns' | 'breakdown' | 'heatmap';
 export type WidgetSize = 'small' | 'medium' | 'large' | 'full';
 
 export interface WidgetOptions {
@@ -115,11 +115,26 @@ export interface Heatmap {
   cells: number[][];
 }
 
+/** GET /api/incident-novelty: incidents per new-pattern label and the patterns that appeared or came back. */
+export interface NewPatterns {
+  range: Range;
+  counts: { new: number; back: number; rare: number; known: number; pending: number };
+  patterns: {
+    pattern: { id: string; name: string | null };
+    novelty: 'new' | 'back';
+    incidentId: string;
+    at: string;
+    quietDays: number | null;
+    incidents: number;
+  }[];
+}
+
 export interface WidgetDataByType {
   headline: Summary;
   'incidents-over-time': OverTime;
   'response-times': ResponseTimes;
   'top-clusters': TopClusters;
+  'new-patterns': NewPatterns;
   breakdown: Breakdown;
   heatmap: Heatmap;
 }

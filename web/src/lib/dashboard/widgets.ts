@@ -2,7 +2,7 @@
 // default layout, and the compact form a layout takes in the URL while it is being edited.
 import type { BreakdownBy, BucketOption, GroupBy, Widget, WidgetOptions, WidgetRange, WidgetSize, WidgetType } from './types';
 
-export const WIDGET_TYPES: readonly WidgetType[] = ['headline', 'incidents-over-time', 'response-times', 'top-clusters', 'breakdown', 'heatmap'];
+export const WIDGET_TYPES: readonly WidgetType[] = ['headline', 'incidents-over-time', 'response-times', 'top-clusters', 'new-patterns', 'breakdown', 'heatmap'];
 export const SIZES: readonly WidgetSize[] = ['small', 'medium', 'large', 'full'];
 export const GROUP_BYS: readonly GroupBy[] = ['severity', 'source', 'service', 'team', 'status', 'cluster'];
 export const BREAKDOWN_BYS: readonly BreakdownBy[] = ['service', 'team'];
@@ -65,6 +65,15 @@ export const WIDGETS: Record<WidgetType, WidgetSpec> = {
     takes: ['range'],
     endpoint: () => ({ path: '/api/dashboard/top-clusters', query: { limit: '10' } }),
   },
+  'new-patterns': {
+    name: 'New and returning patterns',
+    title: () => 'New and returning patterns',
+    description: 'Patterns seen for the first time, or back after more than 30 days quiet, and how many incidents were rare',
+    defaultSize: 'full',
+    defaults: { range: 'inherit' },
+    takes: ['range'],
+    endpoint: () => ({ path: '/api/incident-novelty', query: { limit: '8' } }),
+  },
   breakdown: {
     name: 'Breakdown by service or team',
     title: (o) => `Incidents by ${o.by ?? 'service'}`,
@@ -90,6 +99,7 @@ export const DEFAULT_LAYOUT: readonly Widget[] = [
   { id: 'over-time', type: 'incidents-over-time', size: 'full', options: { groupBy: 'severity', bucket: 'auto', range: 'inherit' } },
   { id: 'response-times', type: 'response-times', size: 'medium', options: { bucket: 'auto', range: 'inherit' } },
   { id: 'top-clusters', type: 'top-clusters', size: 'medium', options: { range: 'inherit' } },
+  { id: 'new-patterns', type: 'new-patterns', size: 'full', options: { range: 'inherit' } },
   { id: 'by-service', type: 'breakdown', size: 'medium', options: { by: 'service', range: 'inherit' } },
   { id: 'by-team', type: 'breakdown', size: 'medium', options: { by: 'team', range: 'inherit' } },
   { id: 'heatmap', type: 'heatmap', size: 'full', options: { range: 'inherit' } },

@@ -1,14 +1,14 @@
 // The incident filter in a URL: the same parameter names as the API (from, to, service, team, source, severity,
-// status, cluster, integration, q; lists as repeated keys), so a page's URL can be passed to the API as it is.
+// status, cluster, integration, novelty, q; lists as repeated keys), so a page's URL can be passed to the API as it is.
 
-export const LIST_KEYS = ['service', 'team', 'source', 'severity', 'status', 'cluster', 'integration'] as const;
+export const LIST_KEYS = ['service', 'team', 'source', 'severity', 'status', 'cluster', 'integration', 'novelty'] as const;
 export type ListKey = (typeof LIST_KEYS)[number];
 export const FILTER_KEYS = ['from', 'to', ...LIST_KEYS, 'q'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
 export type IncidentFilterParams = { from?: string; to?: string; q?: string } & Record<ListKey, string[]>;
 
-export const emptyFilter = (): IncidentFilterParams => ({ service: [], team: [], source: [], severity: [], status: [], cluster: [], integration: [] });
+export const emptyFilter = (): IncidentFilterParams => ({ service: [], team: [], source: [], severity: [], status: [], cluster: [], integration: [], novelty: [] });
 
 /** The filter a URL names (unknown parameters ignored; blank values dropped). */
 export function readFilter(params: URLSearchParams): IncidentFilterParams {

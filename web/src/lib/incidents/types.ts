@@ -25,6 +25,9 @@ export interface IncidentListItem {
   url: string | null;
   clusterId?: string | null;
   clusterLabel?: string | null;
+  /** new, back, rare, known; null while pending ($lib/incidents/novelty). */
+  novelty?: string | null;
+  patternPreviousAt?: string | null;
 }
 
 export interface IncidentListPage {
@@ -53,7 +56,8 @@ export interface IncidentDetail extends IncidentListItem {
   updatedAt: string | null;
   timeline: TimelineEntry[];
   rawEvents: { id: string | number; eventKey: string | null; receivedAt: string; payload: unknown }[];
-  cluster: { id: string; label: string; size: number } | null;
+  /** Its pattern; `label` null when the pattern no longer exists. */
+  cluster: { id: string; label: string | null; size: number } | null;
   similar: IncidentListItem[];
 }
 
@@ -68,6 +72,7 @@ export interface Facets {
   sources: FacetValue[];
   severities: FacetValue[];
   statuses: FacetValue[];
+  novelties?: FacetValue[];
   clusters: { id: string; label: string; count: number }[];
 }
 

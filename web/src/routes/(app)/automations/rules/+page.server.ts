@@ -2,20 +2,24 @@
 // change, enable/disable, delete. Managing them is for owners and admins (automations:targets).
 import { api, load as loadApi } from '$lib/server/api';
 import type { Target } from '$lib/automations/types';
+import { patternChoices } from '$lib/server/patterns';
 import { failure, list, text, type PickerItem, type Rule } from '../schedules/triggers';
 import type { Actions, PageServerLoad } from './$types';
 
-const KEEP = ['name', 'runbookId', 'targetId', 'services', 'clusterIds', 'severities', 'onNew', 'onReopened', 'cooldownMinutes', 'autoRun', 'dryRun'];
+const KEEP = ['name', 'runbookId', 'targetId', 'services', 'clusterIds', 'severities', 'novelties', 'onNew', 'onReopened', 'cooldownMinutes', 'autoRun', 'dryRun'];
 
 export const load: PageServerLoad = async (event) => {
   event.depends('data:automation-rules');
-  const [{ rules }, { targets }, { runbooks }] = await Promise.all([
+  const [{ rules }, { targets }, { runbooks }, patterns] = await Promise.all([
     loadApi<{ rules: Rule[] }>(event, '/api/automation-rules'),
     loadApi<{ targets: Target[] }>(event, '/api/automation-targets'),
     loadApi<{ runbooks: { id: string; title: string }[] }>(event, '/api/runbooks?limit=100'),
+    // The patterns a rule may name, largest first (a rule's own are listed by the form even when not among them).
+    patternChoices(event),
   ]);
   return {
     rules,
+    patterns,
     runbooks: runbooks.map((r): PickerItem => ({ id: r.id, label: r.title })),
     targets: targets.map((t): PickerItem => ({ id: t.id, label: `${t.name} (${t.kind === 'ssh' ? 'SSH' : 'Lambda'}${t.verifiedAt ? ', verified' : ', not verified'})` })),
   };
@@ -29,8 +33,9 @@ function ruleBody(form: FormData) {
     runbookId: text(form, 'runbookId'),
     targetId: text(form, 'targetId'),
     services: list(form, 'services'),
-    clusterIds: list(form, 'clusterIds'),
+    clusterIds: form.getAll('clusterIds').map(String),
     severities: form.getAll('severities').map(String),
+    novelties: form.getAll('novelties').map(String),
     onNew: form.get('onNew') === 'on',
     onReopened: form.get('onReopened') === 'on',
     ...(minutes ? { cooldownSeconds: Math.round(Number(minutes) * 60) } : {}),

@@ -1,6 +1,7 @@
 // Shapes shared by the schedules and event rules pages (api/schemas/automation-triggers.ts), and their form helpers.
 import { fail } from '@sveltejs/kit';
 import { ApiError } from '$lib/server/api';
+import type { PatternRef } from '$lib/patterns/names';
 
 export interface Schedule {
   id: string;
@@ -37,8 +38,12 @@ export interface Rule {
   name: string;
   enabled: boolean;
   clusterIds: string[];
+  /** The clusters of `clusterIds` by name (null: no longer exists). */
+  clusters: PatternRef[];
   services: string[];
   severities: string[];
+  /** New-pattern labels it matches: new, back, rare, known. */
+  novelties: string[];
   onNew: boolean;
   onReopened: boolean;
   runbookId: string;

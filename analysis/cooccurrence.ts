@@ -11,6 +11,8 @@ export interface CooccurrenceEvent {
 export interface CooccurrenceCounts {
   /** For templates a and b: how many incidents of `a` had an incident of `b` on a shared entity within the window. */
   get(a: number, b: number): number;
+  /** Every pair (a < b) that met at all. */
+  pairs(): Array<[number, number]>;
 }
 
 /** At most this many neighbours are looked at per incident and entity, so a storm on one host stays linear. */
@@ -57,7 +59,18 @@ export function countCooccurrences(events: readonly CooccurrenceEvent[], windowM
   }
   const counts = new Map<number, number>();
   for (const [k, set] of pairs) counts.set(k, set.size);
-  return { get: (a, b) => counts.get(key(a, b)) ?? 0 };
+  return {
+    get: (a, b) => counts.get(key(a, b)) ?? 0,
+    pairs: () => {
+      const out: Array<[number, number]> = [];
+      for (const k of counts.keys()) {
+        const a = Math.floor(k / 1_048_576);
+        const b = k - a * 1_048_576;
+        if (a < b) out.push([a, b]);
+      }
+      return out;
+    },
+  };
 }
 
 /** A cheap 32-bit hash of an entity value (FNV-1a), case-folded. */

@@ -17,7 +17,7 @@ import { applyFeedback, resolveClusterId, type ClusterFeedback, type ClusterTabl
 import { compileMasker, splitTokens } from './masking.ts';
 import { resolveClusteringSettings, type ClusteringSettings, type ClusteringSettingsOverrides } from './settings.ts';
 import { assignStableIds, type PreviousClustering, type UnnamedCluster } from './stable-ids.ts';
-import { entityValueCore, mergeTemplates, usableEntityName, type TemplateProfile } from './template-merge.ts';
+import { entityValueCore, keySubjects, mergeTemplates, usableEntityName, type TemplateProfile } from './template-merge.ts';
 import { countCooccurrences, entityHash, type CooccurrenceCounts } from './cooccurrence.ts';
 import { WILDCARD, addIncidentTokens, createTemplateMiner, type TemplateMiner } from './template-miner.ts';
 
@@ -131,6 +131,8 @@ function mine(input: ReclusterInput): MinedIncidents {
   // Plain words that may turn out to name an entity known from tags elsewhere: hashed now, kept if they do.
   const wordEntities: number[][] = new Array(incidents.length);
   const entityValues = new Set<string>();
+  // What the tags said each name is (`functionname:pdf-renderer` → a Lambda function): concepts by name.
+  const entityTypes = new Map<string, Set<string>>();
   const checkedNames = new Map<string, boolean>();
   const usable = (name: string): boolean => {
     let ok = checkedNames.get(name);
@@ -145,15 +147,32 @@ function mine(input: ReclusterInput): MinedIncidents {
     const text = incidentText(incident, settings);
     const masked = masker.maskTokens(text);
     templateOf[index] = addIncidentTokens(miner, masked).group.id;
-    entities[index] = incidentEntities(masked, text, incident.service, (name) => {
-      if (usable(name)) entityValues.add(name);
+    entities[index] = incidentEntities(masked, text, incident.service, (name, key) => {
+      if (!usable(name)) return;
+      entityValues.add(name);
+      const types = keySubjects(key);
+      if (types.length === 0) return;
+      let known = entityTypes.get(name);
+      if (known === undefined) entityTypes.set(name, (known = new Set()));
+      for (const type of types) known.add(type);
     });
     wordEntities[index] = plainWordHashes(masked, usable);
   }
+  // Per template, what its incidents' named entities are known to be (by incidents).
+  const templateTypes = miner.groups.map(() => new Map<string, number>());
   if (entityValues.size > 0) {
     const known = new Set([...entityValues].map(entityHash));
+    // A name tagged as several kinds of thing (a queue and a database both called `orders`) says nothing.
+    const typesOf = new Map([...entityTypes].filter(([, types]) => types.size === 1).map(([name, types]) => [entityHash(name), [...types]]));
     for (let i = 0; i < incidents.length; i++) {
-      for (const hash of wordEntities[i]!) if (known.has(hash) && !entities[i]!.includes(hash)) entities[i]!.push(hash);
+      const seen = new Set<string>();
+      for (const hash of wordEntities[i]!) {
+        if (!known.has(hash)) continue;
+        if (!entities[i]!.includes(hash)) entities[i]!.push(hash);
+        for (const type of typesOf.get(hash) ?? []) seen.add(type);
+      }
+      const counts = templateTypes[templateOf[i]!]!;
+      for (const type of seen) counts.set(type, (counts.get(type) ?? 0) + 1);
     }
   }
   const services = miner.groups.map(() => new Map<string, number>());
@@ -164,12 +183,12 @@ function mine(input: ReclusterInput): MinedIncidents {
     if (service) services[template]!.set(service, (services[template]!.get(service) ?? 0) + 1);
     if (source) sources[template]!.set(source, (sources[template]!.get(source) ?? 0) + 1);
   }
-  const profiles: TemplateProfile[] = miner.groups.map((g, k) => ({
-    tokens: g.tokens,
-    count: g.count,
-    services: services[k]!,
-    sources: sources[k]!,
-  }));
+  const profiles: TemplateProfile[] = miner.groups.map((g, k) => {
+    const profile: TemplateProfile = { tokens: g.tokens, count: g.count, services: services[k]!, sources: sources[k]! };
+    const types = [...templateTypes[k]!].filter(([, n]) => n * 2 >= g.count).map(([type]) => type);
+    if (types.length > 0) profile.entityTypes = types;
+    return profile;
+  });
   const cooccurrence = settings.merging.enabled
     ? countCooccurrences(
         incidents.map((_, i) => ({ time: times[i]!, template: templateOf[i]!, entities: entities[i]! })),
@@ -208,9 +227,15 @@ const MAX_ENTITIES = 4;
 
 /**
  * Hashed entity values of an incident (its masked entities' raw text, names such as `payments-api`, its service),
- * reporting the names of tag and label values (`<VALUE>`) to `named` on the way.
+ * reporting the names of tag and label values (`<VALUE>`) with their key (`functionname`, or '' when unkeyed) to
+ * `named` on the way.
  */
-function incidentEntities(masked: readonly string[], text: string, service: string | null | undefined, named: (name: string) => void): number[] {
+function incidentEntities(
+  masked: readonly string[],
+  text: string,
+  service: string | null | undefined,
+  named: (name: string, key: string) => void,
+): number[] {
   const out: number[] = [];
   let raw: string[] | undefined;
   for (let i = 0; i < masked.length; i++) {
@@ -222,7 +247,7 @@ function incidentEntities(masked: readonly string[], text: string, service: stri
       const value = isLabel ? labelValue(rawToken) : rawToken.replace(EDGE, '');
       if (value === '') continue;
       if (out.length < MAX_ENTITIES) out.push(entityHash(value));
-      if (isLabel) named(entityValueCore(value));
+      if (isLabel) named(entityValueCore(value), /^[^a-z]*([a-z][a-z_.-]*)[:=]/.exec(token)?.[1] ?? '');
     }
   }
   if (service) out.push(entityHash(`service:${service}`));

@@ -91,7 +91,7 @@ describe('template merging', () => {
 
   it('merges wordings that met on one entity within minutes again and again, when nothing conflicts', () => {
     const profiles = [profile('KubeDeploymentReplicasMismatch <*>'), profile('Deployment <*> has 2/5 replicas available')];
-    const met = { get: () => 10 };
+    const met = { get: () => 10, pairs: (): Array<[number, number]> => [[0, 1]] };
     expect(together(merge(profiles), 0, 1)).toBe(false);
     expect(together(mergeTemplates(profiles, DEFAULT_CLUSTERING_SETTINGS.merging, { cooccurrence: met }), 0, 1)).toBe(true);
     const conflicting = [profile('High error rate on <*>'), profile('p99 latency high on <*>')];

@@ -16,6 +16,11 @@ export interface TemplateProfile {
   sources: ReadonlyMap<string, number>;
   /** Embedding of the template text when an embedding function is configured. */
   embedding?: readonly number[];
+  /**
+   * What the entities named in most of its incidents are known to be from tags elsewhere (`lambda` for a name seen as
+   * `functionname:`): concepts the wording leaves unsaid ("High error rate on pdf-renderer").
+   */
+  entityTypes?: readonly string[];
 }
 
 /** Evidence about templates beyond their words, gathered from their incidents. */
@@ -225,8 +230,15 @@ export function templateConcepts(tokens: readonly string[]): ConceptBag {
   const words: string[] = [];
   const tokenOf: number[] = [];
   tokens.forEach((token, t) => {
-    // A tag or label (`host:<VALUE>`, `namespace=<VALUE>`) is structure around an entity, not wording.
-    if (LABEL_TOKEN.test(token)) return;
+    // A tag or label (`host:<VALUE>`, `namespace=<VALUE>`) is structure around an entity, not wording; its key may
+    // say what the entity is (`functionname:` a Lambda function, `bucketname:` a bucket), which counts.
+    if (LABEL_TOKEN.test(token)) {
+      for (const concept of keyConcepts(token)) {
+        words.push(concept);
+        tokenOf.push(t);
+      }
+      return;
+    }
     for (const word of tokenWords(token)) {
       words.push(word);
       tokenOf.push(t);
@@ -270,6 +282,33 @@ export function templateConcepts(tokens: readonly string[]): ConceptBag {
 
 const DIGIT = /\d/;
 const PLACEHOLDERS = /<[A-Z][A-Z0-9_-]*>|<\*>/g;
+const keySubjectCache = new Map<string, string[]>();
+/** The specific subjects a label's key names (`functionname` → lambda, `bucketname` → bucket; `host` names none). */
+export function keySubjects(key: string): string[] {
+  let subjects = keySubjectCache.get(key);
+  if (subjects === undefined) {
+    subjects = findConcepts(tokenWords(key))
+      .map((f) => f.concept)
+      .filter((c) => conflictKind(c) === 'subject');
+    if (keySubjectCache.size < 10_000) keySubjectCache.set(key, subjects);
+  }
+  return subjects;
+}
+
+const keyConceptCache = new Map<string, string[]>();
+/** The words of a label's key that name a specific subject (`functionname` → function), for the concept reader. */
+function keyConcepts(token: string): string[] {
+  const key = /[a-z][a-z_.-]*(?=[:=])/.exec(token)?.[0] ?? '';
+  let words = keyConceptCache.get(key);
+  if (words === undefined) {
+    const parts = tokenWords(key);
+    words = findConcepts(parts)
+      .filter((f) => conflictKind(f.concept) === 'subject')
+      .flatMap((f) => parts.slice(f.word, f.word + f.length));
+    if (keyConceptCache.size < 10_000) keyConceptCache.set(key, words);
+  }
+  return words;
+}
 const LABEL_TOKEN = /^[({[,]*[a-z][a-z_.-]*[:=]"?<(?:VALUE|\*)>"?[)}\],.;]*$/;
 // A token of several words (CamelCase, `_`, `-`, `=`, `.`, `:` inside), as opposed to a plain word.
 const COMPOUND_TOKEN = /[a-z][A-Z]|[A-Za-z][_=.:-]+[A-Za-z]/;
@@ -437,7 +476,16 @@ function mergeSameProblem(
   groups: TemplateGroups,
   evidence: MergeEvidence,
 ): void {
-  const concepts = displayTokens.map((tokens) => templateConcepts(tokens));
+  const concepts = displayTokens.map((tokens, k) => {
+    const bag = templateConcepts(tokens);
+    const types = profiles[k]!.entityTypes;
+    if (types === undefined) return bag;
+    const typed = new Map(bag);
+    for (const type of types) {
+      for (const concept of [type, ...conceptParents(type)]) if (!typed.has(concept)) typed.set(concept, 1);
+    }
+    return typed;
+  });
   const space = new ConceptSpace();
   for (const list of concepts) space.add(list);
   const pairs = candidatePairs(profiles, concepts, space, settings, evidence);
@@ -506,10 +554,13 @@ function candidatePairs(
   const cooccurrence = evidence.cooccurrence;
   const pairs: CandidatePair[] = [];
   const scored = new Set<number>();
+  const everScored = new Set<number>();
+  const scoredPair = (i: number, j: number) => everScored.has(i * concepts.length + j);
   const consider = (i: number, j: number): void => {
+    everScored.add(i * concepts.length + j);
     const a = profiles[i]!;
     const b = profiles[j]!;
-    const { jaccard, containment, sharedKnown } = space.overlap(concepts[i]!, concepts[j]!);
+    const { jaccard, containment } = space.overlap(concepts[i]!, concepts[j]!);
     if (a.embedding !== undefined && b.embedding !== undefined) {
       const similarity = (1 - settings.embeddingWeight) * jaccard + settings.embeddingWeight * denseCosine(a.embedding, b.embedding);
       if (similarity >= settings.threshold) pairs.push({ i, j, similarity, via: 'embedding' });
@@ -519,7 +570,7 @@ function candidatePairs(
       pairs.push({ i, j, similarity: jaccard, via: 'text' });
       return;
     }
-    if (cooccurrence === undefined || !sharedKnown || containment < settings.cooccurrenceThreshold) return;
+    if (cooccurrence === undefined || containment < settings.cooccurrenceThreshold) return;
     const smaller = a.count <= b.count ? i : j;
     const larger = smaller === i ? j : i;
     const met = cooccurrence.get(smaller, larger);
@@ -537,7 +588,14 @@ function candidatePairs(
       }
     }
   }
-  // Templates without a shared concept only meet through their embeddings.
+  // Templates without a shared concept meet through co-occurrence...
+  if (cooccurrence !== undefined) {
+    for (const [i, j] of cooccurrence.pairs()) {
+      if (scoredPair(i, j)) continue;
+      consider(i, j);
+    }
+  }
+  // ...or through their embeddings.
   const embedded = profiles.some((p) => p.embedding !== undefined);
   if (embedded) {
     const seen = new Set(pairs.map((p) => p.i * profiles.length + p.j));

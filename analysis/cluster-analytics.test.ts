@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { analyseClusters } from './cluster-analytics.ts';
-import { labelTemplate, summariseValues } from './cluster-label.ts';
+import { describeTemplate, hasPlaceholderToken, nameCluster, readableTemplate, slotValuesText } from './cluster-label.ts';
+import { normalizeTitle } from './title-normalize.ts';
+import { compileMasker } from './masking.ts';
+import { DEFAULT_CLUSTERING_SETTINGS } from './settings.ts';
 import type { ClusterIncident } from './cluster-model.ts';
 import { splitTokens } from './masking.ts';
 import { recluster } from './recluster.ts';
@@ -75,26 +78,45 @@ describe('cluster analytics', () => {
     expect(disk.topServices).toEqual([{ service: 'batch', count: 90 }]);
   });
 
-  it('labels clusters with their variable parts summarised', () => {
-    expect(cpu.label).toBe('High CPU on ip-10-2-3-{0..8} (94–99%)');
-    expect(disk.label).toBe('Disk pressure on batch-node-{1..17}');
+  it('names clusters in words: entities in braces with their commonest values, numbers as a range', () => {
+    expect(cpu.label).toBe('High CPU on {host} (94–99%)');
+    expect(cpu.labelSlots).toEqual([expect.objectContaining({ name: 'host', distinct: 9 })]);
+    expect(disk.label).toBe('Disk pressure on {host}');
+    for (const c of [cpu, disk]) expect(hasPlaceholderToken(c.label)).toBe(false);
   });
 });
 
-describe('labels', () => {
-  const label = (template: string, titles: string[]) => labelTemplate(splitTokens(template), titles.map(splitTokens));
+describe('names', () => {
+  const mask = compileMasker(DEFAULT_CLUSTERING_SETTINGS.masking);
+  const describe_ = (template: string, titles: string[]) => describeTemplate(splitTokens(template), titles.map((t) => splitTokens(normalizeTitle(t))));
 
-  it('keeps one shared value, a range of numbers, a numbered range or a small set', () => {
-    expect(label('Deploy of <*> failed', ['Deploy of checkout failed', 'Deploy of checkout failed'])).toBe('Deploy of checkout failed');
-    expect(label('High CPU on <HOST> (<PCT>)', ['High CPU on web-1 (94%)', 'High CPU on db-3.prod.internal (99%)'])).toBe(
-      'High CPU on {db-3.prod.internal,web-1} (94–99%)',
-    );
-    expect(summariseValues(['250ms', '1200ms', '90ms'])).toBe('90–1200ms');
-    expect(summariseValues(['a', 'b', 'c', 'd'])).toBeUndefined();
+  it('spells out a value all incidents share and lists the commonest of many', () => {
+    expect(describe_('Deploy of <*> failed', ['Deploy of checkout failed', 'Deploy of checkout failed']).label).toBe('Deploy of checkout failed');
+    const hosts = ['web-01', 'web-07', 'web-01', 'web-02', 'web-03', 'web-01', 'web-07'];
+    const named = describe_('High CPU on <HOST> (<PCT>)', hosts.map((h, i) => `High CPU on ${h} (${90 + i}%)`));
+    expect(named.label).toBe('High CPU on {host} (90–96%)');
+    expect(slotValuesText(named.slots[0]!)).toBe('web-01, web-07 and 2 more');
   });
 
-  it('leaves the placeholder when values are too varied', () => {
-    const titles = Array.from({ length: 8 }, (_, i) => `Job ${['x', 'y', 'z', 'w'][i % 4]}${i}q failed`);
-    expect(label('Job <ID> failed', titles)).toBe('Job <ID> failed');
+  it('names a slot from the noun beside it or the tag it came from, and drops the tags tools append', () => {
+    expect(readableTemplate('Messages waiting in queue <*> for <DURATION>')).toBe('Messages waiting in queue {queue} for {duration}');
+    expect(readableTemplate('Container OOMKilled in <VALUE> on kube_deployment:<VALUE> kube_namespace:<VALUE>')).toBe('Container OOMKilled in {name}');
+    expect(readableTemplate('Lambda <VALUE> error rate high on functionname:<VALUE>')).toBe('Lambda {function} error rate high');
+  });
+
+  it('prefers the wording people write over an alert identifier when choosing the template', () => {
+    const titles = (text: string, n: number) => Array.from({ length: n }, () => mask.maskTokens(normalizeTitle(text)));
+    const name = nameCluster([
+      { template: 'NodeFilesystemAlmostOutOfSpace (<VALUE> <VALUE> )', count: 12, rawTokenLists: titles('[FIRING:1] NodeFilesystemAlmostOutOfSpace (db-3 /var)', 1) },
+      { template: 'Disk usage above <PCT> on <PATH> (<HOST>)', count: 9, rawTokenLists: [splitTokens('Disk usage above 91% on /var (db-3)'), splitTokens('Disk usage above 95% on /data (db-4)')] },
+    ]);
+    expect(name.label).toBe('Disk usage above 91–95% on {path} ({host})');
+  });
+
+  it('never leaves a placeholder token, a wildcard or a numbered range in a name', () => {
+    for (const template of ['<*> close, <NUM> bytes sent', 'Job <ID> failed', 'Disk pressure on batch-node-<*>', '<HOST> high in <REGION>']) {
+      expect(hasPlaceholderToken(readableTemplate(template))).toBe(false);
+    }
+    expect(hasPlaceholderToken('Disk pressure on batch-node-{1..40}')).toBe(true);
   });
 });

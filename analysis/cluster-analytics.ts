@@ -1,5 +1,5 @@
 // Per-cluster analytics: size, first/last seen, incidents per day, trend, spikes, MTTA/MTTR, top services, label.
-import { labelTemplate } from './cluster-label.ts';
+import { nameCluster, type LabelSlot } from './cluster-label.ts';
 import { incidentText, type ClusterIncident, type IncidentAssignment } from './cluster-model.ts';
 import { splitTokens } from './masking.ts';
 import { resolveClusteringSettings, type ClusteringSettingsOverrides } from './settings.ts';
@@ -24,8 +24,11 @@ export interface ClusterSpike {
 
 export interface ClusterAnalytics {
   clusterId: string;
-  /** The most frequent template with its variable parts summarised. */
+  /** A readable name: the most readable of its common templates, entities in braces ("High CPU on {host}"). */
   label: string;
+  /** The name's slots with their commonest values ("web-01, web-07 and 12 more"). */
+  labelSlots: LabelSlot[];
+  /** The template the name was made from. */
   template: string;
   size: number;
   firstSeen?: string;
@@ -116,16 +119,22 @@ function analyseCluster(
   settings: ReturnType<typeof resolveClusteringSettings>,
   options: AnalyticsOptions,
 ): ClusterAnalytics {
-  const templateCounts = new Map<string, number>();
-  for (const { template } of list) templateCounts.set(template, (templateCounts.get(template) ?? 0) + 1);
-  const template = [...templateCounts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
-  const templateTokens = splitTokens(template);
-  const label = labelTemplate(
-    templateTokens,
-    (function* () {
-      for (const m of list) if (m.template === template) yield splitTokens(incidentText(m.incident, settings));
-    })(),
+  const byTemplate = new Map<string, Array<{ incident: ClusterIncident }>>();
+  for (const member of list) {
+    let members = byTemplate.get(member.template);
+    if (members === undefined) byTemplate.set(member.template, (members = []));
+    members.push(member);
+  }
+  const name = nameCluster(
+    [...byTemplate].map(([template, members]) => ({
+      template,
+      count: members.length,
+      rawTokenLists: (function* () {
+        for (const m of members) yield splitTokens(incidentText(m.incident, settings));
+      })(),
+    })),
   );
+  const { label, template } = name;
 
   let first: ClusterIncident | undefined;
   let last: ClusterIncident | undefined;
@@ -169,6 +178,7 @@ function analyseCluster(
   const result: ClusterAnalytics = {
     clusterId,
     label,
+    labelSlots: name.slots,
     template,
     size: list.length,
     incidentsPerDay,

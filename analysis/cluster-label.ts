@@ -1,85 +1,242 @@
-// Human-readable cluster labels: the template with its variable parts summarised from the incidents' own values,
-// e.g. `High CPU on <HOST> (94–99%)` or `Disk pressure on batch-node-{1..17}`.
-import { isPlaceholderToken } from './masking.ts';
+// Names people read: a pattern is named by its most readable template, its entities as words in braces ("High CPU on
+// {host}") with their commonest values beside the name ("web-01, web-07 and 12 more"), one shared value spelled out,
+// numbers as a range ("94–99%"). Never a placeholder token (`<HOST>`, `<*>`), a tool's tag syntax or a numbered range.
+import { compileMasker, isPlaceholderToken, splitTokens, type Masker } from './masking.ts';
+import { DEFAULT_CLUSTERING_SETTINGS } from './settings.ts';
 
-/** Values looked at per slot; enough for ranges and sets, bounded for large clusters. */
+/** Values looked at per slot; enough for ranges and counts, bounded for large clusters. */
 const MAX_VALUES_PER_SLOT = 5_000;
-/** Up to this many distinct values are listed as a set, `{a,b,c}`. */
-const MAX_LISTED_VALUES = 3;
+/** Commonest values kept per slot. */
+const TOP_VALUES = 3;
+
+/** One variable part of a name: what it is, its commonest values, and how many different ones there are. */
+export interface LabelSlot {
+  /** The word shown in braces: `host`, `queue`, `percent`. */
+  name: string;
+  /** Commonest first. */
+  values: Array<{ value: string; count: number }>;
+  distinct: number;
+}
+
+export interface ClusterName {
+  /** E.g. `High CPU on {host} (94–99%)`; a slot whose incidents agree shows its value. */
+  label: string;
+  /** The slots left in braces, in order. */
+  slots: LabelSlot[];
+  /** The template the name was made from (mined, with placeholders). */
+  template: string;
+}
+
+/** Placeholder → the word shown for it. `<VALUE>` and `<*>` take a better name from their context when they can. */
+const SLOT_NAMES: Record<string, string> = {
+  HOST: 'host',
+  IP: 'address',
+  POD: 'pod',
+  PATH: 'path',
+  URL: 'url',
+  EMAIL: 'email',
+  UUID: 'id',
+  ID: 'id',
+  HEX: 'id',
+  TS: 'time',
+  DURATION: 'duration',
+  SIZE: 'size',
+  PCT: 'percent',
+  NUM: 'number',
+  REGION: 'region',
+  MAC: 'address',
+  VALUE: 'name',
+  '*': 'value',
+};
+const NUMERIC = new Set(['PCT', 'NUM', 'DURATION', 'SIZE']);
+// Nouns that, right before or after a variable word, say what it is: "queue {queue}" reads as "{queue} queue".
+const CONTEXT_NOUNS = new Set(
+  [
+    'queue topic namespace bucket service database db table job cronjob function lambda deployment statefulset daemonset',
+    'pod container cluster index stream subscription consumer group region zone host node instance server vhost',
+    'exchange schema keyspace repo repository pipeline branch team tenant account project site domain endpoint app',
+    'application worker backup replica shard volume disk broker partition user certificate cert',
+  ]
+    .join(' ')
+    .split(' '),
+);
+// A few nouns read better as another word in braces: "Lambda {function}", "db {database}".
+const NOUN_SLOTS: Record<string, string> = { lambda: 'function', db: 'database', cert: 'certificate', app: 'application', cronjob: 'job' };
+const LABEL_TOKEN = /^[({[,]*([a-z][a-z_.-]*)[:=]"?<(?:VALUE|\*)>"?[)}\],.;]*$/;
+const PLACEHOLDER = /<([A-Z][A-Z0-9_-]*|\*)>/;
 
 /**
- * Summarises `template` (tokens with placeholders) over raw incident token lists of the same length: each token
- * holding one placeholder becomes its value when all agree, a numeric range, a numbered range, or a small set.
+ * The name of a pattern from its templates (with their incidents' raw token lists, as clustered): the most readable
+ * of its common templates, slots named and summarised.
  */
-export function labelTemplate(template: readonly string[], rawTokenLists: Iterable<readonly string[]>): string {
-  const slots = template
-    .map((token, position) => ({ token, position, ...placeholderParts(token) }))
-    .filter((slot): slot is { token: string; position: number; prefix: string; suffix: string } => slot.prefix !== undefined);
-  const values = slots.map(() => [] as string[]);
+export function nameCluster(
+  templates: ReadonlyArray<{ template: string; count: number; rawTokenLists: Iterable<readonly string[]> }>,
+): ClusterName {
+  if (templates.length === 0) return { label: '', slots: [], template: '' };
+  const ranked = [...templates].sort(
+    (a, b) => b.count * readability(b.template) - a.count * readability(a.template) || b.count - a.count || (a.template < b.template ? -1 : 1),
+  );
+  const chosen = ranked[0]!;
+  return { ...describeTemplate(splitTokens(chosen.template), chosen.rawTokenLists), template: chosen.template };
+}
+
+/**
+ * How well a template reads as a name, 0–1: words people write beat an alert's CamelCase identifier, a tag list or
+ * a line of placeholders; one word alone says little.
+ */
+export function readability(template: string): number {
+  const tokens = splitTokens(template).filter((t) => !LABEL_TOKEN.test(t));
+  if (tokens.length === 0) return 0.01;
+  let words = 0;
+  let camel = 0;
+  let placeholders = 0;
+  for (const token of tokens) {
+    if (PLACEHOLDER.test(token)) placeholders += token.includes('<*>') || token.includes('<VALUE>') ? 2 : 1;
+    else if (/[a-z][A-Z].*[a-z][A-Z]/.test(token)) camel++;
+    else if (/^[(["']?[A-Za-z][a-z]+[)\]"',.:;?!]*$/.test(token)) words++;
+  }
+  let score = words >= 2 ? 1 : words === 1 ? 0.4 : 0.15;
+  score *= 1 - (0.6 * camel) / tokens.length;
+  score *= Math.max(0.2, 1 - (0.5 * placeholders) / tokens.length);
+  return Math.max(score, 0.01);
+}
+
+/** A template's name with its slots summarised from the raw token lists of its incidents (same token count). */
+export function describeTemplate(template: readonly string[], rawTokenLists: Iterable<readonly string[]>): Omit<ClusterName, 'template'> {
+  // Tags the tools append ("on host:<VALUE> env:<VALUE>") name entities the words already show: they go.
+  let end = template.length;
+  while (end > 0 && LABEL_TOKEN.test(template[end - 1]!)) end--;
+  if (end < template.length && end > 0 && /^on$/i.test(template[end - 1]!)) end--;
+  const kept = template.slice(0, end).map((token, position) => ({ token, position }));
+  const visible = kept.filter(({ token }) => !LABEL_TOKEN.test(token));
+
+  const slotPositions = visible.filter(({ token }) => PLACEHOLDER.test(token));
+  const values = slotPositions.map(() => new Map<string, number>());
   let seen = 0;
   for (const raw of rawTokenLists) {
     if (raw.length !== template.length) continue;
     if (seen++ >= MAX_VALUES_PER_SLOT) break;
-    slots.forEach((slot, k) => {
-      const token = raw[slot.position]!;
-      if (token.length >= slot.prefix.length + slot.suffix.length && token.startsWith(slot.prefix) && token.endsWith(slot.suffix)) {
-        values[k]!.push(token.slice(slot.prefix.length, token.length - slot.suffix.length));
-      }
+    slotPositions.forEach(({ token, position }, k) => {
+      const value = valueOf(token, raw[position]!);
+      if (value !== '') values[k]!.set(value, (values[k]!.get(value) ?? 0) + 1);
     });
   }
-  const label = template.slice();
-  slots.forEach((slot, k) => {
-    const summary = summariseValues(values[k]!);
-    if (summary !== undefined) label[slot.position] = `${slot.prefix}${summary}${slot.suffix}`;
-  });
-  return label.join(' ');
+
+  const slots: LabelSlot[] = [];
+  const out: string[] = [];
+  for (const { token, position } of visible) {
+    const k = slotPositions.findIndex((s) => s.position === position);
+    if (k === -1) {
+      out.push(token);
+      continue;
+    }
+    const kind = PLACEHOLDER.exec(token)![1]!;
+    const counts = values[k]!;
+    const word = slotName(kind, template, position, counts);
+    const shown = summarise(kind, counts, word);
+    if (shown.slot !== undefined) slots.push(shown.slot);
+    out.push(token.replace(PLACEHOLDER, shown.text).replace(/<(?:[A-Z][A-Z0-9_-]*|\*)>/g, `{${word}}`));
+  }
+  return { label: tidy(out.join(' ')), slots };
 }
 
-/** The literal text around the single placeholder of a token (`(<PCT>)` → `(` and `)`); none for other tokens. */
-function placeholderParts(token: string): { prefix?: string; suffix?: string } {
-  const open = token.indexOf('<');
-  const close = token.lastIndexOf('>');
-  if (open === -1 || close < open) return {};
-  const inner = token.slice(open, close + 1);
-  if (!isPlaceholderToken(inner)) return {};
-  return { prefix: token.slice(0, open), suffix: token.slice(close + 1) };
+/** A template as a name without values: placeholders as words in braces, tool tags dropped. */
+export function readableTemplate(template: string): string {
+  return describeTemplate(splitTokens(template), []).label;
 }
 
-const NUMBER_WITH_UNIT = /^([-+]?\d+(?:\.\d+)?)([a-zA-Z%µ]*)$/;
-const NUMBERED = /^(.*?)(\d+)(\D*)$/;
+/** The raw text a placeholder token stood for: the raw token without the literal text around the placeholder. */
+function valueOf(token: string, raw: string): string {
+  const open = token.search(PLACEHOLDER);
+  const match = PLACEHOLDER.exec(token)!;
+  const prefix = token.slice(0, open);
+  const suffix = token.slice(open + match[0].length);
+  if (suffix.includes('<')) return '';
+  let value = raw.replace(/\uE000/g, '');
+  if (prefix !== '' && value.startsWith(prefix)) value = value.slice(prefix.length);
+  if (suffix !== '' && value.endsWith(suffix)) value = value.slice(0, value.length - suffix.length);
+  return value.replace(/^[("'[{]+|[)"',.:;\]}?!]+$/g, '');
+}
 
-/** A short text for one slot's values, or undefined when only the placeholder says it well. */
-export function summariseValues(values: readonly string[]): string | undefined {
-  if (values.length === 0) return undefined;
-  const frequency = new Map<string, number>();
-  for (const v of values) frequency.set(v, (frequency.get(v) ?? 0) + 1);
-  const distinct = [...frequency.keys()];
-  if (distinct.length === 1) return distinct[0];
+function slotName(kind: string, template: readonly string[], position: number, counts: ReadonlyMap<string, number>): string {
+  const fixed = SLOT_NAMES[kind] ?? kind.toLowerCase();
+  if (kind !== 'VALUE' && kind !== '*' && kind !== 'HOST') return fixed;
+  const token = template[position]!;
+  const key = /^[^a-z]*([a-z][a-z_.-]*)[:=]/.exec(token)?.[1];
+  if (key !== undefined) return key.replace(/^kube_/, '').replace(/_?name$/, '').replace(/_/g, ' ') || fixed;
+  const noun = (t: string | undefined) => {
+    const word = t?.toLowerCase().replace(/[^a-z]/g, '');
+    return word !== undefined && CONTEXT_NOUNS.has(word) ? (NOUN_SLOTS[word] ?? word) : undefined;
+  };
+  return noun(template[position - 1]) ?? noun(template[position + 1]) ?? shapeName(counts) ?? fixed;
+}
 
-  const numbers = distinct.map((v) => NUMBER_WITH_UNIT.exec(v));
-  if (numbers.every((m) => m !== null) && new Set(numbers.map((m) => m![2])).size === 1) {
-    let low = numbers[0]!;
-    let high = numbers[0]!;
-    for (const m of numbers) {
-      if (Number(m[1]) < Number(low[1])) low = m;
-      if (Number(m[1]) > Number(high[1])) high = m;
+let valueMasker: Masker | undefined;
+/** What most values look like, when they share a shape: hosts, pods, addresses, URLs, paths, regions, numbers. */
+function shapeName(counts: ReadonlyMap<string, number>): string | undefined {
+  if (counts.size === 0) return undefined;
+  valueMasker ??= compileMasker(DEFAULT_CLUSTERING_SETTINGS.masking);
+  const kinds = new Map<string, number>();
+  let total = 0;
+  for (const [value, n] of counts) {
+    const masked = valueMasker.maskTokens(value);
+    const kind = masked.length === 1 ? PLACEHOLDER.exec(masked[0]!)?.[1] : undefined;
+    total += n;
+    if (kind !== undefined && masked[0] === `<${kind}>`) kinds.set(kind, (kinds.get(kind) ?? 0) + n);
+  }
+  const [best] = [...kinds].sort((a, b) => b[1] - a[1]);
+  if (best === undefined || best[1] * 2 < total || best[0] === 'VALUE') return undefined;
+  return SLOT_NAMES[best[0]] ?? undefined;
+}
+
+/** One slot's text in the name: its only value, a numeric range, or the slot's word (with its values listed aside). */
+function summarise(kind: string, counts: ReadonlyMap<string, number>, word: string): { text: string; slot?: LabelSlot } {
+  const distinct = [...counts.keys()];
+  if (distinct.length === 0) return { text: `{${word}}` };
+  if (distinct.length === 1) return { text: distinct[0]! };
+  if (NUMERIC.has(kind) && distinct.length > 0) {
+    const numbers = distinct.map((v) => /^([-+]?\d+(?:\.\d+)?)([a-zA-Z%µ]*)$/.exec(v));
+    if (numbers.every((m) => m !== null) && new Set(numbers.map((m) => m![2])).size === 1) {
+      const values = numbers.map((m) => Number(m![1]));
+      const low = Math.min(...values);
+      const high = Math.max(...values);
+      return { text: low === high ? `${low}${numbers[0]![2]}` : `${low}–${high}${numbers[0]![2]}` };
     }
-    return `${low[1]}–${high[1]}${low[2]}`;
   }
+  const values = [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, TOP_VALUES)
+    .map(([value, count]) => ({ value, count }));
+  return { text: `{${word}}`, slot: { name: word, values, distinct: distinct.length } };
+}
 
-  const numbered = distinct.map((v) => NUMBERED.exec(v));
-  if (numbered.every((m) => m !== null)) {
-    const prefixes = new Set(numbered.map((m) => m![1]));
-    const suffixes = new Set(numbered.map((m) => m![3]));
-    if (prefixes.size === 1 && suffixes.size === 1) {
-      const ns = numbered.map((m) => Number(m![2]));
-      return `${numbered[0]![1]}{${Math.min(...ns)}..${Math.max(...ns)}}${numbered[0]![3]}`;
-    }
-  }
+/** Spacing and punctuation after tags and empty parentheses went. */
+function tidy(text: string): string {
+  // A closing parenthesis lost with a value ("(instance <*>") is given back.
+  const open = (text.match(/\(/g) ?? []).length - (text.match(/\)/g) ?? []).length;
+  if (open > 0) text += ')'.repeat(open);
+  return text
+    .replace(/\(\s*\)/g, '')
+    .replace(/\[\s*\]/g, '')
+    .replace(/\s+([,.;:)\]])/g, '$1')
+    .replace(/([([])\s+/g, '$1')
+    .replace(/\s{2,}/g, ' ')
+    .replace(/[\s,;:]+$/g, '')
+    .trim();
+}
 
-  if (distinct.length <= MAX_LISTED_VALUES) {
-    const ranked = distinct.sort((a, b) => frequency.get(b)! - frequency.get(a)! || (a < b ? -1 : 1));
-    return `{${ranked.join(',')}}`;
-  }
-  return undefined;
+/**
+ * The values beside a name, in words: "web-01, web-07 and 12 more" (the commonest first; three listed rather than
+ * "and 1 more").
+ */
+export function slotValuesText(slot: LabelSlot, show = 2): string {
+  const shown = slot.values.slice(0, slot.distinct === show + 1 ? show + 1 : show).map((v) => v.value);
+  const more = slot.distinct - shown.length;
+  if (more <= 0) return shown.length <= 1 ? (shown[0] ?? '') : `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
+  return `${shown.join(', ')} and ${more.toLocaleString('en')} more`;
+}
+
+/** Whether a text still holds a placeholder token that must never reach people. */
+export function hasPlaceholderToken(text: string): boolean {
+  return /<(?:[A-Z][A-Z0-9_-]*|\*)>/.test(text) || /\{\d+\.\.\d+\}/.test(text) || text.split(/\s+/).some(isPlaceholderToken);
 }

@@ -138,6 +138,11 @@ describe('a runbook from a cluster', () => {
     draftPath = new URL(page.url()).pathname;
     await expect.poll(draftStatus, { timeout: 60_000 }).toBe('completed');
     expect(await page.getByTestId('draft-title').textContent()).toBe('Triage checkout errors');
+    // The header names the pattern it is for (its name, not its id), linked to it.
+    const subject = page.getByTestId('draft-subject');
+    expect(await subject.getAttribute('href')).toBe(`/clusters/${encodeURIComponent(cluster.id)}`);
+    expect((await subject.textContent())!.trim()).not.toContain(cluster.id);
+    expect((await subject.textContent())!.trim()).not.toMatch(/<[A-Z*]+>/);
     const risks = await page.getByTestId('steps').locator('li.step').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-risk')));
     // The third step was called mutating by the model; the command rules made it destructive.
     expect(risks).toEqual(['read-only', 'mutating', 'destructive']);
@@ -184,6 +189,10 @@ describe('a runbook from a cluster', () => {
     expect(await page.getByTestId('runbook-title').textContent()).toBe(title);
     expect(await page.getByTestId('runbook-saved').textContent()).toContain('version 1');
     expect(await page.getByTestId('steps').locator('li.step').count()).toBe(3);
+    // Saved from a cluster's draft, it links that pattern, shown by its name and linked to it.
+    const chip = page.getByTestId('runbook-pattern');
+    expect(await chip.getAttribute('href')).toBe(`/clusters/${encodeURIComponent(cluster.id)}`);
+    expect((await chip.textContent())!).not.toContain(cluster.id);
     await shot('runbook-1440-light');
     expect(await screenshotElsewhere(runbookPath, 'runbook-390-dark', { width: 390, height: 844, theme: 'dark' })).toBe(0);
   });

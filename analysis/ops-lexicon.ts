@@ -25,6 +25,11 @@ interface ConceptEntry {
   phrases?: string;
   /** Broader concepts this one implies: "PostgreSQL down" also says "database down". */
   parents?: string;
+  /**
+   * A phrase that names several concepts at once ("node not ready": a Kubernetes node, not ready): it stands for its
+   * parents only, never for itself.
+   */
+  virtual?: true;
 }
 
 // Grouped by area; each concept lists the words different tools and people use for it. A word belongs to one concept.
@@ -32,7 +37,8 @@ const CONCEPTS: readonly ConceptEntry[] = [
   // Hosts and their resources.
   { id: 'host', kind: 'subject', carrier: true, words: 'host hosts server servers instance instances machine machines vm vms ec2 awsec2 box hypervisor baremetal node nodes', phrases: 'virtual machine' },
   // A Kubernetes node, as its alerts say it ("KubeNodeNotReady"); a bare "node" is a host (node-exporter's alerts).
-  { id: 'k8snode', kind: 'subject', words: 'kubelet nodepool', parents: 'host', phrases: 'kube node|kube nodes|k8s node|k8s nodes|kubernetes node|kubernetes nodes|worker node|worker nodes|node pool|node not ready|node notready|nodes not ready|node is not ready|node unready' },
+  { id: 'k8snode', kind: 'subject', words: 'kubelet nodepool', parents: 'host', phrases: 'kube node|kube nodes|k8s node|k8s nodes|kubernetes node|kubernetes nodes|worker node|worker nodes|node pool' },
+  { id: 'k8snode-notready', kind: 'condition', virtual: true, parents: 'k8snode notready', phrases: 'node not ready|node notready|nodes not ready|node is not ready|node unready|node is notready|node has been unready|node became unready' },
   { id: 'cpu', kind: 'subject', words: 'cpu cpus processor processors load loadavg loadaverage', phrases: 'load average|load avg|system load|processor time' },
   { id: 'steal', kind: 'condition', words: 'steal stolen' },
   { id: 'memory', kind: 'subject', words: 'memory mem ram rss', phrases: 'out of memory|memory pressure|memory exhausted|cannot allocate memory|low memory|available memory|free memory' },
@@ -123,8 +129,8 @@ const CONCEPTS: readonly ConceptEntry[] = [
   { id: 'renewal', kind: 'condition', words: 'renew renewal renewals renewing', phrases: 'failed to renew|renewal failed' },
   { id: 'dns', kind: 'subject', words: 'dns resolver resolvers nameserver nameservers coredns kubedns route53 nxdomain servfail', phrases: 'name resolution|domain name|dns lookup|dns lookups|dns resolution|name server' },
   { id: 'resolution', kind: 'condition', words: 'resolve resolving resolution lookup lookups unresolvable', phrases: 'cannot resolve|could not resolve|failed to resolve|no such host|resolution failed|resolution failures' },
-  { id: 'loadbalancer', kind: 'subject', words: 'lb lbs elb alb nlb awselb awsapplicationelb awsnetworkelb loadbalancer loadbalancers haproxy ingress envoy', phrases: 'load balancer|load balancers|target group|target groups|application load balancer|network load balancer|backend pool' },
-  { id: 'target', kind: 'subject', carrier: true, words: 'target targets backend backends upstream upstreams', phrases: 'healthy hosts|healthy host count' },
+  { id: 'loadbalancer', kind: 'subject', carrier: true, words: 'lb lbs elb alb nlb awselb awsapplicationelb awsnetworkelb loadbalancer loadbalancers haproxy ingress envoy', phrases: 'load balancer|load balancers|target group|target groups|application load balancer|network load balancer|backend pool' },
+  { id: 'target', kind: 'subject', words: 'target targets backend backends upstream upstreams', phrases: 'healthy hosts|healthy host count|unhealthy hosts|unhealthy host|unhealthy host count|un healthy host|un healthy host count|unhealthy targets|healthy host count|hosts behind' },
   { id: 'unhealthy', kind: 'condition', words: 'unhealthy', phrases: 'un healthy|unhealthy host count|check failed|checks failed|check failing|probe failed|probe failure|probe failing|http check|http probe|health check|health checks|healthcheck|healthchecks|healthcheck failed|health check failed|health check failing|health checks failing|failing health checks|liveness probe|liveness probe failed|not healthy|no healthy|unhealthy host|unhealthy hosts' },
   { id: 'cdn', kind: 'subject', words: 'cdn cloudfront fastly akamai cloudflare edge', phrases: 'edge location|edge locations' },
 
@@ -139,15 +145,15 @@ const CONCEPTS: readonly ConceptEntry[] = [
   // HTTP services.
   { id: 'http', kind: 'subject', carrier: true, words: 'http https request requests endpoint endpoints api apis route routes url urls web website site nginx apache httpd caddy traefik kong apigateway webserver', phrases: 'http requests|api requests|web requests' },
   { id: 'service', kind: 'subject', carrier: true, words: 'service services svc app apps application applications microservice microservices' },
-  { id: 'error', kind: 'condition', words: 'error errors errored erroring 5xx 500s 502s 503s 504s exception exceptions', phrases: 'error rate|error ratio|error budget|error budget burn|burn rate|slo burn|budget burn|server error|server errors|internal server error|bad gateway|service unavailable|gateway timeout|failed requests|request failures|request errors|failure rate|failure ratio|non 2xx|5xx responses|5xx errors|http 5xx|http errors' },
+  { id: 'error', kind: 'condition', words: 'error errors errored erroring 5xx 500s 502s 503s 504s exception exceptions', phrases: 'httpcode target 5xx count|httpcode elb 5xx count|httpcode target 5xx|httpcode elb 5xx|5xx count|5xx error count|error rate|error ratio|error budget|error budget burn|burn rate|slo burn|budget burn|server error|server errors|internal server error|bad gateway|service unavailable|gateway timeout|failed requests|request failures|request errors|failure rate|failure ratio|non 2xx|5xx responses|5xx errors|http 5xx|http errors' },
   { id: 'clienterror', kind: 'condition', words: '4xx 400s 403s 404s', phrases: 'client error|client errors|not found errors|forbidden errors|4xx errors|4xx responses' },
-  { id: 'latency', kind: 'condition', words: 'latency latencies slow slowness slowdown sluggish p99 p95 p90 p999 p50 tail', phrases: 'response time|response times|request duration|request latency|slow responses|slow requests|taking too long|takes too long|took too long|taking forever|takes forever|high latency|apdex|response time high' },
+  { id: 'latency', kind: 'condition', words: 'latency latencies slow slowness slowdown sluggish p99 p95 p90 p999 p50 tail', phrases: 'target response time|targetresponsetime|response time|response times|request duration|request latency|slow responses|slow requests|taking too long|takes too long|took too long|taking forever|takes forever|high latency|apdex|response time high' },
   { id: 'duration', kind: 'condition', words: 'duration durations runtime', phrases: 'execution time|run time|running time' },
   { id: 'timeout', kind: 'condition', words: 'timeout timeouts timedout', phrases: 'timed out|time out|time outs|timing out|deadline exceeded' },
   { id: 'slo', kind: 'subject', words: 'slo slos sla slas sli slis uptime', phrases: 'error budget' },
 
   // Availability.
-  { id: 'down', kind: 'condition', words: 'down unreachable unavailable unresponsive dead offline outage absent unreachability', phrases: 'not responding|no response|not reachable|cannot reach|can not reach|cant reach|cannot connect|cant connect|couldnt connect|could not connect|unable to connect|failed to connect|status check failed|status check failure|status checks failed|system status check|instance status check|connection refused|no heartbeat|heartbeat missing|missing heartbeat|heartbeat lost|lost heartbeat|heartbeat failed|went down|gone down|not available|no data received|stopped responding|stopped reporting|not reporting|no longer reporting' },
+  { id: 'down', kind: 'condition', words: 'down unreachable unavailable unresponsive dead died dying offline outage absent unreachability', phrases: 'not responding|no response|not reachable|cannot reach|can not reach|cant reach|cannot connect|cant connect|couldnt connect|could not connect|unable to connect|failed to connect|status check failed|status check failure|status checks failed|system status check|instance status check|connection refused|no heartbeat|heartbeat missing|missing heartbeat|heartbeat lost|lost heartbeat|heartbeat failed|went down|gone down|not available|no data received|stopped responding|stopped reporting|not reporting|no longer reporting' },
   { id: 'exporter', kind: 'subject', words: 'exporter exporters scrape scrapes scraping', phrases: 'scrape target|scrape targets|metrics endpoint' },
   { id: 'crash', kind: 'condition', words: 'crash crashed crashes crashing panic panicked segfault segfaults coredump', phrases: 'core dump|segmentation fault|exited unexpectedly|died unexpectedly|process died|process exited|killed unexpectedly' },
 
@@ -191,6 +197,8 @@ const QUALIFIERS = [
   'avg average mean max maximum minimum last since ago hours hour minutes minute days day seconds h m s d week weeks',
   'please pls plz check look help anyone hey fyi asap again still repeatedly frequently multiple several some all any due because seems seem looks maybe why',
   'what now recent recently new ongoing continuous continuously constant constantly persistent sustained possible possibly potential potentially likely',
+  'lots lot tons bunch plenty bump bumping raise raising exploding exploded tanked tanking thrashing growing grows grew going seeing happening',
+  'roof crazy insane massive huge weird strange odd need needs needed sorry fatal already forever ever seems like ugh wtf',
 ];
 
 /** Resources whose trouble, unsaid, is running out: "High CPU", "Memory 95%", "Too many connections", "No inodes". */
@@ -367,6 +375,8 @@ export function findConcepts(rawWords: readonly string[]): FoundConcept[] {
       if (negate && length === 1 && SATURABLE.has(matched.id)) {
         // "No inodes left", "no free memory": a resource missing is a resource run out.
         out.push({ concept: matched.id, word: i, length }, { concept: 'saturation', word: i, length });
+      } else if (matched.virtual) {
+        for (const parent of (matched.parents ?? '').split(/\s+/)) if (parent) out.push({ concept: parent, word: i, length });
       } else out.push({ concept: negate && length === 1 ? `not:${matched.id}` : matched.id, word: i, length });
       negate = false;
     } else if (NEGATIONS.has(exact)) {

@@ -210,10 +210,34 @@ function plainWordHashes(masked: readonly string[], usable: (name: string) => bo
     const core = entityValueCore(token);
     if (core.length >= 3 && usable(core)) {
       out.push(entityHash(core));
+      const short = shortEntityName(core);
+      if (short !== undefined && short !== core) out.push(entityHash(short));
       if (out.length >= MAX_ENTITIES) break;
     }
   }
   return out;
+}
+
+const POD_SUFFIX = /-[bcdfghjklmnpqrstvwxz2456789]{8,10}(?:-[bcdfghjklmnpqrstvwxz2456789]{5})?$|-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
+/**
+ * The short name of an entity value, or undefined when it has none: without a port, a namespace, a domain (when the
+ * first label names a machine) or a pod's generated suffix.
+ */
+export function shortEntityName(value: string): string | undefined {
+  let name = value.toLowerCase();
+  if (/^[a-z]+:\/\//.test(name)) return undefined;
+  name = name.replace(/:\d{1,5}$/, '');
+  const slash = name.lastIndexOf('/');
+  if (slash !== -1 && !name.startsWith('/')) name = name.slice(slash + 1);
+  const colon = name.indexOf(':');
+  if (colon > 0) name = name.slice(0, colon);
+  if (!/^\d{1,3}(?:\.\d{1,3}){3}$/.test(name) && name.includes('.')) {
+    const first = name.slice(0, name.indexOf('.'));
+    if (first.length >= 3) name = first;
+  }
+  const owner = name.replace(POD_SUFFIX, '');
+  if (owner.length >= 3 && owner !== name && /[a-z]/.test(owner)) name = owner;
+  return name.length >= 2 ? name : undefined;
 }
 
 /** The value of a raw tag or label token: after `key:` / `key=` or the entity mark. */
@@ -246,7 +270,13 @@ function incidentEntities(
       const isLabel = token.includes('<VALUE>');
       const value = isLabel ? labelValue(rawToken) : rawToken.replace(EDGE, '');
       if (value === '') continue;
-      if (out.length < MAX_ENTITIES) out.push(entityHash(value));
+      if (out.length < MAX_ENTITIES) {
+        out.push(entityHash(value));
+        // Tools name one thing differently: `db-3:9100`, `db-3.prod.example.com`, `checkout-7d4b9c8f5-x2k9p` (a pod
+        // of `checkout`), `data/auth-…`; the entity's short name meets them all.
+        const short = shortEntityName(value);
+        if (short !== undefined && short !== value) out.push(entityHash(short));
+      }
       if (isLabel) named(entityValueCore(value), /^[^a-z]*([a-z][a-z_.-]*)[:=]/.exec(token)?.[1] ?? '');
     }
   }

@@ -53,11 +53,14 @@ export function entityValueCore(value: string): string {
 }
 
 /**
- * Whether a value can name an entity for `entityValues`: three characters or more, not a number, and not a word the
- * lexicon reads (a namespace called `monitoring` or `search` must not turn those words into parameters everywhere).
+ * Whether a value can name an entity for `entityValues`: three characters or more, not a number, and a compound name
+ * or a word the lexicon does not read (a namespace called `monitoring` or `search` must not turn those words into
+ * parameters everywhere).
  */
 export function usableEntityName(core: string): boolean {
   if (core.length < 3 || /^[\d.]+$/.test(core)) return false;
+  // A compound name (`nightly-export`, `search-api`) is a name whatever its parts mean; one word must be unknown.
+  if (/[a-z0-9][-_.][a-z0-9]/.test(core)) return true;
   return findConcepts(tokenWords(core)).every((f) => f.concept.startsWith('w:'));
 }
 
@@ -385,8 +388,21 @@ export function entityKindsConflict(a: number, b: number): boolean {
 
 /** Whether one bag contains the other (each concept at least as often), qualifiers aside. */
 export function nestedConcepts(a: ConceptBag, b: ConceptBag): boolean {
+  // Where both name the same subject or condition, a carrier (host, pod, service) one of them adds is detail.
+  let shared = false;
+  for (const c of a.keys()) {
+    const kind = conflictKind(c);
+    if ((kind === 'subject' || kind === 'condition') && b.has(c)) {
+      shared = true;
+      break;
+    }
+  }
   const contains = (large: ConceptBag, small: ConceptBag) => {
-    for (const [c, n] of small) if ((large.get(c) ?? 0) < n && !c.startsWith('q:')) return false;
+    for (const [c, n] of small) {
+      if ((large.get(c) ?? 0) >= n || c.startsWith('q:')) continue;
+      if (shared && conflictKind(c) === 'carrier') continue;
+      return false;
+    }
     return true;
   };
   return contains(a, b) || contains(b, a);

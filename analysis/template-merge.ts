@@ -83,6 +83,10 @@ export const MERGE_CONSTANTS = Object.freeze({
   carrierWeight: 0.3,
   /** Weight of a qualifier ("high", "above", "prod"): it says how much or where, hardly which problem. */
   qualifierWeight: 0.1,
+  /** Templates of up to this many concepts (qualifiers aside) are short texts for the text rule... */
+  shortTextConcepts: 4,
+  /** ...longer ones need at least this similarity. */
+  longTextThreshold: 0.8,
 });
 
 export function mergeTemplates(
@@ -466,6 +470,21 @@ export class ConceptSpace {
   }
 }
 
+/**
+ * The text rule's threshold for two templates: `threshold` for titles of a few concepts, where one more word is a
+ * big share of the weight but a small change of meaning; stricter (`MERGE_CONSTANTS.longTextThreshold`) for long
+ * texts such as log lines, where the same share is several words.
+ */
+function textThreshold(a: ConceptBag, b: ConceptBag, threshold: number): number {
+  let size = 0;
+  for (const bag of [a, b]) {
+    let n = 0;
+    for (const c of bag.keys()) if (!c.startsWith('q:') && !c.startsWith('v:')) n++;
+    size = Math.max(size, n);
+  }
+  return size > MERGE_CONSTANTS.shortTextConcepts ? Math.max(threshold, MERGE_CONSTANTS.longTextThreshold) : threshold;
+}
+
 interface CandidatePair {
   i: number;
   j: number;
@@ -582,7 +601,7 @@ function candidatePairs(
       if (similarity >= settings.threshold) pairs.push({ i, j, similarity, via: 'embedding' });
       return;
     }
-    if (jaccard >= settings.threshold) {
+    if (jaccard >= textThreshold(concepts[i]!, concepts[j]!, settings.threshold)) {
       pairs.push({ i, j, similarity: jaccard, via: 'text' });
       return;
     }

@@ -25,6 +25,8 @@ interface ConceptEntry {
   phrases?: string;
   /** Broader concepts this one implies: "PostgreSQL down" also says "database down". */
   parents?: string;
+  /** Its words match as written only, not by stem (`exporter` must not take `export`). */
+  exact?: true;
   /**
    * A phrase that names several concepts at once ("node not ready": a Kubernetes node, not ready): it stands for its
    * parents only, never for itself.
@@ -87,7 +89,7 @@ const CONCEPTS: readonly ConceptEntry[] = [
   { id: 'connection', kind: 'subject', words: 'connection connections conn conns connect backends', phrases: 'connection pool|max connections|too many connections|too many clients|connection count|active connections|connection limit' },
   { id: 'query', kind: 'subject', words: 'query queries statement statements', phrases: 'slow query|slow queries|slow log' },
   { id: 'transaction', kind: 'subject', words: 'transaction transactions txn txns xact', phrases: 'idle in transaction|long running transaction|long running transactions' },
-  { id: 'deadlock', kind: 'condition', words: 'deadlock deadlocks deadlocked', phrases: 'lock wait|lock timeout|lock contention|lock waits' },
+  { id: 'deadlock', kind: 'condition', words: 'deadlock deadlocks deadlocked', phrases: 'dead lock|dead locks|dead locked|lock wait|lock timeout|lock contention|lock waits' },
   { id: 'replication', kind: 'subject', words: 'replication replica replicas replicated replicating standby standbys slave slaves follower followers', phrases: 'read replica|hot standby|replication slot' },
   { id: 'underreplicated', kind: 'condition', words: 'underreplicated', phrases: 'under replicated|under replication|isr shrink|isr shrinks|out of sync replicas|offline partitions' },
 
@@ -109,9 +111,10 @@ const CONCEPTS: readonly ConceptEntry[] = [
   { id: 'consumer', kind: 'subject', words: 'consumer consumers subscriber subscribers subscription subscriptions', phrases: 'consumer group|consumer groups' },
   { id: 'producer', kind: 'subject', words: 'producer producers publisher publishers' },
   { id: 'broker', kind: 'subject', words: 'broker brokers' },
+  { id: 'consumer-lag', kind: 'condition', virtual: true, parents: 'consumer lag', phrases: 'consumer lag|consumer group lag|consumers lag|consumer lagging|consumer offset lag' },
   { id: 'dlq', kind: 'subject', words: 'dlq dlqs deadletter', phrases: 'dead letter|dead letter queue|dead letters' },
   { id: 'nonempty', kind: 'condition', words: 'nonempty', phrases: 'not empty|non empty|is not empty|has messages|messages in|contains messages|messages arriving|message count' },
-  { id: 'lag', kind: 'condition', words: 'lag lags lagging age behind backlog backlogged delay delayed depth unacked unacknowledged accumulating piling', phrases: 'consumer lag|offset lag|queue depth|age of oldest message|oldest message|oldest message age|approximate age|messages visible|not consumed|not being consumed|growing queue|queue growing|messages waiting|messages ready|ready messages|piling up|building up|backing up|backed up' },
+  { id: 'lag', kind: 'condition', words: 'lag lags lagging age behind backlog backlogged delay delayed depth unacked unacknowledged accumulating piling', phrases: 'offset lag|queue depth|age of oldest message|oldest message|oldest message age|approximate age|messages visible|not consumed|not being consumed|growing queue|queue growing|messages waiting|messages ready|ready messages|piling up|building up|backing up|backed up' },
 
   // Search.
   { id: 'search', kind: 'subject', words: 'elasticsearch elastic opensearch es solr' },
@@ -145,7 +148,7 @@ const CONCEPTS: readonly ConceptEntry[] = [
   // HTTP services.
   { id: 'http', kind: 'subject', carrier: true, words: 'http https request requests endpoint endpoints api apis route routes url urls web website site nginx apache httpd caddy traefik kong apigateway webserver', phrases: 'http requests|api requests|web requests' },
   { id: 'service', kind: 'subject', carrier: true, words: 'service services svc app apps application applications microservice microservices' },
-  { id: 'error', kind: 'condition', words: 'error errors errored erroring 5xx 500s 502s 503s 504s exception exceptions', phrases: 'httpcode target 5xx count|httpcode elb 5xx count|httpcode target 5xx|httpcode elb 5xx|5xx count|5xx error count|error rate|error ratio|error budget|error budget burn|burn rate|slo burn|budget burn|server error|server errors|internal server error|bad gateway|service unavailable|gateway timeout|failed requests|request failures|request errors|failure rate|failure ratio|non 2xx|5xx responses|5xx errors|http 5xx|http errors' },
+  { id: 'error', kind: 'condition', words: 'error errors errored erroring 5xx 500s 502s 503s 504s exception exceptions', phrases: 'http code target 5xx count|http code elb 5xx count|http code target 5xx|http code elb 5xx|httpcode target 5xx count|httpcode elb 5xx count|httpcode target 5xx|httpcode elb 5xx|5xx count|5xx error count|error rate|error ratio|error budget|error budget burn|burn rate|slo burn|budget burn|server error|server errors|internal server error|bad gateway|service unavailable|gateway timeout|failed requests|request failures|request errors|failure rate|failure ratio|non 2xx|5xx responses|5xx errors|http 5xx|http errors' },
   { id: 'clienterror', kind: 'condition', words: '4xx 400s 403s 404s', phrases: 'client error|client errors|not found errors|forbidden errors|4xx errors|4xx responses' },
   { id: 'latency', kind: 'condition', words: 'latency latencies slow slowness slowdown sluggish p99 p95 p90 p999 p50 tail', phrases: 'target response time|targetresponsetime|response time|response times|request duration|request latency|slow responses|slow requests|taking too long|takes too long|took too long|taking forever|takes forever|high latency|apdex|response time high' },
   { id: 'duration', kind: 'condition', words: 'duration durations runtime', phrases: 'execution time|run time|running time' },
@@ -154,7 +157,7 @@ const CONCEPTS: readonly ConceptEntry[] = [
 
   // Availability.
   { id: 'down', kind: 'condition', words: 'down unreachable unavailable unresponsive dead died dying offline outage absent unreachability', phrases: 'not responding|no response|not reachable|cannot reach|can not reach|cant reach|cannot connect|cant connect|couldnt connect|could not connect|unable to connect|failed to connect|status check failed|status check failure|status checks failed|system status check|instance status check|connection refused|no heartbeat|heartbeat missing|missing heartbeat|heartbeat lost|lost heartbeat|heartbeat failed|went down|gone down|not available|no data received|stopped responding|stopped reporting|not reporting|no longer reporting' },
-  { id: 'exporter', kind: 'subject', words: 'exporter exporters scrape scrapes scraping', phrases: 'scrape target|scrape targets|metrics endpoint' },
+  { id: 'exporter', kind: 'subject', exact: true, words: 'exporter exporters scrape scrapes scraping', phrases: 'scrape target|scrape targets|metrics endpoint' },
   { id: 'crash', kind: 'condition', words: 'crash crashed crashes crashing panic panicked segfault segfaults coredump', phrases: 'core dump|segmentation fault|exited unexpectedly|died unexpectedly|process died|process exited|killed unexpectedly' },
 
   // Failure in general (a job, a backup, a deploy, a renewal).
@@ -270,7 +273,7 @@ function lexicon(): CompiledLexicon {
     for (const word of (entry.words ?? '').split(/\s+/)) {
       if (word === '') continue;
       exactWord.set(word, entry);
-      stemWord.set(normaliseWord(word), entry);
+      if (!entry.exact) stemWord.set(normaliseWord(word), entry);
     }
     for (const phrase of (entry.phrases ?? '').split('|')) {
       const words = phrase.trim().split(/\s+/).filter(Boolean).map(normaliseWord);
@@ -449,7 +452,7 @@ export function tokenWords(token: string): string[] {
   const known = lexicon().exactWord;
   for (const part of text.split(/[^A-Za-z0-9]+/)) {
     if (part === '') continue;
-    if (/^(?:\d[xX]{2}|[pP]\d{2,3}|x509|ec2|s3|i\/o)$/.test(part) || known.has(part.toLowerCase())) {
+    if (/^(?:\d[xX]{2}|[pP]\d{2,3}|x509|ec2|s3|k8s|i\/o)$/.test(part) || known.has(part.toLowerCase()) || lexicon().exactMinor.has(part.toLowerCase())) {
       words.push(part.toLowerCase() === part ? part : part);
       continue;
     }

@@ -83,6 +83,8 @@ export const MERGE_CONSTANTS = Object.freeze({
   carrierWeight: 0.3,
   /** Weight of a qualifier ("high", "above", "prod"): it says how much or where, hardly which problem. */
   qualifierWeight: 0.1,
+  /** Share of its weight a concept keeps where it only refines a broader one the other side names. */
+  refinementShare: 0.3,
   /** Templates of up to this many concepts (qualifiers aside) are short texts for the text rule... */
   shortTextConcepts: 4,
   /** ...longer ones need at least this similarity. */
@@ -279,6 +281,11 @@ export function templateConcepts(tokens: readonly string[]): ConceptBag {
     }
   }
   for (const t of wholeTokens) for (const word of wholeTokenWords(tokens[t]!)) add(word);
+  // A dead-letter queue's backlog is its trouble: messages in it at all.
+  if (bag.has('dlq') && bag.has('lag')) {
+    bag.delete('lag');
+    if (!bag.has('nonempty')) add('nonempty');
+  }
   if (![...bag.keys()].some((c) => conflictKind(c) === 'condition')) {
     // The condition that goes without saying, from the most specific subject that implies one (a DLQ over a queue).
     const implied = [...bag.keys()].map((c) => IMPLIED_CONDITION.get(c)).filter((c): c is string => c !== undefined);
@@ -437,6 +444,17 @@ export class ConceptSpace {
     return 1 + Math.log((1 + this.templates) / (1 + (this.df.get(concept) ?? 0)));
   }
 
+  /**
+   * A concept only one side names weighs less when it refines one both name: "PostgreSQL connections" against
+   * "Database connections" differ by a detail, not by a problem.
+   */
+  oneSidedWeight(concept: string, other: ConceptBag): number {
+    const w = this.weight(concept);
+    if (concept.includes(':')) return w;
+    for (const parent of conceptParents(concept)) if (other.has(parent)) return w * MERGE_CONSTANTS.refinementShare;
+    return w;
+  }
+
   frequency(concept: string): number {
     return this.df.get(concept) ?? 0;
   }
@@ -452,15 +470,15 @@ export class ConceptSpace {
     let wb = 0;
     let sharedKnown = false;
     for (const [c, na] of a) {
-      const w = this.weight(c);
-      wa += w * na;
       const nb = b.get(c);
+      const w = nb === undefined ? this.oneSidedWeight(c, b) : this.weight(c);
+      wa += w * na;
       if (nb === undefined) continue;
       shared += w * Math.min(na, nb);
       const kind = conflictKind(c);
       if (kind === 'subject' || kind === 'condition') sharedKnown = true;
     }
-    for (const [c, nb] of b) wb += this.weight(c) * nb;
+    for (const [c, nb] of b) wb += (a.has(c) ? this.weight(c) : this.oneSidedWeight(c, a)) * nb;
     const union = wa + wb - shared;
     return {
       jaccard: union === 0 ? 0 : shared / union,

@@ -88,6 +88,12 @@ export interface MergingSettings {
   /** And at least this many of them. */
   cooccurrenceMinCount: number;
   /**
+   * Two templates that met fewer times than that (once) may still merge when they share a subject or condition, the
+   * smaller one's concepts are at least this share of the other's (containment), and neither names a subject the
+   * other does not.
+   */
+  cooccurrenceOnceThreshold: number;
+  /**
    * Share of the text similarity taken by the embedding cosine when an embedding function is injected (the concept
    * similarity keeps the rest); ignored otherwise. Embedding models differ in how high unrelated texts score, so the
    * threshold may need calibrating per model.
@@ -130,6 +136,7 @@ export const DEFAULT_CLUSTERING_SETTINGS: ClusteringSettings = Object.freeze({
     cooccurrenceWindowMinutes: 15,
     cooccurrenceMinShare: 0.05,
     cooccurrenceMinCount: 2,
+    cooccurrenceOnceThreshold: 0.5,
     embeddingWeight: 0.8,
     wordingMustNest: true,
   }),
@@ -183,7 +190,7 @@ function validateClusteringSettings(s: ClusteringSettings): void {
   if (!(similarityThreshold > 0 && similarityThreshold <= 1)) fail('mining.similarityThreshold must be in (0, 1]');
   if (!Number.isInteger(maxChildren) || maxChildren < 2) fail('mining.maxChildren must be an integer of at least 2');
   const m = s.merging;
-  for (const key of ['threshold', 'cooccurrenceThreshold', 'cooccurrenceMinShare'] as const) {
+  for (const key of ['threshold', 'cooccurrenceThreshold', 'cooccurrenceMinShare', 'cooccurrenceOnceThreshold'] as const) {
     if (!(m[key] > 0 && m[key] <= 1)) fail(`merging.${key} must be in (0, 1]`);
   }
   for (const key of ['variableSlotMinValues', 'entitySlotMinValues'] as const) {

@@ -397,6 +397,14 @@ export function entityKindsConflict(a: number, b: number): boolean {
   return (a === POD && b === MACHINE) || (a === MACHINE && b === POD);
 }
 
+/** Whether a specific subject (not a carrier) is named on one side only. */
+function oneSidedSubject(a: ConceptBag, b: ConceptBag): boolean {
+  for (const [x, y] of [[a, b], [b, a]] as const) {
+    for (const c of x.keys()) if (!y.has(c) && conflictKind(c) === 'subject') return true;
+  }
+  return false;
+}
+
 /** Whether one bag contains the other (each concept at least as often), qualifiers aside. */
 export function nestedConcepts(a: ConceptBag, b: ConceptBag): boolean {
   // Where both name the same subject or condition, a carrier (host, pod, service) one of them adds is detail.
@@ -613,7 +621,7 @@ function candidatePairs(
     everScored.add(i * concepts.length + j);
     const a = profiles[i]!;
     const b = profiles[j]!;
-    const { jaccard, containment } = space.overlap(concepts[i]!, concepts[j]!);
+    const { jaccard, containment, sharedKnown } = space.overlap(concepts[i]!, concepts[j]!);
     if (a.embedding !== undefined && b.embedding !== undefined) {
       const similarity = (1 - settings.embeddingWeight) * jaccard + settings.embeddingWeight * denseCosine(a.embedding, b.embedding);
       if (similarity >= settings.threshold) pairs.push({ i, j, similarity, via: 'embedding' });
@@ -628,6 +636,9 @@ function candidatePairs(
     const larger = smaller === i ? j : i;
     const met = cooccurrence.get(smaller, larger);
     if (met >= settings.cooccurrenceMinCount && met >= settings.cooccurrenceMinShare * profiles[smaller]!.count) {
+      pairs.push({ i, j, similarity: jaccard, via: 'cooccurrence' });
+    } else if (met >= 1 && containment >= settings.cooccurrenceOnceThreshold && sharedKnown && !oneSidedSubject(concepts[i]!, concepts[j]!)) {
+      // Meeting once is weak evidence: it bridges wording that shares a subject or condition, never adds a subject.
       pairs.push({ i, j, similarity: jaccard, via: 'cooccurrence' });
     }
   };

@@ -90,7 +90,8 @@ const BUILTIN_SOURCES: Record<MaskKind, string> = {
   ].join('|'),
   ipv4: String.raw`(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?!\d)`,
   mac: String.raw`(?<![\w:-])(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}(?![\w:-])`,
-  pod: String.raw`(?<![\w.-])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-(?=${K8S}{0,9}\d)${K8S}{8,10}(?:-${K8S}{5})?(?![\w.-])`,
+  // (a sentence's full stop after it is punctuation, not a domain)
+  pod: String.raw`(?<![\w.-])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-(?=${K8S}{0,9}\d)${K8S}{8,10}(?:-${K8S}{5})?(?![\w-]|\.\w)`,
   host: [
     // dash-separated names with a number somewhere: ip-10-2-3-4, batch-node-17, db-3.prod.example.com
     String.raw`(?<![\w.-])(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?:\.[a-z][a-z0-9-]*)*(?![\w-])`,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -73,6 +73,33 @@ describe('insights cluster', () => {
     expect(await runInsights(['cluster', '--input', input, '--output', output], run.io)).toBe(1);
     expect(run.err()).toMatch(/incidents\.jsonl: line 3: /);
     expect(readdirSync(dir)).toEqual(['incidents.jsonl']);
+  });
+
+  it('counts \\r\\n and a lone \\r as line ends, as readline does', async () => {
+    const input = join(dir, 'incidents.jsonl');
+    writeFileSync(input, '{"id": "a", "title": "fine"}\r\n\r\n{"id": "b", "title": "fine"}\r{"id": "c"}\r\n');
+    const run = capture();
+    expect(await runInsights(['cluster', '--input', input], run.io)).toBe(1);
+    expect(run.err()).toContain('line 4: "title" must be a string');
+  });
+
+  it('reports a duplicate id before a malformed line further down', async () => {
+    const input = join(dir, 'incidents.jsonl');
+    writeFileSync(input, lines({ id: 'a', title: 'fine' }, { id: 'b', title: 'fine' }, { id: 'a', title: 'again' }, '{"id": "x"'));
+    const run = capture();
+    expect(await runInsights(['cluster', '--input', input], run.io)).toBe(1);
+    expect(run.err()).toContain('line 3: duplicate id "a" (first on line 1)');
+  });
+
+  it('reads a file larger than one read chunk whole, in order', async () => {
+    const input = join(dir, 'incidents.jsonl');
+    const many = Array.from({ length: 60_000 }, (_, i) => ({ id: `i${i}`, title: `Disk full on node-${i % 7} ${'x'.repeat(i % 50)}` }));
+    writeFileSync(input, lines(...many));
+    expect(statSync(input).size).toBeGreaterThan(4 * 2 ** 20);
+    const run = capture();
+    expect(await runInsights(['cluster', '--input', input], run.io)).toBe(0);
+    const ids = run.out().trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(ids).toEqual(many.map((m) => m.id));
   });
 
   it('leaves an existing output file untouched when the input is invalid', async () => {

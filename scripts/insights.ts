@@ -1,11 +1,11 @@
 // `npx insights cluster`: runs the clustering engine with a new account's defaults on a JSONL file, no database and
 // no Temporal needed. Output is all or nothing: a temporary file beside the target, renamed when complete.
-import { createReadStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
-import { recluster, type ClusterIncident } from '../analysis/index.ts';
+import type { ClusterIncident, IncidentAssignment } from '../analysis/cluster-model.ts';
+import { DuplicateIncidentError, recluster } from '../analysis/recluster.ts';
 
 const USAGE = `Usage: insights cluster --input FILE.jsonl [--output FILE.jsonl]
 
@@ -96,33 +96,103 @@ export function parseIncidentLine(text: string, line: number): ClusterIncident {
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
-async function readIncidents(path: string): Promise<ClusterIncident[]> {
-  const incidents: ClusterIncident[] = [];
+/** Line breaks as `readline` counts them: `\n`, `\r\n` and a lone `\r`. */
+const LINE_BREAK = /\r\n|\n|\r/;
+const CHUNK_BYTES = 1 << 22;
+
+interface InputFile {
+  incidents: ClusterIncident[];
+  /** The line of each incident. */
+  lines: number[];
+}
+
+/**
+ * The first incident whose id an earlier line already had, as the error to report. Duplicate ids are found by the
+ * engine (`DuplicateIncidentError`) rather than by a second index of every id here; this names their lines.
+ */
+function firstDuplicate({ incidents, lines }: InputFile): InputLineError | undefined {
   const firstLineOf = new Map<string, number>();
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line = 0;
-  for await (const text of lines) {
-    line++;
-    if (text.trim() === '') continue;
-    const incident = parseIncidentLine(text, line);
-    const earlier = firstLineOf.get(incident.id);
-    if (earlier !== undefined) throw new InputLineError(line, `duplicate id "${incident.id}" (first on line ${earlier})`);
-    firstLineOf.set(incident.id, line);
-    incidents.push(incident);
+  for (let i = 0; i < incidents.length; i++) {
+    const id = incidents[i]!.id;
+    const earlier = firstLineOf.get(id);
+    if (earlier !== undefined) return new InputLineError(lines[i]!, `duplicate id "${id}" (first on line ${earlier})`);
+    firstLineOf.set(id, lines[i]!);
   }
-  return incidents;
+  return undefined;
+}
+
+async function readIncidents(path: string): Promise<InputFile> {
+  const file: InputFile = { incidents: [], lines: [] };
+  let line = 0;
+  const take = (text: string): void => {
+    line++;
+    if (text.trim() === '') return;
+    let incident: ClusterIncident;
+    try {
+      incident = parseIncidentLine(text, line);
+    } catch (error) {
+      // Lines are reported in order: a duplicate id above this line comes first.
+      throw firstDuplicate(file) ?? error;
+    }
+    file.incidents.push(incident);
+    file.lines.push(line);
+  };
+  // Read in large chunks and split on line breaks: far cheaper than a readline event per line.
+  const handle = await open(path, 'r');
+  try {
+    const decoder = new StringDecoder('utf8');
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let rest = '';
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+      const end = bytesRead === 0;
+      let text = rest + (end ? decoder.end() : decoder.write(buffer.subarray(0, bytesRead)));
+      // A `\r` at the end of a chunk may be the first half of `\r\n`: it waits for the next chunk.
+      rest = '';
+      if (!end && text.endsWith('\r')) {
+        rest = '\r';
+        text = text.slice(0, -1);
+      }
+      const lines = text.includes('\r') ? text.split(LINE_BREAK) : text.split('\n');
+      // The last piece is an unfinished line (or '' after a final line break).
+      const last = lines.pop()!;
+      for (const piece of lines) take(piece);
+      if (end) {
+        if (last !== '') take(last);
+        break;
+      }
+      rest = last + rest;
+    }
+  } finally {
+    await handle.close();
+  }
+  return file;
 }
 
 async function writeLines(lines: Iterable<string>, write: (chunk: string) => Promise<void>): Promise<void> {
   let buffer = '';
   for (const text of lines) {
     buffer += text;
-    if (buffer.length >= 1 << 16) {
+    if (buffer.length >= 1 << 20) {
       await write(buffer);
       buffer = '';
     }
   }
   if (buffer !== '') await write(buffer);
+}
+
+/** Output lines, as `JSON.stringify({ id, cluster_id, template })` writes them, each cluster id and template escaped once. */
+function* assignmentLines(assignments: readonly IncidentAssignment[]): Iterable<string> {
+  const escaped = new Map<string, string>();
+  const json = (text: string): string => {
+    let out = escaped.get(text);
+    if (out === undefined) {
+      out = JSON.stringify(text);
+      escaped.set(text, out);
+    }
+    return out;
+  };
+  for (const a of assignments) yield `{"id":${JSON.stringify(a.incidentId)},"cluster_id":${json(a.clusterId)},"template":${json(a.template)}}\n`;
 }
 
 function writeToStream(stream: NodeJS.WritableStream): (chunk: string) => Promise<void> {
@@ -164,11 +234,14 @@ export async function runInsights(argv: readonly string[], io: CliIo = { stdout:
     return 0;
   }
   try {
-    const incidents = await readIncidents(options.input);
-    const { assignments } = recluster({ incidents });
-    const lines = (function* () {
-      for (const a of assignments) yield `${JSON.stringify({ id: a.incidentId, cluster_id: a.clusterId, template: a.template })}\n`;
-    })();
+    const input = await readIncidents(options.input);
+    let assignments: IncidentAssignment[];
+    try {
+      ({ assignments } = recluster({ incidents: input.incidents }));
+    } catch (error) {
+      throw error instanceof DuplicateIncidentError ? (firstDuplicate(input) ?? error) : error;
+    }
+    const lines = assignmentLines(assignments);
     if (options.output === undefined) await writeLines(lines, writeToStream(io.stdout));
     else await writeAtomically(options.output, lines);
     return 0;

@@ -133,7 +133,6 @@ interface CompiledCustomMask {
 // Without one of these characters no built-in mask can match, so most word tokens skip the regular expression.
 const MAY_NEED_MASK = /[0-9/@\\.]/;
 const HAS_KEY_SEPARATOR = /[a-z][:=]./;
-const WHITESPACE = /\s+/;
 
 export function compileMasker(settings: MaskingSettings): Masker {
   const kinds = MASK_KINDS.filter((kind) => !settings.disabled.includes(kind));
@@ -178,40 +177,91 @@ export function compileMasker(settings: MaskingSettings): Masker {
     return out;
   };
 
+  // A token masks the same way wherever it appears, and a title the same way each time it comes again (alerts fire
+  // again and again; logs repeat their lines): each distinct token and line goes through the regular expressions once
+  // while the memos have room. Maskers compiled from equal settings share their memos.
+  const memo = memosFor(settings);
+  const maskTokenOnce = (token: string): string => {
+    let out = memo.tokens.get(token);
+    if (out === undefined) {
+      out = maskToken(token);
+      if (memo.tokens.size >= TOKEN_MEMO_SIZE) memo.tokens.clear();
+      memo.tokens.set(token, out);
+    }
+    return out;
+  };
+
   const maskDateWords = kinds.includes('timestamp');
   const maskLabels = kinds.includes('label');
+  const maskLine = (text: string): string[] => {
+    const tokens = splitTokens(text);
+    let values: Set<string> | undefined;
+    for (let i = 0; i < tokens.length; i++) {
+      const raw = tokens[i]!;
+      if (maskLabels && raw.includes(ENTITY_MARK)) {
+        (values ??= new Set()).add(entityCore(raw.slice(raw.indexOf(ENTITY_MARK) + 1)));
+        tokens[i] = raw.replace(MARKED_VALUE, MASK_PLACEHOLDERS.label);
+        continue;
+      }
+      tokens[i] = maskTokenOnce(raw);
+      if (maskLabels && tokens[i]!.includes(MASK_PLACEHOLDERS.label)) {
+        const value = LABEL_VALUE.exec(raw);
+        if (value !== null) (values ??= new Set()).add(entityCore(value[1]!));
+      }
+    }
+    // A word that repeats a tag's or label's value in the same title is that entity too: "DynamoDB sessions
+    // throttled on tablename:sessions" → "DynamoDB <VALUE> throttled on tablename:<VALUE>".
+    if (values !== undefined) {
+      for (let i = 0; i < tokens.length; i++) {
+        const token = tokens[i]!;
+        if (token.includes('<')) continue;
+        const core = entityCore(token);
+        if (core.length >= 2 && values.has(core)) tokens[i] = token.replace(CORE, MASK_PLACEHOLDERS.label);
+      }
+    }
+    if (maskDateWords) maskDayAndMonthNames(tokens);
+    return tokens;
+  };
   return {
     maskTokens(text: string): string[] {
-      const tokens = splitTokens(text);
-      let values: Set<string> | undefined;
-      for (let i = 0; i < tokens.length; i++) {
-        const raw = tokens[i]!;
-        if (maskLabels && raw.includes(ENTITY_MARK)) {
-          (values ??= new Set()).add(entityCore(raw.slice(raw.indexOf(ENTITY_MARK) + 1)));
-          tokens[i] = raw.replace(MARKED_VALUE, MASK_PLACEHOLDERS.label);
-          continue;
-        }
-        tokens[i] = maskToken(raw);
-        if (maskLabels && tokens[i]!.includes(MASK_PLACEHOLDERS.label)) {
-          const value = LABEL_VALUE.exec(raw);
-          if (value !== null) (values ??= new Set()).add(entityCore(value[1]!));
-        }
+      if (text.length > LINE_MEMO_MAX_LENGTH) return maskLine(text);
+      let tokens = memo.lines.get(text);
+      if (tokens === undefined) {
+        tokens = maskLine(text);
+        if (memo.lines.size >= LINE_MEMO_SIZE) memo.lines.clear();
+        memo.lines.set(text, tokens);
       }
-      // A word that repeats a tag's or label's value in the same title is that entity too: "DynamoDB sessions
-      // throttled on tablename:sessions" → "DynamoDB <VALUE> throttled on tablename:<VALUE>".
-      if (values !== undefined) {
-        for (let i = 0; i < tokens.length; i++) {
-          const token = tokens[i]!;
-          if (token.includes('<')) continue;
-          const core = entityCore(token);
-          if (core.length >= 2 && values.has(core)) tokens[i] = token.replace(CORE, MASK_PLACEHOLDERS.label);
-        }
-      }
-      if (maskDateWords) maskDayAndMonthNames(tokens);
-      return tokens;
+      // The caller owns what it gets; the memo keeps its own copy.
+      return tokens.slice();
     },
   };
 }
+
+interface MaskMemos {
+  tokens: Map<string, string>;
+  lines: Map<string, string[]>;
+}
+
+/** Memos per masking configuration (the default one, an account's custom masks), a few at most. */
+const memosByConfiguration = new Map<string, MaskMemos>();
+const MEMO_CONFIGURATIONS = 8;
+
+function memosFor(settings: MaskingSettings): MaskMemos {
+  const key = JSON.stringify([settings.disabled, settings.custom]);
+  let memos = memosByConfiguration.get(key);
+  if (memos === undefined) {
+    if (memosByConfiguration.size >= MEMO_CONFIGURATIONS) memosByConfiguration.clear();
+    memos = { tokens: new Map(), lines: new Map() };
+    memosByConfiguration.set(key, memos);
+  }
+  return memos;
+}
+
+/** Lines remembered per configuration, and the longest one worth remembering (a few MB at most in all). */
+const LINE_MEMO_SIZE = 32_768;
+const LINE_MEMO_MAX_LENGTH = 256;
+/** Distinct tokens remembered per configuration; each memo starts afresh when full. */
+const TOKEN_MEMO_SIZE = 65_536;
 
 const DATE_WORDS = new Set(
   [
@@ -229,14 +279,22 @@ const DATE_NEIGHBOUR = /^<(?:NUM|TS)>,?$/;
  * so "May" in "May cause data loss" stays a word.
  */
 function maskDayAndMonthNames(tokens: string[]): void {
-  const isDateWord = (t: string | undefined): boolean => t !== undefined && DATE_WORDS.has(t.endsWith(',') ? t.slice(0, -1) : t);
   for (let i = 0; i < tokens.length; i++) {
     if (!isDateWord(tokens[i])) continue;
-    const prev = tokens[i - 1];
-    const next = tokens[i + 1];
-    const besideDate = (t: string | undefined) => t !== undefined && (DATE_NEIGHBOUR.test(t) || isDateWord(t));
-    if (besideDate(prev) || besideDate(next)) tokens[i] = '<TS>';
+    if (besideDate(tokens[i - 1]) || besideDate(tokens[i + 1])) tokens[i] = '<TS>';
   }
+}
+
+function isDateWord(t: string | undefined): boolean {
+  // Every name is 3 to 9 letters (a comma may follow) and starts with a capital: most tokens fail that at once.
+  if (t === undefined || t.length < 3 || t.length > 10) return false;
+  const first = t.charCodeAt(0);
+  if (first < 65 || first > 90) return false;
+  return DATE_WORDS.has(t.endsWith(',') ? t.slice(0, -1) : t);
+}
+
+function besideDate(t: string | undefined): boolean {
+  return t !== undefined && (DATE_NEIGHBOUR.test(t) || isDateWord(t));
 }
 
 function looksLikeId(text: string): boolean {
@@ -258,9 +316,24 @@ function entityCore(value: string): string {
 
 /** Whitespace-separated raw tokens, the unit masking and template mining work on. */
 export function splitTokens(text: string): string[] {
-  const trimmed = text.trim();
-  return trimmed === '' ? [] : trimmed.split(WHITESPACE);
+  // The same tokens as `text.trim().split(/\s+/)`, without the regular expression: ASCII whitespace is told by its
+  // code, anything else beyond ASCII by `\s` itself.
+  const tokens: string[] = [];
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || (c >= 9 && c <= 13) || (c >= 128 && WHITESPACE_CHAR.test(text[i]!));
+    if (space) {
+      if (start !== -1) {
+        tokens.push(text.slice(start, i));
+        start = -1;
+      }
+    } else if (start === -1) start = i;
+  }
+  if (start !== -1) tokens.push(start === 0 ? text : text.slice(start));
+  return tokens;
 }
+const WHITESPACE_CHAR = /^\s$/;
 
 const PLACEHOLDER_TOKEN = /^<[A-Z][A-Z0-9_-]*>$|^<\*>$/;
 const HAS_PLACEHOLDER = /<[A-Z][A-Z0-9_-]*>|<\*>/;

@@ -84,10 +84,27 @@ const QUOTED_NAME = /"([^"\s]+)"/g;
  * downstream (masking, mining, labels) works on.
  */
 export function normalizeTitle(text: string): string {
-  let title = text.replace(ENTITY_MARKS, '').trim();
+  // Titles come again and again (every firing of an alert): each distinct one is normalised once while the memo has room.
+  if (text.length > TITLE_MEMO_MAX_LENGTH) return normalize(text);
+  let normalized = titles.get(text);
+  if (normalized === undefined) {
+    normalized = normalize(text);
+    if (titles.size >= TITLE_MEMO_SIZE) titles.clear();
+    titles.set(text, normalized);
+  }
+  return normalized;
+}
+
+const titles = new Map<string, string>();
+const TITLE_MEMO_SIZE = 32_768;
+const TITLE_MEMO_MAX_LENGTH = 256;
+
+function normalize(text: string): string {
+  let title = (text.includes(ENTITY_MARK) ? text.replace(ENTITY_MARKS, '') : text).trim();
   let suffix = '';
   let alertmanagerSubject = false;
-  for (let round = 0; round < 4; round++) {
+  // Every status or priority prefix starts with one of these characters; other titles skip the rounds.
+  for (let round = 0; round < 4 && PREFIX_START.test(title); round++) {
     const scope = DATADOG_SCOPE.exec(title);
     if (scope !== null) {
       // Every tag of the monitor's scope names an entity: `host:db-3` → `host:` and a marked value.
@@ -106,13 +123,13 @@ export function normalizeTitle(text: string): string {
     if (title === before) break;
   }
   if (alertmanagerSubject) title = markLabelValues(title);
-  const nagios = NAGIOS.exec(title);
+  const nagios = title.startsWith('**') ? NAGIOS.exec(title) : null;
   if (nagios !== null) {
     // "** PROBLEM Service Alert: web-3/Disk /var is CRITICAL **" → "Disk /var on web-3"; a host alert says its state.
     const [, kind, host, service, state] = nagios;
     title = kind!.toLowerCase() === 'host' ? `${host} is ${state!.toLowerCase()}` : `${service} on ${host}`;
   }
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 2 && mayEndInStatus(title); round++) {
     const before = title;
     title = title.replace(TRAILING_STATUS, '');
     if (title === before) break;
@@ -120,8 +137,30 @@ export function normalizeTitle(text: string): string {
   if (title === '') return text.trim();
   if (title.includes('(')) title = title.replace(REGION_IN_WORDS, (name) => AWS_REGION_NAMES[name.toLowerCase()] ?? name);
   if (title.includes('"')) title = title.replace(QUOTED_NAME, (_, name: string) => name);
-  if (title.includes('-') || title.includes('_')) title = title.split(' ').map(splitProblemName).join(' ');
+  if (title.includes('-') || title.includes('_')) title = title.split(' ').map(splitProblemNameOnce).join(' ');
   return title + suffix;
+}
+
+const PREFIX_START = /^[[(AOIFRTCWPS]/;
+
+/** Whether `TRAILING_STATUS` can match: it ends in `]`, `)`, a priority's digit, `critical` or `warning`. */
+function mayEndInStatus(title: string): boolean {
+  const last = title.charCodeAt(title.length - 1);
+  const lower = last | 32;
+  return last === 93 /* ] */ || last === 41 /* ) */ || (last >= 48 && last <= 53) || lower === 108 /* l */ || lower === 103 /* g */;
+}
+
+// Alarm names recur (every firing of one alarm), and splitting one asks the lexicon: each distinct token is split once.
+const splitNames = new Map<string, string>();
+function splitProblemNameOnce(token: string): string {
+  if (!COMPOUND.test(token)) return token;
+  let split = splitNames.get(token);
+  if (split === undefined) {
+    split = splitProblemName(token);
+    if (splitNames.size >= 20_000) splitNames.clear();
+    splitNames.set(token, split);
+  }
+  return split;
 }
 
 const COMPOUND = /^[A-Za-z0-9.]+(?:[-_][A-Za-z0-9.]+){2,}$/;

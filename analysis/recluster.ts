@@ -142,21 +142,35 @@ function mine(input: ReclusterInput): MinedIncidents {
     }
     return ok;
   };
+  // A title that comes again (an alert firing again) names the same entities: worked out once per text and service
+  // (what they report to the sets above is there from the first time).
+  const entitiesByService = new Map<string, Map<string, { entities: number[]; words: number[] }>>();
+  let remembered = 0;
   for (const index of order) {
     const incident = incidents[index]!;
     const text = incidentText(incident, settings);
     const masked = masker.maskTokens(text);
     templateOf[index] = addIncidentTokens(miner, masked).group.id;
-    entities[index] = incidentEntities(masked, text, incident.service, (name, key) => {
-      if (!usable(name)) return;
-      entityValues.add(name);
-      const types = keySubjects(key);
-      if (types.length === 0) return;
-      let known = entityTypes.get(name);
-      if (known === undefined) entityTypes.set(name, (known = new Set()));
-      for (const type of types) known.add(type);
-    });
-    wordEntities[index] = plainWordHashes(masked, usable);
+    let byText = entitiesByService.get(incident.service || '');
+    if (byText === undefined) entitiesByService.set(incident.service || '', (byText = new Map()));
+    let found = byText.get(text);
+    if (found === undefined) {
+      found = {
+        entities: incidentEntities(masked, text, incident.service, (name, key) => {
+          if (!usable(name)) return;
+          entityValues.add(name);
+          const types = keySubjects(key);
+          if (types.length === 0) return;
+          let known = entityTypes.get(name);
+          if (known === undefined) entityTypes.set(name, (known = new Set()));
+          for (const type of types) known.add(type);
+        }),
+        words: plainWordHashes(masked, usable),
+      };
+      if (remembered++ < 100_000) byText.set(text, found);
+    }
+    entities[index] = found.entities.slice();
+    wordEntities[index] = found.words;
   }
   // Per template, what its incidents' named entities are known to be (by incidents).
   const templateTypes = miner.groups.map(() => new Map<string, number>());
@@ -165,12 +179,13 @@ function mine(input: ReclusterInput): MinedIncidents {
     // A name tagged as several kinds of thing (a queue and a database both called `orders`) says nothing.
     const typesOf = new Map([...entityTypes].filter(([, types]) => types.size === 1).map(([name, types]) => [entityHash(name), [...types]]));
     for (let i = 0; i < incidents.length; i++) {
-      const seen = new Set<string>();
+      let seen: Set<string> | undefined;
       for (const hash of wordEntities[i]!) {
         if (!known.has(hash)) continue;
         if (!entities[i]!.includes(hash)) entities[i]!.push(hash);
-        for (const type of typesOf.get(hash) ?? []) seen.add(type);
+        for (const type of typesOf.get(hash) ?? []) (seen ??= new Set()).add(type);
       }
+      if (seen === undefined) continue;
       const counts = templateTypes[templateOf[i]!]!;
       for (const type of seen) counts.set(type, (counts.get(type) ?? 0) + 1);
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assignIncident, loadClusterModel, serializeClusterModel, type ClusterIncident } from './cluster-model.ts';
 import { validateFeedback, type ClusterFeedback } from './feedback.ts';
 import { recluster, type ReclusterResult } from './recluster.ts';
+import { compileTemplatePattern } from './template-pattern.ts';
 
 function history(count: number, offset = 0): ClusterIncident[] {
   const patterns = [
@@ -118,5 +119,14 @@ describe('user feedback', () => {
     ]);
     expect(() => validateFeedback([{ kind: 'merge', clusterId: 'c-1' }])).toThrow(/intoClusterId/);
     expect(() => validateFeedback([{ kind: 'delete' }])).toThrow(/kind/);
+  });
+});
+
+describe('split templates as people write them', () => {
+  it('take a slot in braces, as names show it, for a wildcard', () => {
+    const fits = compileTemplatePattern('Disk pressure on {host}');
+    expect(fits(['Disk', 'pressure', 'on', '<HOST>'], ['Disk', 'pressure', 'on', 'db-3'])).toBe(true);
+    expect(compileTemplatePattern('Disk pressure on batch-{value}')(['Disk', 'pressure', 'on', '<HOST>'], ['Disk', 'pressure', 'on', 'batch-7'])).toBe(true);
+    expect(fits(['Disk', 'latency', 'on', '<HOST>'])).toBe(false);
   });
 });

@@ -3,8 +3,9 @@ import { splitTokens } from './masking.ts';
 import { WILDCARD } from './template-miner.ts';
 
 /**
- * Tests whether an incident fits a template: same length, and each template token a wildcard, or equal to the
- * masked token, or fitting the raw one (so `Disk pressure on batch-node-<*>` can narrow `Disk pressure on <HOST>`).
+ * Tests whether an incident fits a template: same length, and each template token a wildcard (`<*>`, or a slot as
+ * names show it: `{host}`), or equal to the masked token, or fitting the raw one (so `Disk pressure on
+ * batch-node-<*>` can narrow `Disk pressure on <HOST>`).
  */
 export type TemplatePattern = (maskedTokens: readonly string[], rawTokens?: readonly string[]) => boolean;
 
@@ -13,7 +14,8 @@ function escapeRegExp(text: string): string {
 }
 
 export function compileTemplatePattern(template: string): TemplatePattern {
-  const parts = splitTokens(template);
+  // A slot written as a pattern's name shows it (`{host}`, `{queue}`) is a wildcard too.
+  const parts = splitTokens(template.replace(/\{[a-z][a-z ]{0,30}\}/g, WILDCARD));
   const matchers = parts.map((part): ((token: string) => boolean) => {
     if (part === WILDCARD) return () => true;
     if (!part.includes(WILDCARD)) return (token) => token === part;

@@ -51,7 +51,7 @@ const CONCEPTS: readonly ConceptEntry[] = [
   { id: 'volume', kind: 'subject', words: 'pvc pvcs pv volume volumes persistentvolume persistentvolumeclaim', phrases: 'persistent volume|volume claim|persistent volume claim' },
   { id: 'inode', kind: 'subject', words: 'inode inodes', phrases: 'out of files|files filling|files filling up|free files|files left|file nodes' },
   { id: 'io', kind: 'subject', words: 'io iops iostat', phrases: 'i o|disk io|disk i o' },
-  { id: 'iowait', kind: 'condition', parents: 'disk', words: 'iowait await', phrases: 'io wait|i o wait|disk wait|io latency|disk latency|read latency|write latency|io saturation' },
+  { id: 'iowait', kind: 'condition', parents: 'disk', words: 'iowait await', phrases: 'disk io wait|disk i o wait|io wait|i o wait|disk wait|io latency|disk latency|read latency|write latency|io saturation' },
   { id: 'network', kind: 'subject', words: 'network networking nic bandwidth packet packets traffic interface interfaces eth0', phrases: 'packet loss|dropped packets|network interface' },
   { id: 'clock', kind: 'subject', words: 'clock ntp ntpd chrony chronyd timesync', phrases: 'system time|time sync|time synchronization' },
   { id: 'skew', kind: 'condition', words: 'skew skewed drift drifting unsynchronized unsynchronised desync offset', phrases: 'out of sync|not synchronized|not synchronised|not in sync|clock offset|time offset' },
@@ -142,7 +142,7 @@ const CONCEPTS: readonly ConceptEntry[] = [
   { id: 'lambda', kind: 'subject', words: 'lambda lambdas awslambda function functions serverless faas' },
   { id: 'throttle', kind: 'condition', words: 'throttle throttles throttled throttling ratelimit ratelimited', phrases: 'rate exceeded|rate limit|rate limited|rate limiting|too many requests|request limit|provisioned throughput exceeded|throughput exceeded|capacity exceeded' },
   { id: 'bucket', kind: 'subject', words: 's3 bucket buckets gcs blob blobs', phrases: 'object storage|storage bucket' },
-  { id: 'concurrency', kind: 'subject', words: 'concurrency concurrent', phrases: 'concurrent executions|reserved concurrency' },
+  { id: 'concurrency', kind: 'subject', parents: 'lambda', words: 'concurrency concurrent', phrases: 'concurrent executions|reserved concurrency' },
   { id: 'coldstart', kind: 'condition', words: 'coldstart coldstarts', phrases: 'cold start|cold starts' },
   { id: 'quota', kind: 'subject', words: 'quota quotas', phrases: 'service quota|service limit' },
 
@@ -215,6 +215,7 @@ export const SATURABLE: ReadonlySet<string> = new Set(['cpu', 'memory', 'disk', 
 export const IMPLIED_CONDITION: ReadonlyMap<string, string> = new Map([
   ...[...SATURABLE].map((subject) => [subject, 'saturation'] as [string, string]),
   ['consumer', 'lag'],
+  ['broker', 'down'],
   ['queue', 'lag'],
   ['dlq', 'nonempty'],
 ]);

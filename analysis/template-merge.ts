@@ -287,9 +287,11 @@ export function templateConcepts(tokens: readonly string[]): ConceptBag {
     if (!bag.has('nonempty')) add('nonempty');
   }
   if (![...bag.keys()].some((c) => conflictKind(c) === 'condition')) {
-    // The condition that goes without saying, from the most specific subject that implies one (a DLQ over a queue).
+    // The condition that goes without saying, the most specific first (a DLQ's messages over a queue's lag, a broker
+    // down over its queue's lag).
     const implied = [...bag.keys()].map((c) => IMPLIED_CONDITION.get(c)).filter((c): c is string => c !== undefined);
-    if (implied.length > 0) add(implied.includes('nonempty') ? 'nonempty' : implied[0]!);
+    const preferred = ['nonempty', 'down', 'lag', 'saturation'].find((c) => implied.includes(c));
+    if (preferred !== undefined) add(preferred);
   }
   return bag;
 }
@@ -309,6 +311,7 @@ export function keySubjects(key: string): string[] {
   return subjects;
 }
 
+const KEY_TECHNOLOGIES = new Set(['lambda', 'bucket', 'queue', 'database', 'cache', 'search', 'cdn', 'dlq', 'consumer', 'tls', 'dns']);
 const keyConceptCache = new Map<string, string[]>();
 /** The words of a label's key that name a specific subject (`functionname` → function), for the concept reader. */
 function keyConcepts(token: string): string[] {
@@ -316,8 +319,9 @@ function keyConcepts(token: string): string[] {
   let words = keyConceptCache.get(key);
   if (words === undefined) {
     const parts = tokenWords(key);
+    // Technologies only: `functionname:` says a Lambda function, `kube_deployment:` says nothing about a deploy.
     words = findConcepts(parts)
-      .filter((f) => conflictKind(f.concept) === 'subject')
+      .filter((f) => conflictKind(f.concept) === 'subject' && (KEY_TECHNOLOGIES.has(f.concept) || conceptParents(f.concept).some((p) => KEY_TECHNOLOGIES.has(p))))
       .flatMap((f) => parts.slice(f.word, f.word + f.length));
     if (keyConceptCache.size < 10_000) keyConceptCache.set(key, words);
   }

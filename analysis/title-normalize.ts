@@ -153,6 +153,13 @@ function mayEndInStatus(title: string): boolean {
 // Alarm names recur (every firing of one alarm), and splitting one asks the lexicon: each distinct token is split once.
 const splitNames = new Map<string, string>();
 function splitProblemNameOnce(token: string): string {
+  // An AWS resource path before the name (`app/prod-api/50dc6c495c0c9188-TargetResponseTime-p99-high`): the name is
+  // its last segment.
+  const slash = token.lastIndexOf('/');
+  if (slash > 0 && slash < token.length - 1 && !token.startsWith('/') && !token.includes('://')) {
+    const last = splitProblemNameOnce(token.slice(slash + 1));
+    return last === token.slice(slash + 1) ? token : `${token.slice(0, slash + 1)}${last}`;
+  }
   if (!COMPOUND.test(token)) return token;
   let split = splitNames.get(token);
   if (split === undefined) {

@@ -25,21 +25,51 @@ export const RARE_ONE_IN = 20;
  * - **known**: otherwise; **null** (pending) while `i` is in no cluster.
  *
  * Only incidents created before (or with) `t` count, so a history imported at once gets the labels its incidents
- * would have had one by one on arrival. Due rows are those whose cluster differs from the one their label was
- * computed for (`novelty_cluster_id`): just placed, or moved by a recluster. What their arrival or move can change:
- * the later incidents of the clusters they joined or left (whose previous sighting or 30-day count moved), and, for
- * rows labelled for the first time, every incident in the 720 hours after them (whose 30-day total grew). Incidents
- * arriving in time order make both sets just the batch itself.
+ * would have had one by one on arrival. Due rows (`novelty_due`) are those whose cluster differs from the one their
+ * label was computed for (`novelty_cluster_id`): just placed, or moved by a recluster. What their arrival or move can
+ * change: in each cluster they joined or left, the incidents of the 720 hours after (their 30-day count moved) and the
+ * first one after that (its previous sighting may have been the moved one); and, for rows labelled for the first
+ * time, every incident of the 720 hours after them (their 30-day total grew). Incidents arriving in time order make
+ * all of that just the batch itself.
  */
-export async function labelIncidentNovelty(tx: TransactionSql, accountId: string): Promise<number> {
+export async function labelIncidentNovelty(tx: TransactionSql, accountId: string, options: { chunk?: number; budgetMs?: number } = {}): Promise<number> {
+  const chunk = options.chunk ?? NOVELTY_CHUNK;
+  const deadline = Date.now() + (options.budgetMs ?? NOVELTY_BUDGET_MS);
+  // The planner cannot know how few rows are due, so it costs the statement as if much of the account were, and the
+  // server's JIT then spent about a second compiling it for a batch of a hundred incidents (measured): off while
+  // labelling, and back as it was after.
+  const [{ jit }] = await tx<[{ jit: string }]>`select current_setting('jit') as jit`;
+  await tx`select set_config('jit', 'off', true)`;
+  let changed = 0;
+  for (;;) {
+    changed += await labelDue(tx, accountId, chunk);
+    const [{ more }] = await tx<[{ more: boolean }]>`select exists (select 1 from incidents where account_id = ${accountId} and novelty_due) as more`;
+    if (!more || Date.now() >= deadline) break;
+  }
+  await tx`select set_config('jit', ${jit}, true)`;
+  return changed;
+}
+
+/** Due rows the statement takes at a time, oldest first: a history labelled for the first time goes in chunks. */
+const NOVELTY_CHUNK = 20_000;
+/**
+ * How long one call keeps labelling chunks: a unification batch or a recluster that finds a large history due (the
+ * first after migration 0023) labels part of it and leaves the rest due for the next one, instead of outlasting its
+ * activity's timeout. Labels never depend on other labels, so a part is as right as the whole.
+ */
+const NOVELTY_BUDGET_MS = 20_000;
+
+/** The definition above, for the `limit` oldest due rows and what they affect; returns how many rows changed. */
+async function labelDue(tx: TransactionSql, accountId: string, limit: number): Promise<number> {
   const window = tx`${`${NOVELTY_WINDOW_HOURS} hours`}::interval`;
   const result = await tx`
-    with due as (
-      select id, cluster_id, novelty_cluster_id, created_at from incidents
-      where account_id = ${accountId} and cluster_id is distinct from novelty_cluster_id
+    with due as materialized (
+      select id, cluster_id, novelty_cluster_id, created_at from incidents where account_id = ${accountId} and novelty_due
+      order by created_at limit ${limit}
     ),
+    -- Each cluster an incident joined or left, from the first such moment to 720 hours after the last.
     moved as (
-      select cluster_id, min(created_at) as since from (
+      select cluster_id, min(created_at) as since, max(created_at) + ${window} as until from (
         select cluster_id, created_at from due where cluster_id is not null
         union all
         select novelty_cluster_id, created_at from due where novelty_cluster_id is not null
@@ -48,11 +78,19 @@ export async function labelIncidentNovelty(tx: TransactionSql, accountId: string
     arrived as (
       select min(created_at) as lo, max(created_at) + ${window} as hi from due where novelty_cluster_id is null
     ),
-    targets as (
+    targets as materialized (
       select id, cluster_id, created_at from due
       union
-      select i.id, i.cluster_id, i.created_at from moved m
-      join incidents i on i.account_id = ${accountId} and i.cluster_id = m.cluster_id and i.created_at >= m.since
+      select i.id, i.cluster_id, i.created_at from moved m cross join lateral (
+        select id, cluster_id, created_at from incidents
+        where account_id = ${accountId} and cluster_id = m.cluster_id and created_at between m.since and m.until
+      ) i
+      union
+      select i.id, i.cluster_id, i.created_at from moved m cross join lateral (
+        select id, cluster_id, created_at from incidents
+        where account_id = ${accountId} and cluster_id = m.cluster_id and created_at = (
+          select min(created_at) from incidents where account_id = ${accountId} and cluster_id = m.cluster_id and created_at > m.until)
+      ) i
       union
       select i.id, i.cluster_id, i.created_at from arrived a
       join incidents i on i.account_id = ${accountId} and i.created_at between a.lo and a.hi and i.cluster_id is not null
@@ -78,7 +116,7 @@ export async function labelIncidentNovelty(tx: TransactionSql, accountId: string
         where i.cluster_id in (select cluster_id from targets where cluster_id is not null)
       ) w where w.id in (select id from targets)
     ),
-    labelled as (
+    labelled as materialized (
       select t.id, t.cluster_id,
              -- The previous sighting before the span (a quiet period longer than the span): one index probe.
              coalesce(p.previous_at, (select max(e.created_at) from incidents e, span s
@@ -88,7 +126,7 @@ export async function labelIncidentNovelty(tx: TransactionSql, accountId: string
       left join patterns p on p.id = t.id
       left join totals tt on tt.id = t.id
     ),
-    decided as (
+    decided as materialized (
       select id, cluster_id, case when cluster_id is null then null else previous_at end as previous_at,
              case
                when cluster_id is null then null
@@ -99,11 +137,16 @@ export async function labelIncidentNovelty(tx: TransactionSql, accountId: string
              end as novelty
       from labelled
     )
-    update incidents i set novelty = d.novelty, novelty_previous_at = d.previous_at, novelty_cluster_id = d.cluster_id
+    update incidents i set novelty = d.novelty, novelty_previous_at = d.previous_at,
+      -- Only this chunk's due rows stop being due: a later due row relabelled here as a follower keeps its own effects
+      -- on those after it for its chunk.
+      novelty_cluster_id = case when d.id in (select id from due) then d.cluster_id else i.novelty_cluster_id end
     from decided d
-    where i.account_id = ${accountId} and i.id = d.id
+    -- The ids again as an array: each row is then found through the primary key, whatever the planner believes of
+    -- how many there are (a hash join over every incident of the account otherwise).
+    where i.account_id = ${accountId} and i.id = any(array(select id from decided)) and i.id = d.id
       and (i.novelty is distinct from d.novelty or i.novelty_previous_at is distinct from d.previous_at
-           or i.novelty_cluster_id is distinct from d.cluster_id)`;
+           or (d.id in (select id from due) and i.novelty_cluster_id is distinct from d.cluster_id))`;
   return result.count;
 }
 

@@ -11,11 +11,13 @@ alter table incidents
   -- The cluster the label was computed for. A row whose cluster_id differs (just placed, or moved by a recluster) is
   -- due: it and the incidents after it that the move affects are labelled again.
   add column novelty_cluster_id text;
+-- Due for a label: a column of its own (not only an index predicate) so that its statistics tell the planner how few
+-- rows are due at any time (the batch just placed, or what a recluster moved), and the partial index below is used.
+alter table incidents add column novelty_due boolean generated always as (cluster_id is distinct from novelty_cluster_id) stored;
 
 -- The incident list filtered by label (`novelty=new`), newest first, a keyset page at a time.
 create index incidents_novelty_idx on incidents (account_id, novelty, created_at desc, id desc);
--- The rows due for a label: few at any time (the batch just placed, or what a recluster moved), found without a scan.
-create index incidents_novelty_due_idx on incidents (account_id, created_at) where cluster_id is distinct from novelty_cluster_id;
+create index incidents_novelty_due_idx on incidents (account_id, created_at) where novelty_due;
 
 -- An event rule may match on the label at arrival; empty: any (including pending).
 alter table automation_rules

@@ -134,6 +134,31 @@ describe('new-pattern labels on crafted histories', () => {
     expect(got.get('quiet-4')).toBe('known');
   });
 
+  it('lets a late incident relabel those after it, also when the labelling goes a chunk of due rows at a time', async () => {
+    // z arrives first and is new. Then x (another pattern) and y (z's pattern, 20 days before z) arrive late, x
+    // oldest; labelled one due row per call, x's turn reaches y (within x's 30 days) but not z: y must still get its
+    // own turn, so that z learns it was not new.
+    const { accountId } = await craft([{ key: 'z', clusterId: 'c-z', at: T0 + 40 * DAY }]);
+    await label(accountId);
+    expect((await novelties(accountId)).get('z')).toBe('new');
+    await craft(
+      [
+        { key: 'x', clusterId: 'c-x', at: T0 },
+        { key: 'y', clusterId: 'c-z', at: T0 + 20 * DAY },
+      ],
+      accountId,
+    );
+    for (let calls = 0; calls < 5; calls++) await withAccount(api.db.sql, accountId, (tx) => labelIncidentNovelty(tx, accountId, { chunk: 1, budgetMs: 0 }));
+    expect(await stored(accountId)).toEqual(
+      model([
+        { key: 'x', clusterId: 'c-x', at: T0 },
+        { key: 'y', clusterId: 'c-z', at: T0 + 20 * DAY },
+        { key: 'z', clusterId: 'c-z', at: T0 + 40 * DAY },
+      ]),
+    );
+    expect((await novelties(accountId)).get('z')).toBe('known');
+  });
+
   it('gives a history the same labels whatever order it arrives in, and relabels what a recluster moved', async () => {
     // A seeded random history: 400 incidents over 200 days, 12 patterns of very different sizes, a few unclustered.
     let seed = 7;
@@ -153,6 +178,17 @@ describe('new-pattern labels on crafted histories', () => {
     expect(await stored(atOnce.accountId)).toEqual(want);
     const labels = [...want.values()].map((w) => w.novelty);
     for (const l of ['new', 'back', 'rare', 'known', null]) expect(labels, String(l)).toContain(l);
+
+    // The same history labelled a chunk of 23 due rows at a time, one chunk per call (how a large history, the first
+    // after the migration, is labelled across several batches): the same labels.
+    const chunked = await craft(rows);
+    for (let calls = 0; ; calls++) {
+      await withAccount(api.db.sql, chunked.accountId, (tx) => labelIncidentNovelty(tx, chunked.accountId, { chunk: 23, budgetMs: 0 }));
+      const [{ due }] = await api.db.admin<[{ due: number }]>`select count(*)::int as due from incidents where account_id = ${chunked.accountId} and novelty_due`;
+      if (due === 0) break;
+      expect(calls).toBeLessThan(40);
+    }
+    expect(await stored(chunked.accountId)).toEqual(want);
 
     // In shuffled batches of 37, each labelled as it is placed (a history whose pages arrive newest first, or
     // anyhow): incidents after each late one are relabelled.
@@ -275,7 +311,7 @@ describe('the filter, the summary and tenancy', () => {
     expect(await withAccount(api.db.sql, other.accountId, (tx) => labelIncidentNovelty(tx, accountId))).toBe(0);
     expect((await novelties(accountId)).get('n1')).toBe('new');
     const [{ due }] = await api.db.admin<[{ due: number }]>`
-      select count(*)::int as due from incidents where account_id = ${accountId} and cluster_id is distinct from novelty_cluster_id`;
+      select count(*)::int as due from incidents where account_id = ${accountId} and novelty_due`;
     expect(due).toBe(4);
     await label(accountId);
     const summary = (await other.call({ method: 'GET', url: '/api/incident-novelty?from=2025-03-01T00:00:00Z&to=2025-04-01T00:00:00Z' })).json();

@@ -121,7 +121,6 @@ function bestGroup(miner: TemplateMiner, leaf: TreeNode, tokens: readonly string
   let bestParams = -1;
   const length = tokens.length;
   const splitWords = miner.settings.splitOnWordDifference;
-  let incomingWords: (string | undefined)[] | undefined;
   for (const id of leaf.groupIds) {
     const group = miner.groups[id]!;
     const template = group.tokens;
@@ -134,14 +133,9 @@ function bestGroup(miner: TemplateMiner, leaf: TreeNode, tokens: readonly string
       if (t === token) same++;
       else if (t === WILDCARD) params++;
       else {
-        if (splitWords) {
-          incomingWords ??= new Array<string | undefined>(length);
-          const words = (incomingWords[i] ??= constantWords(token));
-          const templateWords = constantWords(t);
-          if (words !== '' && templateWords !== '' && words !== templateWords) {
-            compatible = false;
-            break;
-          }
+        if (splitWords && differentWords(token, t)) {
+          compatible = false;
+          break;
         }
         if (t.includes(WILDCARD)) params++;
       }
@@ -174,11 +168,32 @@ export function wordSignature(token: string): string {
 }
 
 /**
- * The signature of a token that looks constant (no placeholder inside), or '' for one that is at least partly a
- * value: only two constant-looking tokens with different words keep incidents apart.
+ * Whether two tokens are different words: both look constant (no placeholder inside), both have letters, and their
+ * letters differ (`Started` / `Stopped`, `SOCKS5` / `HTTPS`; not `an14` / `an15`). Only two constant-looking tokens
+ * with different words keep incidents apart. Compared letter by letter, without building the letter strings.
  */
-function constantWords(token: string): string {
-  return token.includes('<') && HAS_PLACEHOLDER.test(token) ? '' : token.replace(NON_LETTERS, '');
+function differentWords(a: string, b: string): boolean {
+  if ((a.includes('<') && HAS_PLACEHOLDER.test(a)) || (b.includes('<') && HAS_PLACEHOLDER.test(b))) return false;
+  let i = 0;
+  let j = 0;
+  let letters = false;
+  for (;;) {
+    while (i < a.length && !isLetter(a.charCodeAt(i))) i++;
+    while (j < b.length && !isLetter(b.charCodeAt(j))) j++;
+    if (i === a.length || j === b.length) {
+      // Out of letters: different if only one ran out after a shared start (`Start` / `Started`); equal when both
+      // did; and never when one had no letters at all.
+      return letters && (i === a.length) !== (j === b.length);
+    }
+    if (a.charCodeAt(i) !== b.charCodeAt(j)) return true;
+    letters = true;
+    i++;
+    j++;
+  }
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 /**

@@ -3,6 +3,7 @@
 // saved its model, for the incidents unified while it was computing.
 import { assignIncident, loadClusterModel, type ClusterIncident, type ClusterModelState } from '../analysis/index.ts';
 import { addUnmatched, assignIncidents, countIntoClusters, getClusterModel, unclusteredIncidents } from '../db/clusters.ts';
+import { importRunning } from '../db/clustering-state.ts';
 import { hasUnclusteredIncidents } from '../db/incidents.ts';
 import { labelIncidentNovelty } from '../db/incident-novelty.ts';
 import type { TransactionSql } from '../db/sql.ts';
@@ -29,13 +30,14 @@ const DRIFT_MINIMUM = 20;
 /**
  * Online assignment: each new incident joins a cluster of the last recluster's model, in microseconds. Incidents
  * that fit none (a new template) start clusters of their own and count as drift; without a model yet (a new account)
- * the first recluster is due as soon as there are incidents.
+ * the first recluster is due as soon as there are incidents, unless a backfill is importing: then the first recluster
+ * waits for it (its end starts one: workflows/backfill.ts), instead of clustering the first pages alone.
  */
 export async function assignOnline(tx: Tx, accountId: string): Promise<{ assigned: number; reclusterDue: boolean }> {
   const stored = await getClusterModel(tx, accountId);
   // No model yet: nothing to assign with; the first recluster is due once there is anything to cluster. (An
   // existence probe: the oldest unclustered incident would sort them all, on every batch of a first import.)
-  if (!stored) return { assigned: 0, reclusterDue: await hasUnclusteredIncidents(tx, accountId) };
+  if (!stored) return { assigned: 0, reclusterDue: (await hasUnclusteredIncidents(tx, accountId)) && !(await importRunning(tx, accountId)) };
   const pending = await unclusteredIncidents(tx, accountId, ASSIGN_LIMIT);
   if (pending.length === 0) return { assigned: 0, reclusterDue: false };
   const model = loadClusterModel(stored.state as ClusterModelState);

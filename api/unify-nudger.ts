@@ -1,9 +1,10 @@
 // Nudges an account's unification after intake, at most once per short window per account (a burst of webhooks
 // costs one Temporal call), always with a trailing nudge so the last event of a burst is not left for the Schedule.
+// A finished import (a CSV upload) is told at once, with its own signal: the unification reclusters after it.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { mainTaskQueue } from '../temporal/task-queues.ts';
-import { unifyMoreSignal, unifyNowWorkflowId, unifyWorkflow } from '../workflows/index.ts';
+import { unifyImportFinishedSignal, unifyMoreSignal, unifyNowWorkflowId, unifyWorkflow } from '../workflows/index.ts';
 import { AccountIdKey, KindKey } from '../workflows/search-attributes.ts';
 import type { AppDeps } from './deps.ts';
 
@@ -11,6 +12,8 @@ const WINDOW_MS = 500;
 
 export interface UnifyNudger {
   nudge(accountId: string): void;
+  /** An import's events are all stored: unify them, then recluster. Resolves once Temporal has the signal (or it failed, logged). */
+  importFinished(accountId: string): Promise<void>;
   close(): void;
 }
 
@@ -18,13 +21,13 @@ export function createUnifyNudger(deps: Pick<AppDeps, 'temporal' | 'config'>, lo
   const timers = new Map<string, NodeJS.Timeout>();
   const pending = new Set<string>();
 
-  const send = async (accountId: string) => {
+  const send = async (accountId: string, signal: typeof unifyMoreSignal | typeof unifyImportFinishedSignal = unifyMoreSignal) => {
     try {
       await deps.temporal.client.workflow.signalWithStart(unifyWorkflow, {
         workflowId: unifyNowWorkflowId(accountId),
         taskQueue: mainTaskQueue(deps.config),
         args: [{ accountId }],
-        signal: unifyMoreSignal,
+        signal,
         signalArgs: [],
         typedSearchAttributes: [
           { key: AccountIdKey, value: accountId },
@@ -53,6 +56,9 @@ export function createUnifyNudger(deps: Pick<AppDeps, 'temporal' | 'config'>, lo
     nudge(accountId) {
       if (timers.has(accountId)) pending.add(accountId);
       else fire(accountId);
+    },
+    importFinished(accountId) {
+      return send(accountId, unifyImportFinishedSignal);
     },
     close() {
       for (const timer of timers.values()) clearTimeout(timer);

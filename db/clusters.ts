@@ -1,5 +1,6 @@
-// Clusters of an account: the engine's model, each incident's cluster, the clusters with their analytics, and the
-// feedback users gave. Tenant rows: every function takes a tenant transaction.
+// Clusters of an account: the engine's model, each incident's cluster, the clusters with their labels, and the
+// feedback users gave (their analytics are counted from `incidents` when asked: db/cluster-analytics.ts). Tenant rows:
+// every function takes a tenant transaction.
 import type { TransactionSql } from './sql.ts';
 
 export interface ClusterInputRow {
@@ -98,7 +99,6 @@ export interface ClusterRow {
   size: number;
   firstSeen: string | null;
   lastSeen: string | null;
-  analytics: Record<string, unknown>;
 }
 
 /** The clusters as a recluster found them: all replaced at once (the recluster's transaction). */
@@ -114,17 +114,16 @@ export async function replaceClusters(tx: TransactionSql, accountId: string, clu
     size: c.size,
     first_seen: c.firstSeen,
     last_seen: c.lastSeen,
-    analytics: c.analytics,
   }));
   await tx`
-    insert into clusters (account_id, id, name, label, template, templates, size, first_seen, last_seen, analytics)
-    select ${accountId}, r.id, r.name, r.label, r.template, r.templates, r.size, r.first_seen, r.last_seen, r.analytics
+    insert into clusters (account_id, id, name, label, template, templates, size, first_seen, last_seen)
+    select ${accountId}, r.id, r.name, r.label, r.template, r.templates, r.size, r.first_seen, r.last_seen
     from jsonb_to_recordset(${tx.json(rows as never)}) as r(id text, name text, label text, template text, templates text[], size integer,
-      first_seen timestamptz, last_seen timestamptz, analytics jsonb)`;
+      first_seen timestamptz, last_seen timestamptz)`;
 }
 
 const clusterColumns = (tx: TransactionSql) => tx`
-  id, name, label, template, templates, size, ${iso(tx, 'first_seen')} as "firstSeen", ${iso(tx, 'last_seen')} as "lastSeen", analytics`;
+  id, name, label, template, templates, size, ${iso(tx, 'first_seen')} as "firstSeen", ${iso(tx, 'last_seen')} as "lastSeen"`;
 
 export async function listClusters(tx: TransactionSql, accountId: string, limit: number): Promise<ClusterRow[]> {
   return tx<ClusterRow[]>`select ${clusterColumns(tx)} from clusters where account_id = ${accountId} order by size desc, id limit ${limit}`;

@@ -69,7 +69,7 @@ export function withDashboardTransaction<T>(sql: Sql, accountId: string, fn: (tx
 const scope = (tx: TransactionSql, accountId: string, filter: IncidentFilter) => tx`i.account_id = ${accountId} ${incidentConditions(tx, filter, 'i')}`;
 const binOf = (tx: TransactionSql, bucket: Bucket, column = 'i.created_at') => tx`date_bin(${STRIDE[bucket]}::interval, ${tx(column as never)}, ${ORIGIN}::timestamptz)`;
 /** Counted incidents (db/incident-rollups.ts), straight from `incidents` when buckets are finer than the rollups' days. */
-const counts = (tx: TransactionSql, accountId: string, filter: RangedFilter, dims: RollupDimension[], bucket: Bucket) =>
+const countedFor = (tx: TransactionSql, accountId: string, filter: RangedFilter, dims: RollupDimension[], bucket: Bucket) =>
   countedIncidents(tx, accountId, filter, dims, bucket === 'hour' ? 'exact' : 'day');
 const indexOf = (starts: readonly Date[], bucket: Bucket) => (at: Date) => Math.round((at.getTime() - starts[0]!.getTime()) / BUCKET_MS[bucket]);
 /** The filter without its range, for queries that bound `created_at` per period or per bucket themselves. */
@@ -147,7 +147,7 @@ export async function incidentsOverTime(tx: TransactionSql, accountId: string, f
   const rows = await tx<{ b: Date; k: string | null; top: boolean; rank: number; n: number }[]>`
     with g as (
       select ${binOf(tx, bucket, 'c.at')} as b, ${tx(`c.${dimension}` as never)} as k, sum(c.n)::int as n
-      from (${counts(tx, accountId, filter, [dimension], bucket)}) c
+      from (${countedFor(tx, accountId, filter, [dimension], bucket)}) c
       group by 1, 2
     ), w as (
       select b, k, n, sum(n) over (partition by k) as total from g
@@ -227,59 +227,54 @@ export async function responseTimes(tx: TransactionSql, accountId: string, filte
   return { buckets, mtta, mttr, sampled };
 }
 
-export interface TopCluster {
+export interface ClusterRangeCount {
   id: string;
   label: string;
   count: number;
   previousCount: number;
-  change: number | null;
-  rising: boolean;
-  trend: number[];
 }
 
-/** The clusters with incidents in the range, rising ones first, then by count; each with its previous count and trend. */
-export async function topClusters(tx: TransactionSql, accountId: string, filter: RangedFilter, bucket: Bucket, limit: number): Promise<{ buckets: Date[]; clusters: TopCluster[] }> {
-  const buckets = bucketStarts(filter, bucket);
+/**
+ * The clusters with incidents in the range (the filter applied), each with its count there and in the equal-length
+ * period before. The top-clusters widget ranks them (api/cluster-analytics.ts: the shared trend first, then count).
+ */
+export async function clusterCountsInRange(tx: TransactionSql, accountId: string, filter: RangedFilter): Promise<ClusterRangeCount[]> {
   const previous = previousRange(filter);
-  // One statement over both periods: counts per cluster and bucket in the range (a null bucket holds the previous
-  // period), then the chosen clusters with their buckets. Choosing first and reading the range again for their trends
-  // read every incident of the range twice.
-  const rows = await tx<{ id: string; label: string; count: number; previousCount: number; rising: boolean; b: Date | null; n: number }[]>`
+  return tx<ClusterRangeCount[]>`
     with c as (
-      select c.cluster_id as id, ${binOf(tx, bucket, 'c.at')} as b, sum(c.n)::int as n
-      from (${counts(tx, accountId, filter, ['cluster_id'], bucket)}) c
+      select c.cluster_id as id, sum(c.n)::int as n, true as current
+      from (${countedIncidents(tx, accountId, filter, ['cluster_id'])}) c
       where c.cluster_id is not null
-      group by 1, 2
+      group by 1
       union all
-      select c.cluster_id, null, sum(c.n)::int
-      from (${counts(tx, accountId, { ...filter, ...previous }, ['cluster_id'], bucket)}) c
+      select c.cluster_id, sum(c.n)::int, false
+      from (${countedIncidents(tx, accountId, { ...filter, ...previous }, ['cluster_id'])}) c
       where c.cluster_id is not null
       group by 1
     ), t as (
-      select id, coalesce(sum(n) filter (where b is not null), 0)::int as count, coalesce(sum(n) filter (where b is null), 0)::int as "previousCount"
+      select id, coalesce(sum(n) filter (where current), 0)::int as count, coalesce(sum(n) filter (where not current), 0)::int as "previousCount"
       from c group by id
-    ), chosen as (
-      -- Rising: at least 3 incidents in the range and at least half again as many as in the period before (or new).
-      select t.*, t.count >= 3 and (t."previousCount" = 0 or t.count >= 1.5 * t."previousCount") as rising
-      from t where t.count > 0
-      order by rising desc, t.count desc, t.id limit ${limit}
     )
-    select ch.id, coalesce(cl.name, cl.label, ch.id) as label, ch.count, ch."previousCount", ch.rising, c.b, coalesce(c.n, 0) as n
-    from chosen ch
-    left join c on c.id = ch.id and c.b is not null
-    left join clusters cl on cl.account_id = ${accountId} and cl.id = ch.id`;
+    select t.id, coalesce(cl.name, cl.label, t.id) as label, t.count, t."previousCount"
+    from t left join clusters cl on cl.account_id = ${accountId} and cl.id = t.id
+    where t.count > 0`;
+}
+
+/** Incidents per bucket of the range (the filter applied) of each of `ids`, zeros included. */
+export async function clusterBucketCounts(tx: TransactionSql, accountId: string, filter: RangedFilter, bucket: Bucket, ids: readonly string[]): Promise<{ buckets: Date[]; counts: Map<string, number[]> }> {
+  const buckets = bucketStarts(filter, bucket);
+  const counts = new Map(ids.map((id) => [id, buckets.map(() => 0)]));
+  if (ids.length === 0) return { buckets, counts };
+  const rows = await tx<{ id: string; b: Date; n: number }[]>`
+    select c.cluster_id as id, ${binOf(tx, bucket, 'c.at')} as b, sum(c.n)::int as n
+    from (${countedFor(tx, accountId, { ...filter, clusterIds: [...ids] }, ['cluster_id'], bucket)}) c
+    group by 1, 2`;
   const index = indexOf(buckets, bucket);
-  const clusters = new Map<string, TopCluster>();
   for (const row of rows) {
-    let cluster = clusters.get(row.id);
-    if (!cluster) {
-      const change = row.previousCount > 0 ? row.count / row.previousCount - 1 : null;
-      clusters.set(row.id, (cluster = { id: row.id, label: row.label, count: row.count, previousCount: row.previousCount, change, rising: row.rising, trend: buckets.map(() => 0) }));
-    }
-    if (row.b) cluster.trend[index(row.b)] = row.n;
+    const series = counts.get(row.id);
+    if (series) series[index(row.b)] = row.n;
   }
-  const order = (a: TopCluster, b: TopCluster) => Number(b.rising) - Number(a.rising) || b.count - a.count || (a.id < b.id ? -1 : 1);
-  return { buckets, clusters: [...clusters.values()].sort(order) };
+  return { buckets, counts };
 }
 
 export interface BreakdownRow {

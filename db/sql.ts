@@ -10,8 +10,11 @@ export interface SqlOptions {
   applicationName?: string;
 }
 
+/** The URL each instance was created with: a worker thread opens its own pool to the same database. */
+const urls = new WeakMap<Sql, string>();
+
 export function createSql(url: string, options: SqlOptions = {}): Sql {
-  return postgres(url, {
+  const sql = postgres(url, {
     max: options.max ?? 10,
     idle_timeout: 30,
     connect_timeout: 10,
@@ -19,6 +22,15 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     connection: { application_name: options.applicationName ?? 'incident-insights' },
     types: { bigint: postgres.BigInt },
   });
+  urls.set(sql, url);
+  return sql;
+}
+
+/** The URL `sql` was created with (by createSql). */
+export function connectionUrl(sql: Sql): string {
+  const url = urls.get(sql);
+  if (!url) throw new Error('this postgres.js instance was not made by createSql: its URL is unknown');
+  return url;
 }
 
 /** A cheap round trip for health checks; resolves with the server version. */

@@ -166,10 +166,18 @@ await worker.runUntil(async () => {
     const description = await temporal.client.workflow.getHandle(unifyNowWorkflowId(accountId)).describe();
     return description.status.name === 'COMPLETED' ? true : undefined;
   }, { timeoutMs: 30_000 });
-  // (Since online assignment the first unification also starts the account's first recluster.)
-  await save('unifyWorkflow-starts-recluster', unifyNowWorkflowId(accountId));
+  // The backfill's end told the unification the import finished: once its last page was unified it started the
+  // account's first recluster (which waited for the import). Before that, the first batch started it
+  // (`unifyWorkflow-starts-recluster.json`).
+  await save('unifyWorkflow-reclusters-after-import', unifyNowWorkflowId(accountId));
   await temporal.client.workflow.getHandle(reclusterNowWorkflowId(accountId)).result();
   await save('reclusterWorkflow-completed', reclusterNowWorkflowId(accountId));
+  // A recluster cancelled while it runs: the clusters pages stop saying "computing…" (its failure step).
+  const cancelledRecluster = await app.inject({ method: 'POST', url: '/api/clusters/recluster', headers: { authorization: `Bearer ${accessToken}` } });
+  if (cancelledRecluster.statusCode !== 202) throw new Error(`recluster refused: ${cancelledRecluster.body}`);
+  await temporal.client.workflow.getHandle(reclusterNowWorkflowId(accountId)).cancel();
+  await temporal.client.workflow.getHandle(reclusterNowWorkflowId(accountId)).result().catch(() => undefined);
+  await save('reclusterWorkflow-cancelled', reclusterNowWorkflowId(accountId));
 
   // 9. An incremental sync (as its Schedule starts it).
   await temporal.client.workflow.execute(syncWorkflow, { workflowId: 'sync-recorded', taskQueue: 'record-histories', args: [{ accountId, integrationId: completedId }] });

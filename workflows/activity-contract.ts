@@ -120,6 +120,14 @@ export interface SyncChangesResult {
 
 export interface ReclusterAccountInput {
   accountId: string;
+  /** Why it runs (schedule, request, feedback, drift, import): shown while it computes. */
+  reason?: string;
+}
+
+export interface FinishReclusterInput {
+  accountId: string;
+  /** Why the recluster's workflow gave up. */
+  error: string;
 }
 
 export interface ReclusterAccountResult {
@@ -322,6 +330,7 @@ export interface Activities {
   refreshIncidentRollups(input: RefreshIncidentRollupsInput): Promise<RefreshIncidentRollupsResult>;
   syncChanges(input: SyncChangesInput): Promise<SyncChangesResult>;
   reclusterAccount(input: ReclusterAccountInput): Promise<ReclusterAccountResult>;
+  finishRecluster(input: FinishReclusterInput): Promise<void>;
   clearRunbookIndex(input: ClearRunbookIndexInput): Promise<ClearRunbookIndexResult>;
   indexRunbookPage(input: IndexRunbookPageInput): Promise<IndexRunbookPageResult>;
   strandedEmails(input: StrandedEmailsInput): Promise<string[]>;

@@ -1,8 +1,10 @@
 // Backfill: an integration's history, page by page, into raw events; progress is a query (and the job row), a
 // crashed worker's activity resumes from its last heartbeat, a cancel stops it, a refused token stops it with the
-// error shown on the integration. The unification is nudged as pages land, so incidents appear while it runs.
+// error shown on the integration. The unification is nudged as pages land, so incidents appear while it runs; when the
+// backfill ends it is told the import finished, and reclusters once the last page is unified (an account's first
+// recluster waits for that).
 import { ApplicationFailure } from '@temporalio/common';
-import { CancellationScope, continueAsNew, defineQuery, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, defineQuery, isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from './activity-contract.ts';
 import { databaseActivity, FailureType, longRunningActivity } from './retry.ts';
 import { nudgeUnify } from './unify.ts';
@@ -83,6 +85,8 @@ export async function backfillWorkflow(input: BackfillInput): Promise<BackfillRe
     state.progress = 1;
     const result = { ...state };
     await CancellationScope.nonCancellable(() => db.finishJob({ accountId, jobId, status: 'completed', result: { ...result } }));
+    // After the job is final (the batches stop holding the first recluster back). Histories from before have no such step.
+    if (patched(BACKFILL_END_RECLUSTERS)) await nudgeUnify(accountId, { importFinished: true });
     return result;
   } catch (err) {
     const cancelled = isCancellation(err);
@@ -92,10 +96,14 @@ export async function backfillWorkflow(input: BackfillInput): Promise<BackfillRe
       // Credentials the tool refuses need a person: the integration shows why and stops syncing until they act.
       if (failureType(err) === FailureType.auth) await db.markIntegrationError({ accountId, integrationId, error: state.error! });
       await db.finishJob({ accountId, jobId, status: cancelled ? 'cancelled' : 'failed', error: state.error });
+      // What it stored before stopping is clustered as a finished import's would be.
+      if (state.stored > 0 && patched(BACKFILL_END_RECLUSTERS)) await nudgeUnify(accountId, { importFinished: true });
     });
     throw err;
   }
 }
+
+const BACKFILL_END_RECLUSTERS = 'backfill-end-reclusters';
 
 function failureType(err: unknown): string | undefined {
   const cause = (err as { cause?: unknown }).cause;

@@ -1,10 +1,12 @@
-// Clusters: the patterns the engine found (with trend, MTTA/MTTR), one cluster's incidents, feedback that survives
-// reclusters, and a recluster on demand (a workflow).
+// Clusters: the patterns the engine found (with the shared trend, MTTA/MTTR, counted from `incidents` when asked), one
+// cluster's analytics and incidents, whether the clustering is being computed, feedback that survives reclusters, and a
+// recluster on demand (a workflow).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { validateFeedback } from '../../analysis/index.ts';
 import { appendAudit } from '../../db/audit.ts';
-import { addClusterFeedback, getCluster, listClusters, type ClusterRow } from '../../db/clusters.ts';
+import { addClusterFeedback, getCluster, listClusters } from '../../db/clusters.ts';
+import { markReclusterStarted, readClusteringState } from '../../db/clustering-state.ts';
 import { listIncidents } from '../../db/incidents.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { mainTaskQueue } from '../../temporal/task-queues.ts';
@@ -12,31 +14,24 @@ import { reclusterNowWorkflowId, reclusterWorkflow } from '../../workflows/index
 import { AccountIdKey, KindKey } from '../../workflows/search-attributes.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
+import { clusterDetailFacts, listClusterFacts } from '../cluster-analytics.ts';
 import { auditActor } from '../plugins/authentication.ts';
-import { ClusterDetail, ClusterFeedbackBody, ClusterList, ClusterListQuery, ClusterParams, ReclusterStarted } from '../schemas/clusters.ts';
+import { ClusterDetail, ClusterFeedbackBody, ClusteringStateResponse, ClusterList, ClusterListQuery, ClusterParams, ReclusterStarted } from '../schemas/clusters.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
 import { TEMPORAL_DEADLINE_MS, temporalFailure } from './jobs.ts';
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse };
 
-const summary = (c: ClusterRow) => ({
-  id: c.id,
-  name: c.name,
-  label: c.label,
-  template: c.template,
-  size: c.size,
-  firstSeen: c.firstSeen,
-  lastSeen: c.lastSeen,
-  trend: (c.analytics.trend as { direction: string } | undefined) ?? null,
-  mtta: (c.analytics.mtta as object | null | undefined) ?? null,
-  mttr: (c.analytics.mttr as object | null | undefined) ?? null,
-});
+/** Every cluster row an account has (a few hundred at most: the engine's patterns); the list ranks them by live size. */
+const ALL_CLUSTERS = 100_000;
 
 export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql, temporal, config } = deps;
 
+  /** Starts the account's on-demand recluster (or finds it running), and marks the clustering as computing at once. */
   const startRecluster = async (accountId: string, reason: string) => {
     const workflowId = reclusterNowWorkflowId(accountId);
+    let started: boolean;
     try {
       await temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
         temporal.client.workflow.start(reclusterWorkflow, {
@@ -49,17 +44,34 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
           ],
         }),
       );
-      return { workflowId, started: true };
+      started = true;
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
-      throw temporalFailure(err);
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw temporalFailure(err);
+      started = false;
     }
+    // Pages say "computing…" from now on, not only once a worker has picked the recluster up; the recluster clears it.
+    const state = await withAccount(sql, accountId, async (tx) => {
+      if (started) await markReclusterStarted(tx, accountId, reason);
+      return readClusteringState(tx, accountId);
+    });
+    return { workflowId, started, state };
   };
 
   app.get(
     '/api/clusters',
     { config: { access: 'clusters:read' }, schema: { tags: ['clusters'], summary: 'Clusters, largest first', querystring: ClusterListQuery, response: { 200: ClusterList, ...errors } } },
-    async (request) => ({ clusters: (await withAccount(sql, request.accountId, (tx) => listClusters(tx, request.accountId, request.query.limit ?? 100))).map(summary) }),
+    async (request) =>
+      withAccount(sql, request.accountId, async (tx) => {
+        const rows = await listClusters(tx, request.accountId, ALL_CLUSTERS);
+        const { window, trendWindow, clusters } = await listClusterFacts(tx, request.accountId, rows, new Date(), request.query.limit ?? 100);
+        return { state: await readClusteringState(tx, request.accountId), window, trendWindow, clusters };
+      }),
+  );
+
+  app.get(
+    '/api/clusters/state',
+    { config: { access: 'clusters:read' }, schema: { tags: ['clusters'], summary: 'Whether the patterns are being computed (first import, recluster) or ready', response: { 200: ClusteringStateResponse, ...errors } } },
+    async (request) => ({ state: await withAccount(sql, request.accountId, (tx) => readClusteringState(tx, request.accountId)) }),
   );
 
   app.get(
@@ -70,8 +82,12 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
         const cluster = await getCluster(tx, request.accountId, request.params.id);
         if (!cluster) throw notFound('cluster', request.params.id);
         const incidents = await listIncidents(tx, request.accountId, { limit: 20, clusterId: cluster.id });
+        const detail = await clusterDetailFacts(tx, request.accountId, cluster, new Date());
         return {
-          cluster: { ...summary(cluster), templates: cluster.templates, analytics: cluster.analytics },
+          state: await readClusteringState(tx, request.accountId),
+          window: detail.window,
+          trendWindow: detail.trendWindow,
+          cluster: { ...detail.cluster, templates: [...new Set(cluster.templates)], analytics: detail.analytics },
           incidents: incidents.map((r) => ({ ...r, createdAt: r.createdAt.toISOString(), acknowledgedAt: r.acknowledgedAt?.toISOString() ?? null, resolvedAt: r.resolvedAt?.toISOString() ?? null })),
         };
       }),

@@ -136,7 +136,8 @@ export const csvImportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
         appendAudit(tx, accountId, { action: 'integration.imported', actor: auditActor(request), target: { type: 'integration', id: integration.id }, details: result }),
       );
       request.log.info({ integrationId: integration.id, ...result }, 'csv imported');
-      if (stored > 0) nudger.nudge(accountId);
+      // Unified right after, then reclustered: the upload is an import (an account's first clusters wait for one).
+      if (stored > 0) await nudger.importFinished(accountId);
       return reply.status(202).send(result);
     },
   );

@@ -12,11 +12,12 @@ import {
   pickBucket,
   previousRange,
   responseTimes,
-  topClusters,
   withDashboardTransaction,
   type Bucket,
   type RangedFilter,
 } from '../../db/dashboard.ts';
+import { topClustersWithTrends } from '../cluster-analytics.ts';
+import { readClusteringState } from '../../db/clustering-state.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
@@ -125,12 +126,17 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
 
   app.get(
     '/api/dashboard/top-clusters',
-    { config: { access: 'incidents:read' }, schema: { tags: ['dashboard'], summary: 'Clusters with incidents in the range, rising ones first, with their trend', querystring: TopClustersQuery, response: { 200: TopClusters, ...errors } } },
+    {
+      config: { access: 'incidents:read' },
+      schema: { tags: ['dashboard'], summary: 'Clusters with incidents in the range: rising ones (the shared trend) first, then by count', querystring: TopClustersQuery, response: { 200: TopClusters, ...errors } },
+    },
     async (request) => {
       const filter = rangedFilter(request.query);
       const bucket = chooseBucket(filter, request.query.bucket);
-      const { buckets, clusters } = await withDashboardTransaction(sql, request.accountId, (tx) => topClusters(tx, request.accountId, filter, bucket, request.query.limit ?? 10));
-      return { bucket, buckets: buckets.map(iso), clusters };
+      return withDashboardTransaction(sql, request.accountId, async (tx) => {
+        const { buckets, trendWindow, clusters } = await topClustersWithTrends(tx, request.accountId, filter, bucket, request.query.limit ?? 10, new Date());
+        return { state: await readClusteringState(tx, request.accountId), bucket, buckets: buckets.map(iso), trendWindow, clusters };
+      });
     },
   );
 

@@ -2,6 +2,7 @@
 import { Type } from 'typebox';
 import { IncidentFilterQuery } from './incident-filter.ts';
 import { DateTime } from './common.ts';
+import { ClusteringState, ClusterTrend, TrendWindow } from './clusters.ts';
 
 
 const BucketQuery = Type.Union([Type.Literal('auto'), Type.Literal('hour'), Type.Literal('day'), Type.Literal('week')], {
@@ -66,19 +67,22 @@ const Percentiles = Type.Object({ p50: Type.Array(Seconds), p90: Type.Array(Seco
 export const ResponseTimes = Type.Object({ bucket: BucketName, buckets: Buckets, mtta: Percentiles, mttr: Percentiles, sampled: Type.Boolean({ description: 'The percentiles are of a 1-in-16 sample of the incidents (a range of more than 150,000): estimates, within about 1% at that size' }) });
 
 export const TopClusters = Type.Object({
+  state: ClusteringState,
   bucket: BucketName,
   buckets: Buckets,
+  trendWindow: TrendWindow,
   clusters: Type.Array(
     Type.Object({
       id: Type.String(),
       label: Type.String({ description: 'Its name, else the engine’s label' }),
-      count: Type.Integer({ description: 'Incidents in the range' }),
-      previousCount: Type.Integer({ description: 'Incidents in the equal-length period before' }),
-      change: Type.Union([Type.Number(), Type.Null()], { description: 'count / previousCount − 1; null when previousCount is 0' }),
-      rising: Type.Boolean({ description: 'At least 3 incidents and at least 1.5 times the previous count (or new)' }),
-      trend: Type.Array(Type.Integer(), { description: 'Incidents per bucket' }),
+      count: Type.Integer({ description: 'Incidents in the range (the filter applied)' }),
+      previousCount: Type.Integer({ description: 'Incidents in the equal-length period before (the filter applied)' }),
+      change: Type.Union([Type.Number(), Type.Null()], { description: 'count / previousCount − 1; null when previousCount is 0. Not a trend: `clusterTrend` is' }),
+      rising: Type.Boolean({ description: 'clusterTrend.direction is rising' }),
+      trend: Type.Array(Type.Integer(), { description: 'Incidents per bucket of the range (the sparkline)' }),
+      clusterTrend: ClusterTrend,
     }),
-    { description: 'Rising ones first, then by count' },
+    { description: 'Rising ones (by the shared trend, which is the pattern’s own: the dashboard’s range and filters do not change it) first, then by count in the range' },
   ),
 });
 

@@ -1,5 +1,6 @@
 // Killing the worker process mid-job and starting another completes the job exactly once, resuming from its checkpoint;
-// a unification batch on a killed worker is taken up again within its heartbeat timeout.
+// a unification batch on a killed worker is taken up again within its heartbeat timeout; so is a recluster (whose
+// clustering runs in a worker thread, so the worker's heartbeats go on while it computes).
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Config } from '../../config.ts';
@@ -8,7 +9,8 @@ import { stopChild, type Child } from '../../scripts/lib/processes.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { encodeTimeoutType } from '@temporalio/common';
-import { unifyNowWorkflowId } from '../../workflows/index.ts';
+import { reclusterNowWorkflowId, unifyNowWorkflowId } from '../../workflows/index.ts';
+import { expectClusterMatchesIncidents } from '../cluster-checks.ts';
 import { buildTestApp, createTestDatabase, signUp, spawnWorkerProcess, testConfig, waitFor, waitForPoller as waitForPollerOf, type SignedIn, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
@@ -136,4 +138,67 @@ it('retries a unification batch whose worker died within the batch’s heartbeat
   for (const e of retried) expect(e.activityTaskStartedEventAttributes!.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(encodeTimeoutType('HEARTBEAT'));
   for (const type of timedOut) expect(type).toBe(encodeTimeoutType('HEARTBEAT'));
   expect(second.process.exitCode).toBeNull();
+});
+
+it('finishes a recluster whose worker is SIGKILLed during it on the next worker, with every pattern counted right', { timeout: 150_000 }, async () => {
+  for (const w of workers.splice(0)) await stopChild(w, 5_000);
+  // Incidents of a few patterns, none clustered yet.
+  const titles = (i: number) => [`Disk pressure on batch-node-${i % 40}`, `High CPU on web-${i % 25} (9${i % 10}%)`, `Replication lag on pg-replica-${i % 3} is ${i % 90}s`][i % 3]!;
+  await db.admin`
+    insert into incidents (account_id, source, external_id, title, service, team, severity, status, created_at, acknowledged_at, resolved_at, observed_at)
+    select ${user.accountId}, 'webhook', 'rc-' || g, t.title, 'svc-' || (g % 4), 'team-' || (g % 2), 'P3', 'resolved',
+           now() - g * interval '37 minutes', now() - g * interval '37 minutes' + (g % 50) * interval '1 minute', now() - g * interval '37 minutes' + interval '2 hours', now()
+    from generate_series(1, 300) g
+    join lateral (select (${db.admin.json(Array.from({ length: 300 }, (_, i) => titles(i + 1)) as never)}::jsonb ->> (g - 1)) as title) t on true`;
+
+  const first = spawnWorker('recluster-restart-first');
+  await waitForPoller(`worker-${first.process.pid}@`);
+  // The recluster's write waits on its lock, held here, so the worker is surely inside the recluster when killed.
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const holder = db.admin.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtextextended(${`recluster:${user.accountId}`}, 0))`;
+    locked();
+    await released;
+  });
+  const handle = temporal.client.workflow.getHandle(reclusterNowWorkflowId(user.accountId));
+  try {
+    await isLocked;
+    const started = await user.call({ method: 'POST', url: '/api/clusters/recluster' });
+    expect(started.statusCode, started.body).toBe(202);
+    await waitFor('the recluster writing on the first worker', async () => {
+      const pending = (await handle.describe().catch(() => undefined))?.raw.pendingActivities ?? [];
+      const onFirst = pending.some((a) => a.activityType?.name === 'reclusterAccount' && a.lastWorkerIdentity?.startsWith(`worker-${first.process.pid}@`));
+      const [{ n }] = await db.admin<[{ n: number }]>`select count(*)::int as n from pg_stat_activity where application_name = 'incident-insights-recluster' and wait_event_type = 'Lock'`;
+      return onFirst && n > 0 ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+    first.process.kill('SIGKILL');
+    await first.exited;
+    expect((await user.call({ method: 'GET', url: '/api/clusters/state' })).json().state).toMatchObject({ status: 'computing', reason: 'recluster' });
+  } finally {
+    release();
+    await holder;
+  }
+
+  const second = spawnWorker('recluster-restart-second');
+  const result = await handle.result();
+  const [{ total }] = await db.admin<[{ total: number }]>`select count(*)::int as total from incidents where account_id = ${user.accountId}`;
+  expect(total).toBeGreaterThanOrEqual(300); // with the earlier test's incident
+  expect(result.incidents).toBe(total);
+  const history = await handle.fetchHistory();
+  const retried = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt! > 1);
+  expect(retried).toHaveLength(1);
+  expect(retried[0]!.activityTaskStartedEventAttributes!.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(encodeTimeoutType('HEARTBEAT'));
+  expect(retried[0]!.activityTaskStartedEventAttributes!.identity).toMatch(new RegExp(`^worker-${second.process.pid}@`));
+
+  // Every incident is in a pattern, and each pattern's numbers are those of its incidents.
+  const state = (await user.call({ method: 'GET', url: '/api/clusters/state' })).json().state;
+  expect(state).toMatchObject({ status: 'ready', failed: null });
+  const list = (await user.call({ method: 'GET', url: '/api/clusters?limit=500' })).json();
+  expect(list.clusters.reduce((n: number, c: { size: number }) => n + c.size, 0)).toBe(total);
+  const [{ unclustered }] = await db.admin<[{ unclustered: number }]>`select count(*) filter (where cluster_id is null)::int as unclustered from incidents where account_id = ${user.accountId}`;
+  expect(unclustered).toBe(0);
+  for (const cluster of list.clusters.slice(0, 3)) await expectClusterMatchesIncidents(user, db.admin, cluster.id);
 });

@@ -12,7 +12,8 @@ export function isEmpty<T extends WidgetType>(type: T, data: WidgetDataByType[T]
       return [d.mtta, d.mttr].every((p) => [p.p50, p.p90, p.p95].every((line) => line.every((v) => v === null)));
     }
     case 'top-clusters':
-      return (data as WidgetDataByType['top-clusters']).clusters.length === 0;
+      // While the patterns are computed the widget says so, instead of "no clusters".
+      return (data as WidgetDataByType['top-clusters']).clusters.length === 0 && (data as WidgetDataByType['top-clusters']).state.status !== 'computing';
     case 'new-patterns':
       // No incident at all in the range; one without new patterns still says so (and counts the rare ones).
       return Object.values((data as WidgetDataByType['new-patterns']).counts).every((n) => n === 0);

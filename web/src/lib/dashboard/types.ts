@@ -1,4 +1,5 @@
 // Shapes of the dashboard's API answers and of saved views (the API contract of issue 6).
+import type { ClusteringState, ClusterTrend, TrendWindow } from '$lib/clusters/types';
 
 export type Bucket = 'hour' | 'day' | 'week';
 export type BucketOption = 'auto' | Bucket;
@@ -82,16 +83,23 @@ export interface ResponseTimes {
 export interface TopCluster {
   id: string;
   label: string;
+  /** In the range, the filter applied. */
   count: number;
   previousCount: number;
   change: number | null;
+  /** clusterTrend.direction is rising. */
   rising: boolean;
+  /** Incidents per bucket of the range (the sparkline). */
   trend: number[];
+  /** The shared trend: the pattern's own, whatever the range and filter. */
+  clusterTrend: ClusterTrend;
 }
 
 export interface TopClusters {
+  state: ClusteringState;
   bucket: Bucket;
   buckets: string[];
+  trendWindow: TrendWindow;
   clusters: TopCluster[];
 }
 

@@ -42,6 +42,3 @@ export function timelineLabel(type: string): string {
   const known: Record<string, string> = { triggered: 'Triggered', acknowledged: 'Acknowledged', resolved: 'Resolved', note: 'Note', notes: 'Note', reopened: 'Reopened', escalated: 'Escalated', assigned: 'Assigned' };
   return known[type] ?? type.charAt(0).toUpperCase() + type.slice(1).replace(/[_-]/g, ' ');
 }
-
-export const trendWord = (direction: string | null | undefined) =>
-  direction === 'rising' ? 'Rising' : direction === 'falling' ? 'Falling' : direction === 'flat' ? 'Steady' : 'Not enough data';

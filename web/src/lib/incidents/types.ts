@@ -1,4 +1,4 @@
-// Shapes of the incident, facet and cluster responses the incident and cluster pages read (the API contract of issue 6).
+// Shapes of the incident and facet responses the incident pages read (the API contract of issue 6); clusters: $lib/clusters/types.
 
 export const SEVERITIES = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
 export const STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
@@ -74,41 +74,4 @@ export interface Facets {
   statuses: FacetValue[];
   novelties?: FacetValue[];
   clusters: { id: string; label: string; count: number }[];
-}
-
-export interface DurationStats {
-  count: number;
-  medianSeconds: number;
-  p90Seconds: number;
-}
-
-export interface ClusterTrend {
-  direction: string;
-  slopePerDay?: number;
-  pValue?: number;
-}
-
-export interface ClusterSummary {
-  id: string;
-  name: string | null;
-  label: string;
-  template: string;
-  size: number;
-  firstSeen: string | null;
-  lastSeen: string | null;
-  trend: ClusterTrend | null;
-  mtta: Partial<DurationStats> | null;
-  mttr: Partial<DurationStats> | null;
-}
-
-export interface ClusterAnalytics {
-  incidentsPerDay?: { day: string; count: number }[];
-  spikes?: { day: string; count: number; baseline: number; score: number }[];
-  topServices?: { service: string; count: number }[];
-  [key: string]: unknown;
-}
-
-export interface ClusterDetail {
-  cluster: ClusterSummary & { templates: string[]; analytics: ClusterAnalytics };
-  incidents: IncidentListItem[];
 }

@@ -1,17 +1,19 @@
-// One cluster: its analytics and newest members, and the feedback a person can give on it (applied by a recluster).
-import { fail } from '@sveltejs/kit';
+// One cluster: its analytics (counted now, the shared trend) and newest members, whether the patterns are being computed
+// (the page follows a recluster until it finishes), and the feedback a person can give on it (applied by a recluster).
+import { fail, redirect } from '@sveltejs/kit';
 import { api, ApiError, load as loadApi } from '$lib/server/api';
-import type { ClusterDetail, ClusterSummary } from '$lib/incidents/types';
+import type { ClusterDetail, ClusterList, ClusterSummary } from '$lib/clusters/types';
 import { generateRunbook } from '$lib/runbooks/generate.server';
 import type { RunbookSummary } from '$lib/runbooks/types';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 export const load: PageServerLoad = async (event) => {
+  event.depends('data:cluster');
   const path = `/api/clusters/${encodeURIComponent(event.params.id)}`;
   const [detail, others, runbooks] = await Promise.all([
     loadApi<ClusterDetail>(event, path),
     // Only for the merge choice: without it the page still works.
-    api<{ clusters: ClusterSummary[] }>(event, '/api/clusters?limit=500').then(
+    api<ClusterList>(event, '/api/clusters?limit=500').then(
       (r) => r.clusters.filter((c) => c.id !== event.params.id),
       () => [] as ClusterSummary[],
     ),
@@ -25,9 +27,9 @@ export const load: PageServerLoad = async (event) => {
 };
 
 async function feedback(event: RequestEvent, body: Record<string, string>, done: string) {
+  let started: { workflowId: string; started: boolean };
   try {
-    const started = await api<{ workflowId: string; started: boolean }>(event, `/api/clusters/${encodeURIComponent(event.params.id)}/feedback`, { method: 'POST', body });
-    return { done, started: started.started };
+    started = await api<{ workflowId: string; started: boolean }>(event, `/api/clusters/${encodeURIComponent(event.params.id)}/feedback`, { method: 'POST', body });
   } catch (err) {
     if (err instanceof ApiError) {
       const field = err.body.details.find((d) => d.field)?.field;
@@ -35,6 +37,9 @@ async function feedback(event: RequestEvent, body: Record<string, string>, done:
     }
     throw err;
   }
+  // Merged away, this cluster's incidents go to the other one: follow them there (its page follows the recluster).
+  if (body.kind === 'merge') redirect(303, `/clusters/${encodeURIComponent(body.intoClusterId!)}`);
+  return { done, started: started.started };
 }
 
 const text = (form: FormData, name: string) => String(form.get(name) ?? '').trim();

@@ -65,11 +65,13 @@ const OPTIONAL_TEXT_FIELDS = ['description', 'service', 'source'] as const;
 
 /** One input line as an incident; throws `InputLineError` naming the line for anything malformed. */
 export function parseIncidentLine(text: string, line: number): ClusterIncident {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InputLineError(line, `not valid JSON (${(error as Error).message})`);
+  let value: unknown = flatStringObject(text);
+  if (value === undefined) {
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new InputLineError(line, `not valid JSON (${(error as Error).message})`);
+    }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputLineError(line, 'expected a JSON object');
   const record = value as Record<string, unknown>;
@@ -92,6 +94,55 @@ export function parseIncidentLine(text: string, line: number): ClusterIncident {
     incident.createdAt = createdAt;
   }
   return incident;
+}
+
+// Escapes and control characters (tabs and line ends included) leave a line to JSON.parse.
+const ESCAPE_OR_CONTROL = /[\x00-\x1f\\]/;
+
+/**
+ * The common line, `{"id": "…", "title": "…", …}` with only string or null values and no escapes, as JSON.parse reads
+ * it (later duplicate keys win), about twice as fast; undefined for anything else, which JSON.parse then reads (and
+ * reports).
+ */
+function flatStringObject(text: string): Record<string, string | null> | undefined {
+  if (ESCAPE_OR_CONTROL.test(text)) return undefined;
+  const end = text.length;
+  let i = 0;
+  while (text.charCodeAt(i) === 32) i++;
+  if (text.charCodeAt(i++) !== 123 /* { */) return undefined;
+  while (text.charCodeAt(i) === 32) i++;
+  const record: Record<string, string | null> = {};
+  if (text.charCodeAt(i) === 125 /* } */) i++;
+  else {
+    for (;;) {
+      if (text.charCodeAt(i) !== 34 /* " */) return undefined;
+      const keyEnd = text.indexOf('"', i + 1);
+      if (keyEnd === -1) return undefined;
+      const key = text.slice(i + 1, keyEnd);
+      // An own `__proto__` property is what JSON.parse makes; an assignment would set the prototype instead.
+      if (key === '__proto__') return undefined;
+      i = keyEnd + 1;
+      while (text.charCodeAt(i) === 32) i++;
+      if (text.charCodeAt(i++) !== 58 /* : */) return undefined;
+      while (text.charCodeAt(i) === 32) i++;
+      if (text.charCodeAt(i) === 34) {
+        const valueEnd = text.indexOf('"', i + 1);
+        if (valueEnd === -1) return undefined;
+        record[key] = text.slice(i + 1, valueEnd);
+        i = valueEnd + 1;
+      } else if (text.startsWith('null', i)) {
+        record[key] = null;
+        i += 4;
+      } else return undefined;
+      while (text.charCodeAt(i) === 32) i++;
+      const next = text.charCodeAt(i++);
+      if (next === 125) break;
+      if (next !== 44 /* , */) return undefined;
+      while (text.charCodeAt(i) === 32) i++;
+    }
+  }
+  while (text.charCodeAt(i) === 32) i++;
+  return i === end ? record : undefined;
 }
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;

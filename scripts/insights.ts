@@ -175,6 +175,7 @@ function firstDuplicate({ incidents, lines }: InputFile): InputLineError | undef
 async function readIncidents(path: string): Promise<InputFile> {
   const file: InputFile = { incidents: [], lines: [] };
   let line = 0;
+  const titles = new Map<string, string>();
   const take = (text: string): void => {
     line++;
     if (text.trim() === '') return;
@@ -184,6 +185,13 @@ async function readIncidents(path: string): Promise<InputFile> {
     } catch (error) {
       // Lines are reported in order: a duplicate id above this line comes first.
       throw firstDuplicate(file) ?? error;
+    }
+    // Repeated titles share one string (less memory; later look-ups by title find it by identity).
+    const title = titles.get(incident.title);
+    if (title !== undefined) incident.title = title;
+    else {
+      if (titles.size >= 65_536) titles.clear();
+      titles.set(incident.title, incident.title);
     }
     file.incidents.push(incident);
     file.lines.push(line);
@@ -234,17 +242,20 @@ async function writeLines(lines: Iterable<string>, write: (chunk: string) => Pro
 
 /** Output lines, as `JSON.stringify({ id, cluster_id, template })` writes them, each cluster id and template escaped once. */
 function* assignmentLines(assignments: readonly IncidentAssignment[]): Iterable<string> {
-  const escaped = new Map<string, string>();
-  const json = (text: string): string => {
-    let out = escaped.get(text);
-    if (out === undefined) {
-      out = JSON.stringify(text);
-      escaped.set(text, out);
+  // Everything after the id, per template: its cluster id and template text, escaped once.
+  const tails: Array<{ clusterId: string; template: string; tail: string } | undefined> = [];
+  for (const a of assignments) {
+    let tail = tails[a.templateId];
+    if (tail === undefined || tail.clusterId !== a.clusterId || tail.template !== a.template) {
+      tail = { clusterId: a.clusterId, template: a.template, tail: `,"cluster_id":${JSON.stringify(a.clusterId)},"template":${JSON.stringify(a.template)}}\n` };
+      tails[a.templateId] = tail;
     }
-    return out;
-  };
-  for (const a of assignments) yield `{"id":${JSON.stringify(a.incidentId)},"cluster_id":${json(a.clusterId)},"template":${json(a.template)}}\n`;
+    const id = a.incidentId;
+    yield `{"id":${NEEDS_ESCAPE.test(id) ? JSON.stringify(id) : `"${id}"`}${tail.tail}`;
+  }
 }
+// What JSON.stringify escapes in a string: quotes, backslashes, control characters and lone surrogates.
+const NEEDS_ESCAPE = /["\\\x00-\x1f\ud800-\udfff]/;
 
 function writeToStream(stream: NodeJS.WritableStream): (chunk: string) => Promise<void> {
   return (chunk) =>

@@ -111,10 +111,15 @@ function mine(input: ReclusterInput): MinedIncidents {
   const feedback = input.feedback ?? previousModel?.feedback ?? [];
   const incidents = input.incidents;
 
-  const seen = new Set<string>();
-  for (const incident of incidents) {
-    if (seen.has(incident.id)) throw new DuplicateIncidentError(incident.id);
-    seen.add(incident.id);
+  // Ids in increasing order (as exports often list them) are distinct without a set of them all.
+  let increasing = true;
+  for (let i = 1; i < incidents.length && increasing; i++) increasing = incidents[i - 1]!.id < incidents[i]!.id;
+  if (!increasing) {
+    const seen = new Set<string>();
+    for (const incident of incidents) {
+      if (seen.has(incident.id)) throw new DuplicateIncidentError(incident.id);
+      seen.add(incident.id);
+    }
   }
   // Drain depends on arrival order, so the pass runs in time order (then id), whatever order the caller used.
   const times = incidents.map((incident) => {
@@ -169,7 +174,8 @@ function mine(input: ReclusterInput): MinedIncidents {
       };
       if (remembered++ < 100_000) byText.set(text, found);
     }
-    entities[index] = found.entities.slice();
+    // Shared by the title's repeats until one gains an entity below (then it gets its own copy).
+    entities[index] = found.entities;
     wordEntities[index] = found.words;
   }
   // Per template, what its incidents' named entities are known to be (by incidents).
@@ -178,11 +184,18 @@ function mine(input: ReclusterInput): MinedIncidents {
     const known = new Set([...entityValues].map(entityHash));
     // A name tagged as several kinds of thing (a queue and a database both called `orders`) says nothing.
     const typesOf = new Map([...entityTypes].filter(([, types]) => types.size === 1).map(([name, types]) => [entityHash(name), [...types]]));
+    const ownEntities = new Uint8Array(incidents.length);
     for (let i = 0; i < incidents.length; i++) {
       let seen: Set<string> | undefined;
       for (const hash of wordEntities[i]!) {
         if (!known.has(hash)) continue;
-        if (!entities[i]!.includes(hash)) entities[i]!.push(hash);
+        if (!entities[i]!.includes(hash)) {
+          if (ownEntities[i] === 0) {
+            entities[i] = entities[i]!.slice();
+            ownEntities[i] = 1;
+          }
+          entities[i]!.push(hash);
+        }
         for (const type of typesOf.get(hash) ?? []) (seen ??= new Set()).add(type);
       }
       if (seen === undefined) continue;

@@ -1,25 +1,11 @@
 // CPU-bound work off the worker's event loop: one exported function of a module, run in a node:worker_threads thread
 // (entry: worker-thread.mjs). Meanwhile the main thread keeps heartbeating this and every other activity; a cancelled
 // (or timed-out) activity terminates the thread, which closes its database connections, so its transaction rolls back.
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { Context } from '@temporalio/activity';
 
 const ENTRY = new URL('./worker-thread.mjs', import.meta.url);
-
-/** `--import tsx` (in any spelling) is left out: the entry registers tsx in the thread itself, exactly once. */
-export function threadExecArgv(execArgv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i]!;
-    if ((arg === '--import' || arg === '--loader' || arg === '--experimental-loader') && /(^|\/)tsx(\/|$)/.test(execArgv[i + 1] ?? '')) {
-      i += 1;
-      continue;
-    }
-    if (/^--(import|loader|experimental-loader)=.*tsx/.test(arg)) continue;
-    out.push(arg);
-  }
-  return out;
-}
 
 /** An error thrown in the thread, with its name, message and stack. */
 export class WorkerThreadError extends Error {
@@ -36,7 +22,14 @@ export class WorkerThreadError extends Error {
  */
 export function runInWorkerThread<I, R>(module: URL, name: string, input: I, onProgress: (progress: unknown) => void = () => {}): Promise<R> {
   return new Promise<R>((resolve, reject) => {
-    const thread = new Worker(ENTRY, { execArgv: threadExecArgv(process.execArgv), workerData: { module: module.href, name, input } });
+    // No inherited flags: `--import tsx` is registered by the entry itself (a Node 20 thread ignores the inherited one,
+    // a later Node may not), and an explicit list holding a V8 flag such as --max-old-space-size is refused. The heap
+    // limit the worker was given (flag or NODE_OPTIONS) is passed on as the thread's own.
+    const thread = new Worker(ENTRY, {
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20) },
+      workerData: { module: module.href, name, input },
+    });
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;

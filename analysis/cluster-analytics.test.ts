@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyseClusters } from './cluster-analytics.ts';
-import { describeTemplate, hasPlaceholderToken, nameCluster, readableTemplate, slotValuesText } from './cluster-label.ts';
+import { describeTemplate, hasPlaceholderToken, nameCluster, patternTemplate, readableTemplate, slotValuesText } from './cluster-label.ts';
+import { compileTemplatePattern } from './template-pattern.ts';
 import { normalizeTitle } from './title-normalize.ts';
 import { compileMasker } from './masking.ts';
 import { DEFAULT_CLUSTERING_SETTINGS } from './settings.ts';
@@ -111,6 +112,14 @@ describe('names', () => {
       { template: 'Disk usage above <PCT> on <PATH> (<HOST>)', count: 9, rawTokenLists: [splitTokens('Disk usage above 91% on /var (db-3)'), splitTokens('Disk usage above 95% on /data (db-4)')] },
     ]);
     expect(name.label).toBe('Disk usage above 91–95% on {path} ({host})');
+  });
+
+  it('writes a template back as a split pattern people read, which still fits its incidents', () => {
+    const pattern = patternTemplate('Disk usage is high on <VALUE> on host:<VALUE> (<PCT>)');
+    expect(pattern).toBe('Disk usage is high on {name} on host:{host} ({percent})');
+    expect(hasPlaceholderToken(pattern)).toBe(false);
+    const fits = compileTemplatePattern(pattern);
+    expect(fits(splitTokens('Disk usage is high on <VALUE> on host:<VALUE> (<PCT>)'))).toBe(true);
   });
 
   it('never leaves a placeholder token, a wildcard or a numbered range in a name', () => {

@@ -140,6 +140,22 @@ export function describeTemplate(template: readonly string[], rawTokenLists: Ite
   return { label: tidy(out.join(' ')), slots };
 }
 
+/**
+ * A template as people can read and write it back: every token kept (so it still fits its incidents as a split
+ * pattern), each placeholder as the word in braces a name would show (`host:{value}`, `{percent}`).
+ */
+export function patternTemplate(template: string): string {
+  const tokens = splitTokens(template);
+  return tokens
+    .map((token, position) => {
+      const match = PLACEHOLDER.exec(token);
+      if (match === null) return token;
+      const word = slotName(match[1]!, tokens, position, new Map());
+      return token.replace(/<(?:[A-Z][A-Z0-9_-]*|\*)>/g, `{${word}}`);
+    })
+    .join(' ');
+}
+
 /** A template as a name without values: placeholders as words in braces, tool tags dropped. */
 export function readableTemplate(template: string): string {
   return describeTemplate(splitTokens(template), []).label;

@@ -36,7 +36,7 @@ export { validateFeedback, type ClusterFeedback } from './feedback.ts';
 export { analyseClusters, analyticsWindow, ANALYTICS_WINDOW_DAYS, type AnalyticsOptions, type ClusterAnalytics, type DurationStats } from './cluster-analytics.ts';
 export { detectSpikes, SPIKE_DEFAULTS, type Spike, type SpikeOptions } from './time-series.ts';
 export { clusterTrend, mannWhitneyU, TREND, trendDays, trendWindow, type ClusterTrend, type ClusterTrendDirection, type TrendWindow } from './trend.ts';
-export { hasPlaceholderToken, nameCluster, readableTemplate, slotValuesText, type ClusterName, type LabelSlot } from './cluster-label.ts';
+export { hasPlaceholderToken, nameCluster, patternTemplate, readableTemplate, slotValuesText, type ClusterName, type LabelSlot } from './cluster-label.ts';
 export { STEP_RISKS, TARGET_TYPES, type RunbookStep, type StepRisk, type TargetType } from './runbook-types.ts';
 export { classifyCommand, escalate, maxRisk } from './command-risk.ts';
 export { createRedactor, InvalidRedactionPatternError, redactDeep } from './redaction.ts';

@@ -226,10 +226,16 @@ export function compileMasker(settings: MaskingSettings): Masker {
     maskTokens(text: string): string[] {
       if (text.length > LINE_MEMO_MAX_LENGTH) return maskLine(text);
       let tokens = memo.lines.get(text);
-      if (tokens === undefined) {
+      if (tokens !== undefined) memo.lineHits++;
+      else {
         tokens = maskLine(text);
-        if (memo.lines.size >= LINE_MEMO_SIZE) memo.lines.clear();
-        memo.lines.set(text, tokens);
+        if (memo.lines.size >= LINE_MEMO_SIZE && memo.remembersLines) {
+          // Mostly new lines (ids or values in every title): the memo stays as it is rather than churn.
+          if (memo.lineHits * 4 < memo.lines.size) memo.remembersLines = false;
+          else memo.lines.clear();
+          memo.lineHits = 0;
+        }
+        if (memo.remembersLines) memo.lines.set(text, tokens);
       }
       // The caller owns what it gets; the memo keeps its own copy.
       return tokens.slice();
@@ -240,6 +246,9 @@ export function compileMasker(settings: MaskingSettings): Masker {
 interface MaskMemos {
   tokens: Map<string, string>;
   lines: Map<string, string[]>;
+  /** Look-ups of `lines` that found the line since it was last cleared. */
+  lineHits: number;
+  remembersLines: boolean;
 }
 
 /** Memos per masking configuration (the default one, an account's custom masks), a few at most. */
@@ -251,13 +260,16 @@ function memosFor(settings: MaskingSettings): MaskMemos {
   let memos = memosByConfiguration.get(key);
   if (memos === undefined) {
     if (memosByConfiguration.size >= MEMO_CONFIGURATIONS) memosByConfiguration.clear();
-    memos = { tokens: new Map(), lines: new Map() };
+    memos = { tokens: new Map(), lines: new Map(), lineHits: 0, remembersLines: true };
     memosByConfiguration.set(key, memos);
   }
   return memos;
 }
 
-/** Lines remembered per configuration, and the longest one worth remembering (a few MB at most in all). */
+/**
+ * Lines remembered per configuration, and the longest one worth remembering (a few MB at most in all). A full memo
+ * starts afresh while a quarter of its lines came again, and stops growing otherwise.
+ */
 const LINE_MEMO_SIZE = 32_768;
 const LINE_MEMO_MAX_LENGTH = 256;
 /** Distinct tokens remembered per configuration; each memo starts afresh when full. */

@@ -87,15 +87,23 @@ export function normalizeTitle(text: string): string {
   // Titles come again and again (every firing of an alert): each distinct one is normalised once while the memo has room.
   if (text.length > TITLE_MEMO_MAX_LENGTH) return normalize(text);
   let normalized = titles.get(text);
-  if (normalized === undefined) {
+  if (normalized !== undefined) titleHits++;
+  else {
     normalized = normalize(text);
-    if (titles.size >= TITLE_MEMO_SIZE) titles.clear();
-    titles.set(text, normalized);
+    if (titles.size >= TITLE_MEMO_SIZE && remembersTitles) {
+      // Mostly new titles: the memo stays as it is rather than churn (it starts afresh while a quarter came again).
+      if (titleHits * 4 < titles.size) remembersTitles = false;
+      else titles.clear();
+      titleHits = 0;
+    }
+    if (remembersTitles) titles.set(text, normalized);
   }
   return normalized;
 }
 
 const titles = new Map<string, string>();
+let titleHits = 0;
+let remembersTitles = true;
 const TITLE_MEMO_SIZE = 32_768;
 const TITLE_MEMO_MAX_LENGTH = 256;
 

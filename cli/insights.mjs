@@ -3,7 +3,7 @@
 // the first run and again whenever one of the bundled source files changes, so `npx insights` needs no build step and
 // does not compile TypeScript on every run. Without esbuild or a writable cache it loads the source through tsx.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -79,7 +79,7 @@ async function loadCli() {
     try {
       path = build();
     } catch {
-      rmSync(manifest, { force: true });
+      // No bundle this time (no esbuild, a read-only or broken cache): the source runs through tsx.
       path = undefined;
     }
   }

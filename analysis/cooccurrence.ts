@@ -24,14 +24,19 @@ const MAX_NEIGHBOURS = 32;
  */
 export function countCooccurrences(events: readonly CooccurrenceEvent[], windowMs: number): CooccurrenceCounts {
   const byEntity = new Map<number, number[]>();
-  events.forEach((event, index) => {
-    if (!Number.isFinite(event.time)) return;
+  const times = new Float64Array(events.length);
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!;
+    times[index] = event.time;
+    if (!Number.isFinite(event.time)) continue;
     for (const entity of event.entities) {
       let list = byEntity.get(entity);
       if (list === undefined) byEntity.set(entity, (list = []));
       list.push(index);
     }
-  });
+  }
+  // Lists are built in index order and the sort is stable: by time alone is by time, then index.
+  const byTime = (x: number, y: number): number => times[x]! - times[y]!;
   // seen[a→b] per incident: an incident counts once per other template, however many entities or neighbours it shares.
   const pairs = new Map<number, Set<number>>();
   const key = (a: number, b: number) => a * 1_048_576 + b;
@@ -43,7 +48,7 @@ export function countCooccurrences(events: readonly CooccurrenceEvent[], windowM
   };
   for (const list of byEntity.values()) {
     if (list.length < 2) continue;
-    list.sort((x, y) => events[x]!.time - events[y]!.time || x - y);
+    list.sort(byTime);
     for (let i = 0; i < list.length; i++) {
       const a = events[list[i]!]!;
       let looked = 0;

@@ -169,6 +169,10 @@ function splitProblemNameOnce(token: string): string {
     return last === token.slice(slash + 1) ? token : `${token.slice(0, slash + 1)}${last}`;
   }
   if (!COMPOUND.test(token)) return token;
+  // A numbered last part (`…-x2k9p`, `batch-node-17`) is an entity's, never a problem's, so `splitProblemName` leaves
+  // the name whole: such names (pods, hosts, mostly new each time) need neither the lexicon nor the memo.
+  const lastPart = token.slice(Math.max(token.lastIndexOf('-'), token.lastIndexOf('_')) + 1);
+  if (DIGIT.test(lastPart) && !LEXICON_CODE.test(lastPart)) return token;
   let split = splitNames.get(token);
   if (split === undefined) {
     split = splitProblemName(token);
@@ -179,6 +183,9 @@ function splitProblemNameOnce(token: string): string {
 }
 
 const COMPOUND = /^[A-Za-z0-9.]+(?:[-_][A-Za-z0-9.]+){2,}$/;
+const DIGIT = /\d/;
+/** Codes with digits that the lexicon reads (`5xx`, `p99`): the only numbered parts of an alarm name that are words. */
+const LEXICON_CODE = /^(?:\d[xX]{2}|[pP]\d{2,3})$/;
 
 /**
  * An alarm or monitor name such as `db-3-disk-usage-high` or `sqs-order-events-oldest-message-age-high` names an

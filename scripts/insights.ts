@@ -66,6 +66,13 @@ const OPTIONAL_TEXT_FIELDS = ['description', 'service', 'source'] as const;
 /** One input line as an incident; throws `InputLineError` naming the line for anything malformed. */
 export function parseIncidentLine(text: string, line: number): ClusterIncident {
   let value: unknown = flatStringObject(text);
+  if (value !== undefined && flatPairs === 2) {
+    // `{"id": "…", "title": "…"}`, the usual line: that object is the incident.
+    const record = value as Record<string, string | null>;
+    if (typeof record.id === 'string' && record.id !== '' && typeof record.title === 'string') {
+      return record as unknown as ClusterIncident;
+    }
+  }
   if (value === undefined) {
     try {
       value = JSON.parse(text);
@@ -96,6 +103,8 @@ export function parseIncidentLine(text: string, line: number): ClusterIncident {
   return incident;
 }
 
+/** Key-value pairs the last `flatStringObject` read (duplicates included). */
+let flatPairs = 0;
 // Escapes and control characters (tabs and line ends included) leave a line to JSON.parse.
 const ESCAPE_OR_CONTROL = /[\x00-\x1f\\]/;
 
@@ -105,6 +114,7 @@ const ESCAPE_OR_CONTROL = /[\x00-\x1f\\]/;
  * reports).
  */
 function flatStringObject(text: string): Record<string, string | null> | undefined {
+  flatPairs = 0;
   if (ESCAPE_OR_CONTROL.test(text)) return undefined;
   const end = text.length;
   let i = 0;
@@ -129,9 +139,11 @@ function flatStringObject(text: string): Record<string, string | null> | undefin
         const valueEnd = text.indexOf('"', i + 1);
         if (valueEnd === -1) return undefined;
         record[key] = text.slice(i + 1, valueEnd);
+        flatPairs++;
         i = valueEnd + 1;
       } else if (text.startsWith('null', i)) {
         record[key] = null;
+        flatPairs++;
         i += 4;
       } else return undefined;
       while (text.charCodeAt(i) === 32) i++;

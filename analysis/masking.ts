@@ -123,6 +123,11 @@ const BUILTIN_SOURCES: Record<MaskKind, string> = {
 export interface Masker {
   /** Masked tokens of `text`, one per whitespace-separated raw token. */
   maskTokens(text: string): string[];
+  /**
+   * The same tokens without a copy of their own: the array may be the memo's, shared with every other call for the
+   * same text, so it is only to be read (the mining loop of a recluster reads millions).
+   */
+  maskTokensForReading(text: string): readonly string[];
 }
 
 interface CompiledCustomMask {
@@ -222,24 +227,26 @@ export function compileMasker(settings: MaskingSettings): Masker {
     if (maskDateWords) maskDayAndMonthNames(tokens);
     return tokens;
   };
-  return {
-    maskTokens(text: string): string[] {
-      if (text.length > LINE_MEMO_MAX_LENGTH) return maskLine(text);
-      let tokens = memo.lines.get(text);
-      if (tokens !== undefined) memo.lineHits++;
-      else {
-        tokens = maskLine(text);
-        if (memo.lines.size >= LINE_MEMO_SIZE && memo.remembersLines) {
-          // Mostly new lines (ids or values in every title): the memo stays as it is rather than churn.
-          if (memo.lineHits * 4 < memo.lines.size) memo.remembersLines = false;
-          else memo.lines.clear();
-          memo.lineHits = 0;
-        }
-        if (memo.remembersLines) memo.lines.set(text, tokens);
+  const maskRemembered = (text: string): readonly string[] => {
+    if (text.length > LINE_MEMO_MAX_LENGTH) return maskLine(text);
+    let tokens = memo.lines.get(text);
+    if (tokens !== undefined) memo.lineHits++;
+    else {
+      tokens = maskLine(text);
+      if (memo.lines.size >= LINE_MEMO_SIZE && memo.remembersLines) {
+        // Mostly new lines (ids or values in every title): the memo stays as it is rather than churn.
+        if (memo.lineHits * 4 < memo.lines.size) memo.remembersLines = false;
+        else memo.lines.clear();
+        memo.lineHits = 0;
       }
-      // The caller owns what it gets; the memo keeps its own copy.
-      return tokens.slice();
-    },
+      if (memo.remembersLines) memo.lines.set(text, tokens);
+    }
+    return tokens;
+  };
+  return {
+    // The caller owns what it gets; the memo keeps its own copy.
+    maskTokens: (text) => (text.length > LINE_MEMO_MAX_LENGTH ? maskLine(text) : maskRemembered(text).slice()),
+    maskTokensForReading: maskRemembered,
   };
 }
 

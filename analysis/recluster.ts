@@ -154,7 +154,7 @@ function mine(input: ReclusterInput): MinedIncidents {
   for (const index of order) {
     const incident = incidents[index]!;
     const text = incidentText(incident, settings);
-    const masked = masker.maskTokens(text);
+    const masked = masker.maskTokensForReading(text);
     templateOf[index] = addIncidentTokens(miner, masked).group.id;
     let byText = entitiesByService.get(incident.service || '');
     if (byText === undefined) entitiesByService.set(incident.service || '', (byText = new Map()));

@@ -1,7 +1,7 @@
 // Online assignment: new incidents join the clusters of the account's last recluster model as they are unified, in
 // microseconds; what fits none counts as drift. Run by every unification batch, and by a recluster right after it
 // saved its model, for the incidents unified while it was computing.
-import { assignIncident, loadClusterModel, type ClusterIncident, type ClusterModelState } from '../analysis/index.ts';
+import { assignIncident, loadClusterModel, readableTemplate, type ClusterIncident, type ClusterModelState } from '../analysis/index.ts';
 import { addUnmatched, assignIncidents, countIntoClusters, getClusterModel, unclusteredIncidents } from '../db/clusters.ts';
 import { importRunning } from '../db/clustering-state.ts';
 import { hasUnclusteredIncidents } from '../db/incidents.ts';
@@ -46,7 +46,8 @@ export async function assignOnline(tx: Tx, accountId: string): Promise<{ assigne
   const unmatched = assignments.filter((a) => !known.has(a.clusterId)).length;
   const placed = assignments.map((a) => ({ incidentId: a.incidentId, clusterId: a.clusterId, template: a.template }));
   await assignIncidents(tx, accountId, placed);
-  await countIntoClusters(tx, accountId, placed);
+  // A pattern met for the first time is named in words at once (`High CPU on {host}`), never by its template.
+  await countIntoClusters(tx, accountId, placed.map((a) => ({ ...a, label: readableTemplate(a.template) })));
   await addUnmatched(tx, accountId, unmatched);
   // New-pattern labels, before the batch's event rules read them (db/incident-novelty.ts).
   await labelIncidentNovelty(tx, accountId);

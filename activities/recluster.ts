@@ -4,7 +4,10 @@
 // (`reclusterInThread`, with its own database connections): the engine holds a CPU for seconds at 1M incidents, and
 // the worker's event loop must keep heartbeating every other activity meanwhile. Analytics are not stored: the API
 // counts them from `incidents` when asked (db/cluster-analytics.ts).
-import { analyseClusters, recluster, serializeClusterModel, validateFeedback } from '../analysis/index.ts';
+import { analyseClusters, createRedactor, recluster, reclusterWithEmbeddings, serializeClusterModel, validateFeedback } from '../analysis/index.ts';
+import type { Config } from '../config.ts';
+import { getLlmSettings } from '../db/llm-settings.ts';
+import { createEmbedder, remoteEmbeddingsConfigured } from '../search/embedder.ts';
 import { assignIncidents, getClusterModel, incidentsForClustering, listClusterFeedback, replaceClusters, saveClusterModel } from '../db/clusters.ts';
 import { markReclusterFailed, markReclusterFinished, markReclusterStarted } from '../db/clustering-state.ts';
 import { refreshIncidentRollups } from '../db/incident-rollups.ts';
@@ -19,11 +22,14 @@ import { reclusterDuration } from '../observability/metrics.ts';
 
 export interface ReclusterActivityDeps {
   sql: Sql;
+  /** An embeddings endpoint (`OPENAI_EMBEDDING_MODEL`): its vectors join the merge for accounts that allow LLM use. */
+  search?: Pick<Config, 'openai'> | undefined;
 }
 
-/** What the thread needs: the database to open, and the account. */
+/** What the thread needs: the database to open, the account, and the embeddings endpoint when one is configured. */
 interface ReclusterThreadInput extends ReclusterAccountInput {
   databaseUrl: string;
+  embeddings?: Config['openai'];
 }
 
 export function createReclusterActivities(deps: ReclusterActivityDeps) {
@@ -33,7 +39,17 @@ export function createReclusterActivities(deps: ReclusterActivityDeps) {
       try {
         // The main thread only relays the thread's progress as heartbeats (repeated every 2 s by the keep-alive).
         const result = await withKeepAlive((heartbeat) =>
-          runInWorkerThread<ReclusterThreadInput, ReclusterAccountResult>(new URL(import.meta.url), 'reclusterInThread', { ...input, databaseUrl: connectionUrl(deps.sql) }, heartbeat),
+          runInWorkerThread<ReclusterThreadInput, ReclusterAccountResult>(
+            new URL(import.meta.url),
+            'reclusterInThread',
+            {
+              ...input,
+              databaseUrl: connectionUrl(deps.sql),
+              // In-process to the thread only: the key never enters a Temporal payload.
+              ...(deps.search && remoteEmbeddingsConfigured(deps.search) ? { embeddings: deps.search.openai } : {}),
+            },
+            heartbeat,
+          ),
         );
         stopTimer({ outcome: 'ok' });
         return result;
@@ -50,13 +66,13 @@ export function createReclusterActivities(deps: ReclusterActivityDeps) {
 }
 
 /** Runs in a worker thread (activities/worker-thread.ts): reads, clusters, writes, with connections of its own. */
-export async function reclusterInThread({ accountId, reason, databaseUrl }: ReclusterThreadInput, report: (progress: unknown) => void): Promise<ReclusterAccountResult> {
+export async function reclusterInThread({ accountId, reason, databaseUrl, embeddings }: ReclusterThreadInput, report: (progress: unknown) => void): Promise<ReclusterAccountResult> {
   const sql = createSql(databaseUrl, { max: 2, applicationName: 'incident-insights-recluster' });
   try {
     // Pages say "computing…" from here (each attempt marks its own start) until the result commits.
     await withAccount(sql, accountId, (tx) => markReclusterStarted(tx, accountId, reason ?? 'request'));
     report({ phase: 'reading' });
-    const result = await reclusterAccount(sql, accountId, report);
+    const result = await reclusterAccount(sql, accountId, report, embeddings);
     // The rollups of the days whose incidents changed cluster, so the dashboard and the clusters pages read them
     // instead of counting those days from `incidents` until the next unification refreshes them.
     report({ phase: 'refreshing', ...result });
@@ -67,20 +83,28 @@ export async function reclusterInThread({ accountId, reason, databaseUrl }: Recl
   }
 }
 
-async function reclusterAccount(sql: Sql, accountId: string, report: (progress: unknown) => void): Promise<ReclusterAccountResult> {
+async function reclusterAccount(sql: Sql, accountId: string, report: (progress: unknown) => void, embeddings: Config['openai'] | undefined): Promise<ReclusterAccountResult> {
   const loaded = await withAccount(sql, accountId, async (tx) => ({
     rows: await incidentsForClustering(tx, accountId),
     model: await getClusterModel(tx, accountId),
     feedback: await listClusterFeedback(tx, accountId),
+    llm: embeddings ? await getLlmSettings(tx, accountId) : undefined,
   }));
   report({ phase: 'clustering', incidents: loaded.rows.length });
   const incidents = loaded.rows.map(toClusterIncident);
   const previousAssignments = Object.fromEntries(loaded.rows.filter((r) => r.clusterId).map((r) => [r.id, r.clusterId!]));
-  const result = recluster({
+  const input = {
     incidents,
     ...(loaded.model ? { previous: { model: loaded.model.state as never, assignments: previousAssignments } } : {}),
     feedback: validateFeedback(loaded.feedback),
-  });
+  };
+  // With an embeddings endpoint and an account that allows it, the templates' vectors join the merge. Templates are
+  // masked text (values are placeholders) and redacted like every text that leaves.
+  const embedder = embeddings && loaded.llm?.enabled ? createEmbedder({ openai: embeddings }, { remote: true }) : undefined;
+  const redact = embedder && loaded.llm ? createRedactor({ customPatterns: loaded.llm.redactionPatterns }) : undefined;
+  const result = embedder
+    ? await reclusterWithEmbeddings(input, (texts) => embedder.embed(redact ? texts.map((t) => redact(t).text) : texts))
+    : recluster(input);
   // For the labels: the rest of the analytics is counted from `incidents` when a page asks.
   const analytics = new Map(analyseClusters(incidents, result.assignments, { now: new Date().toISOString() }).map((a) => [a.clusterId, a]));
   report({ phase: 'writing', incidents: incidents.length });

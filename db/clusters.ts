@@ -72,15 +72,16 @@ export async function assignIncidents(tx: TransactionSql, accountId: string, ass
 
 /**
  * Online assignments counted into the clusters at once (size, first and last seen); a cluster the last recluster did
- * not know (a new template) appears with its template as its label. The next recluster recomputes everything.
+ * not know (a new template) appears with its template's readable name as its label (`label`, given by the caller).
+ * The next recluster recomputes everything.
  */
-export async function countIntoClusters(tx: TransactionSql, accountId: string, assignments: readonly Assignment[]): Promise<void> {
+export async function countIntoClusters(tx: TransactionSql, accountId: string, assignments: readonly (Assignment & { label: string })[]): Promise<void> {
   if (assignments.length === 0) return;
-  const rows = assignments.map((a) => ({ id: a.incidentId, cluster_id: a.clusterId, template: a.template }));
+  const rows = assignments.map((a) => ({ id: a.incidentId, cluster_id: a.clusterId, template: a.template, label: a.label }));
   await tx`
     insert into clusters (account_id, id, label, template, templates, size, first_seen, last_seen)
-    select ${accountId}, a.cluster_id, min(a.template), min(a.template), array[min(a.template)], count(*), min(i.created_at), max(i.created_at)
-    from jsonb_to_recordset(${tx.json(rows as never)}) as a(id uuid, cluster_id text, template text)
+    select ${accountId}, a.cluster_id, min(a.label), min(a.template), array[min(a.template)], count(*), min(i.created_at), max(i.created_at)
+    from jsonb_to_recordset(${tx.json(rows as never)}) as a(id uuid, cluster_id text, template text, label text)
     join incidents i on i.account_id = ${accountId} and i.id = a.id
     group by a.cluster_id
     on conflict (account_id, id) do update set

@@ -45,6 +45,11 @@ export interface OpenAIServerOptions {
   apiKey?: string;
   /** Default: a minimal instance of the requested JSON schema, or an echo of the last user message. */
   chat?: ChatHandler;
+  /**
+   * Words a semantic model would read alike, for the embeddings endpoint: each group's words embed as its first
+   * (`[['stuck', 'hanging', 'wedged']]`), so texts differing only in them get the same vector. Default: none.
+   */
+  synonyms?: string[][];
 }
 
 export interface TestOpenAIServer {
@@ -139,9 +144,9 @@ const DEFAULT_DIMENSIONS: Record<string, number> = { 'text-embedding-3-large': 3
  * A deterministic, L2-normalised bag-of-words embedding: each lower-cased word adds ±1 at a position its hash picks,
  * so texts sharing words have a higher cosine. Not semantic; stable across runs and machines.
  */
-export function hashEmbedding(text: string, dimensions: number): number[] {
+export function hashEmbedding(text: string, dimensions: number, synonyms: ReadonlyMap<string, string> = new Map()): number[] {
   const vector = new Array<number>(dimensions).fill(0);
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [''];
+  const words = (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? ['']).map((w) => synonyms.get(w) ?? w);
   for (const word of words) {
     const digest = createHash('sha256').update(word).digest();
     vector[digest.readUInt32LE(0) % dimensions]! += digest[4]! & 1 ? 1 : -1;
@@ -176,6 +181,7 @@ function send(response: ServerResponse, reply: HttpReply): void {
 
 export async function startOpenAIServer(options: OpenAIServerOptions = {}): Promise<TestOpenAIServer> {
   const apiKey = options.apiKey ?? 'test-openai-key';
+  const synonyms = new Map((options.synonyms ?? []).flatMap((group) => group.map((word) => [word.toLowerCase(), group[0]!.toLowerCase()] as [string, string])));
   const requests: RecordedOpenAIRequest[] = [];
   let chat = options.chat ?? defaultChatHandler;
   const queuedChat: ChatReply[] = [];
@@ -224,7 +230,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     const inputs: string[] = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? (typeof raw[0] === 'number' ? [raw.join(' ')] : raw.map((x) => (Array.isArray(x) ? x.join(' ') : String(x)))) : [];
     if (inputs.length === 0) return openAIError(400, "'input' must be a non-empty string or array", 'invalid_request_error');
     const data = inputs.map((text, index) => {
-      const vector = hashEmbedding(text, dimensions);
+      const vector = hashEmbedding(text, dimensions, synonyms);
       const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
       return { object: 'embedding', index, embedding };
     });

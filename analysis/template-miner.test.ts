@@ -19,6 +19,29 @@ function mine(titles: string[], mining: Partial<MiningSettings> = {}) {
 }
 
 describe('template mining', () => {
+  it('mines the same templates when it remembers where shared token arrays went', () => {
+    // Lines that come again, interleaved with lines that create and generalise templates at the same leaves.
+    const words = ['alpha', 'beta', 'gamma', 'delta', 'user=root', 'user=guest', 'rhost=10.0.0.1', 'rhost=db-3', '42', '7%', 'x86_64'];
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    const texts = Array.from({ length: 400 }, () => {
+      const length = 3 + (next() % 4);
+      return Array.from({ length }, (_, i) => (i < 2 ? ['Session', 'Login', 'Job'][next() % 3]! : words[next() % words.length]!)).join(' ');
+    });
+    const stream = Array.from({ length: 5000 }, () => texts[next() % texts.length]!);
+    const plain = createTemplateMiner(DEFAULT_CLUSTERING_SETTINGS.mining, true);
+    const remembering = createTemplateMiner(DEFAULT_CLUSTERING_SETTINGS.mining, true);
+    const shared = new Map<string, readonly string[]>();
+    for (const text of stream) {
+      const tokens = shared.get(text) ?? masker.maskTokens(text);
+      shared.set(text, tokens);
+      const a = addIncidentTokens(plain, tokens.slice());
+      const b = addIncidentTokens(remembering, tokens, true);
+      expect([b.group.id, b.created, b.changed]).toEqual([a.group.id, a.created, a.changed]);
+    }
+    expect(serializeTemplateMiner(remembering)).toEqual(serializeTemplateMiner(plain));
+  });
+
   it('gives incidents of one alert one template with typed placeholders', () => {
     const { ids, templates } = mine(['High CPU on ip-10-2-3-4 (94%)', 'High CPU on ip-10-2-9-7 (99%)', 'High CPU on web-3 (97%)']);
     expect(new Set(ids).size).toBe(1);

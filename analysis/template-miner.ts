@@ -18,6 +18,8 @@ interface TreeNode {
   children: Map<string, TreeNode>;
   /** Only at leaves: the templates routed here, oldest first. */
   groupIds: number[];
+  /** Only at leaves: counts changes to its templates (one added or generalised), for remembered routes. */
+  version: number;
 }
 
 export interface TemplateMiner {
@@ -52,18 +54,67 @@ export interface MinedTemplate {
   changed: boolean;
 }
 
-/** Routes masked tokens to their template, creating or generalising one as needed. */
-export function addIncidentTokens(miner: TemplateMiner, tokens: readonly string[]): MinedTemplate {
+/**
+ * Routes masked tokens to their template, creating or generalising one as needed. With `shared`, the caller promises
+ * that `tokens` is an array nobody changes and that comes again for the same text (`Masker.maskTokensForReading`):
+ * the miner then remembers where it went, and while nothing changed at that leaf since, the same tokens go to the
+ * same template without walking the tree or comparing templates again.
+ */
+export function addIncidentTokens(miner: TemplateMiner, tokens: readonly string[], shared = false): MinedTemplate {
+  if (shared) {
+    const known = recentOf(miner).get(tokens);
+    // Unchanged leaf: the same best template (joining it only made it fit these tokens better).
+    if (known !== undefined && known.version === known.leaf.version) {
+      const group = known.group;
+      group.count++;
+      const changed = generalise(group.tokens, tokens);
+      if (changed) known.version = ++known.leaf.version;
+      return { group, created: false, changed };
+    }
+  }
   const leaf = routeToLeaf(miner, tokens, true)!;
   const best = bestGroup(miner, leaf, tokens);
+  let mined: MinedTemplate;
   if (best !== undefined) {
     best.count++;
-    return { group: best, created: false, changed: generalise(best.tokens, tokens) };
+    const changed = generalise(best.tokens, tokens);
+    if (changed) leaf.version++;
+    mined = { group: best, created: false, changed };
+  } else {
+    const group: TemplateGroup = { id: miner.groups.length, tokens: tokens.slice(), count: 1 };
+    miner.groups.push(group);
+    leaf.groupIds.push(group.id);
+    leaf.version++;
+    mined = { group, created: true, changed: false };
   }
-  const group: TemplateGroup = { id: miner.groups.length, tokens: tokens.slice(), count: 1 };
-  miner.groups.push(group);
-  leaf.groupIds.push(group.id);
-  return { group, created: true, changed: false };
+  if (shared) {
+    const recent = recentOf(miner);
+    if (recent.size >= RECENT_SIZE) recent.clear();
+    recent.set(tokens, { leaf, version: leaf.version, group: mined.group });
+  }
+  return mined;
+}
+
+interface RecentTokens {
+  leaf: TreeNode;
+  /** The leaf's version when the tokens went to `group`. */
+  version: number;
+  group: TemplateGroup;
+}
+
+/** Shared token arrays remembered per miner (the masker's memo holds fewer lines than this). */
+const RECENT_SIZE = 65_536;
+const recentByMiner = new WeakMap<TemplateMiner, Map<readonly string[], RecentTokens>>();
+let lastMiner: TemplateMiner | undefined;
+let lastRecent: Map<readonly string[], RecentTokens> | undefined;
+
+function recentOf(miner: TemplateMiner): Map<readonly string[], RecentTokens> {
+  if (miner !== lastMiner || lastRecent === undefined) {
+    lastRecent = recentByMiner.get(miner);
+    if (lastRecent === undefined) recentByMiner.set(miner, (lastRecent = new Map()));
+    lastMiner = miner;
+  }
+  return lastRecent;
 }
 
 /** The template these tokens would join, without changing the miner (for read-only look-ups). */
@@ -107,7 +158,7 @@ function routeToLeaf(miner: TemplateMiner, tokens: readonly string[], create: bo
 }
 
 function newNode(): TreeNode {
-  return { children: new Map(), groupIds: [] };
+  return { children: new Map(), groupIds: [], version: 0 };
 }
 
 /**
@@ -256,6 +307,7 @@ export function loadTemplateMiner(state: TemplateMinerState): TemplateMiner {
   const node = (s: TreeNodeState): TreeNode => ({
     children: new Map((s.c ?? []).map(([token, child]) => [token, node(child)])),
     groupIds: (s.g ?? []).slice(),
+    version: 0,
   });
   return {
     settings: { ...state.settings },

@@ -155,7 +155,7 @@ function mine(input: ReclusterInput): MinedIncidents {
     const incident = incidents[index]!;
     const text = incidentText(incident, settings);
     const masked = masker.maskTokensForReading(text);
-    templateOf[index] = addIncidentTokens(miner, masked).group.id;
+    templateOf[index] = addIncidentTokens(miner, masked, true).group.id;
     let byText = entitiesByService.get(incident.service || '');
     if (byText === undefined) entitiesByService.set(incident.service || '', (byText = new Map()));
     let found = byText.get(text);

@@ -11,12 +11,15 @@ import {
   daysOf,
   type Durations,
 } from '../db/cluster-analytics.ts';
-import type { ClusterRow } from '../db/clusters.ts';
-import { clusterBucketCounts, clusterCountsInRange, type Bucket, type RangedFilter } from '../db/dashboard.ts';
-import type { TransactionSql } from '../db/sql.ts';
+import { listClusters, type ClusterRow } from '../db/clusters.ts';
+import { readClusteringState, type ClusteringState } from '../db/clustering-state.ts';
+import { clusterBucketCounts, clusterCountsInRange, withDashboardTransaction, type Bucket, type RangedFilter } from '../db/dashboard.ts';
+import type { Sql, TransactionSql } from '../db/sql.ts';
 
 /** Services and teams listed on a cluster's page. */
 const TOP_BREAKDOWN = 8;
+/** Every cluster row an account has (a few hundred at most: the engine's patterns); the list ranks them by live size. */
+const ALL_CLUSTERS = 100_000;
 
 export interface AnalyticsRange {
   from: string;
@@ -56,36 +59,60 @@ export async function clusterTrends(tx: TransactionSql, accountId: string, now: 
   return { window, trends: new Map(ids.map((id) => [id, clusterTrend(window, (day) => daily.get(id)?.get(day) ?? 0)])) };
 }
 
+/** Response times of this many clusters' incidents or more are computed on two connections at once (halves by size). */
+const SPLIT_RESPONSE_TIMES_ABOVE = 20_000;
+
 /**
  * The clusters with incidents, largest first (at most `limit`), each with its facts and its incidents per day of the
- * analytics window (one count per day, oldest first).
+ * analytics window (one count per day, oldest first), and the clustering's state. The sizes come first; then the
+ * daily counts and the response times (most of the time at 1M incidents: every duration of 90 days sorted, cluster by
+ * cluster) at once, on connections of their own, the response times split in two halves of about equal size.
  */
 export async function listClusterFacts(
-  tx: TransactionSql,
+  sql: Sql,
   accountId: string,
-  rows: readonly ClusterRow[],
   now: Date,
   limit: number,
-): Promise<{ window: AnalyticsRange; trendWindow: TrendWindow; clusters: (ClusterFacts & { perDay: number[] })[] }> {
-  const windows = await accountWindows(tx, accountId, now);
-  const totals = await clusterTotals(tx, accountId);
-  const shown = rows
+): Promise<{ state: ClusteringState; window: AnalyticsRange; trendWindow: TrendWindow; clusters: (ClusterFacts & { perDay: number[] })[] }> {
+  const first = await withDashboardTransaction(sql, accountId, async (tx) => ({
+    rows: await listClusters(tx, accountId, ALL_CLUSTERS),
+    windows: await accountWindows(tx, accountId, now),
+    totals: await clusterTotals(tx, accountId),
+    state: await readClusteringState(tx, accountId),
+  }));
+  const { windows, totals } = first;
+  const shown = first.rows
     .filter((r) => totals.has(r.id))
     .sort((a, b) => totals.get(b.id)!.size - totals.get(a.id)!.size || (a.id < b.id ? -1 : 1))
     .slice(0, limit);
   const ids = shown.map((r) => r.id);
-  // The analytics window holds the trend's days (both end before tomorrow), and whole days count the same whatever range asked.
-  const daily = ids.length > 0 ? await clusterDailyCounts(tx, accountId, range(windows.analytics), ids) : new Map<string, Map<number, number>>();
-  const times = await clusterResponseTimes(tx, accountId, range(windows.analytics), ids);
-  const days = daysOf(range(windows.analytics));
+  const within = range(windows.analytics);
+  // Halves of about equal size (by all-time size): the larger clusters alternate between them.
+  const halves: [string[], string[]] = [[], []];
+  const weight = [0, 0];
+  for (const id of ids) {
+    const side = weight[0]! <= weight[1]! ? 0 : 1;
+    halves[side].push(id);
+    weight[side]! += totals.get(id)!.size;
+  }
+  const split = weight[0]! + weight[1]! >= SPLIT_RESPONSE_TIMES_ABOVE;
+  const timesOf = (part: readonly string[]) => withDashboardTransaction(sql, accountId, (tx) => clusterResponseTimes(tx, accountId, within, part));
+  const [daily, ...times] = await Promise.all([
+    // The analytics window holds the trend's days (both end before tomorrow); whole days count the same whatever range asked.
+    ids.length > 0 ? withDashboardTransaction(sql, accountId, (tx) => clusterDailyCounts(tx, accountId, within, ids)) : new Map<string, Map<number, number>>(),
+    ...(split ? halves.map(timesOf) : [timesOf(ids)]),
+  ]);
+  const responseTimes = new Map(times.flatMap((m) => [...m]));
+  const days = daysOf(within);
   return {
+    state: first.state,
     window: windows.analytics,
     trendWindow: windows.trend,
     clusters: shown.map((row) => {
       const counts = daily.get(row.id);
       const perDay = days.map((day) => counts?.get(day) ?? 0);
       return {
-        ...facts(row, totals.get(row.id)!, clusterTrend(windows.trend, (day) => counts?.get(day) ?? 0), perDay, times.get(row.id)),
+        ...facts(row, totals.get(row.id)!, clusterTrend(windows.trend, (day) => counts?.get(day) ?? 0), perDay, responseTimes.get(row.id)),
         perDay,
       };
     }),

@@ -5,7 +5,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { validateFeedback } from '../../analysis/index.ts';
 import { appendAudit } from '../../db/audit.ts';
-import { addClusterFeedback, getCluster, listClusters } from '../../db/clusters.ts';
+import { addClusterFeedback, getCluster } from '../../db/clusters.ts';
+import { withDashboardTransaction } from '../../db/dashboard.ts';
 import { markReclusterStarted, readClusteringState } from '../../db/clustering-state.ts';
 import { listIncidents } from '../../db/incidents.ts';
 import { withAccount } from '../../db/tenancy.ts';
@@ -21,9 +22,6 @@ import { commonErrors, ErrorResponse } from '../schemas/common.ts';
 import { TEMPORAL_DEADLINE_MS, temporalFailure } from './jobs.ts';
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse };
-
-/** Every cluster row an account has (a few hundred at most: the engine's patterns); the list ranks them by live size. */
-const ALL_CLUSTERS = 100_000;
 
 export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql, temporal, config } = deps;
@@ -60,12 +58,7 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
   app.get(
     '/api/clusters',
     { config: { access: 'clusters:read' }, schema: { tags: ['clusters'], summary: 'Clusters, largest first', querystring: ClusterListQuery, response: { 200: ClusterList, ...errors } } },
-    async (request) =>
-      withAccount(sql, request.accountId, async (tx) => {
-        const rows = await listClusters(tx, request.accountId, ALL_CLUSTERS);
-        const { window, trendWindow, clusters } = await listClusterFacts(tx, request.accountId, rows, new Date(), request.query.limit ?? 100);
-        return { state: await readClusteringState(tx, request.accountId), window, trendWindow, clusters };
-      }),
+    async (request) => listClusterFacts(sql, request.accountId, new Date(), request.query.limit ?? 100),
   );
 
   app.get(
@@ -78,7 +71,7 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     '/api/clusters/:id',
     { config: { access: 'clusters:read' }, schema: { tags: ['clusters'], summary: 'One cluster: analytics and its newest incidents', params: ClusterParams, response: { 200: ClusterDetail, ...errors } } },
     async (request) =>
-      withAccount(sql, request.accountId, async (tx) => {
+      withDashboardTransaction(sql, request.accountId, async (tx) => {
         const cluster = await getCluster(tx, request.accountId, request.params.id);
         if (!cluster) throw notFound('cluster', request.params.id);
         const incidents = await listIncidents(tx, request.accountId, { limit: 20, clusterId: cluster.id });

@@ -72,7 +72,7 @@ export const csvImportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
         summary: 'Upload a CSV file into a csv integration (content-type text/csv)',
         description:
           'Every row is checked first: one that does not fit the mapping refuses the whole file with 400 invalid_csv, naming up to 50 lines in `details`, and nothing is stored. ' +
-          'Otherwise the rows are stored (a row uploaded before is not stored again) and unified right after: 202. 409 for an integration that is not of kind csv, or is paused.',
+          'Otherwise the rows are stored (a row uploaded before is not stored again), unified right after, and then reclustered (an import): 202. 409 for an integration that is not of kind csv, or is paused.',
         consumes: ['text/csv'],
         params: CsvImportParams,
         body: CsvImportBody,

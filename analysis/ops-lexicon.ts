@@ -52,7 +52,7 @@ const CONCEPTS: readonly ConceptEntry[] = [
   { id: 'inode', kind: 'subject', words: 'inode inodes', phrases: 'out of files|files filling|files filling up|free files|files left|file nodes' },
   { id: 'io', kind: 'subject', words: 'io iops iostat', phrases: 'i o|disk io|disk i o' },
   { id: 'iowait', kind: 'condition', parents: 'disk', words: 'iowait await', phrases: 'disk io wait|disk i o wait|io wait|i o wait|disk wait|io latency|disk latency|read latency|write latency|io saturation' },
-  { id: 'network', kind: 'subject', words: 'network networking nic bandwidth packet packets traffic interface interfaces eth0', phrases: 'packet loss|dropped packets|network interface' },
+  { id: 'network', kind: 'subject', words: 'network networking nic bandwidth packet packets traffic interface interfaces eth0 conntrack vpn tunnel bgp', phrases: 'nat gateway|direct connect|transit gateway|packet loss|dropped packets|packet drops|network interface' },
   { id: 'clock', kind: 'subject', words: 'clock ntp ntpd chrony chronyd timesync', phrases: 'system time|time sync|time synchronization' },
   { id: 'skew', kind: 'condition', words: 'skew skewed drift drifting unsynchronized unsynchronised desync offset', phrases: 'out of sync|not synchronized|not synchronised|not in sync|clock offset|time offset' },
   { id: 'reboot', kind: 'condition', words: 'reboot rebooted rebooting reboots', phrases: 'unexpected restart|restarted unexpectedly' },
@@ -60,7 +60,7 @@ const CONCEPTS: readonly ConceptEntry[] = [
   { id: 'process', kind: 'subject', carrier: true, words: 'process processes daemon daemons systemd', phrases: 'systemd unit|service unit' },
 
   // Kubernetes.
-  { id: 'pod', kind: 'subject', carrier: true, words: 'pod pods container containers replicaset' },
+  { id: 'pod', kind: 'subject', carrier: true, words: 'pod pods container containers replicaset ecs fargate', phrases: 'ecs task|ecs tasks|fargate task' },
   { id: 'crashloop', kind: 'condition', words: 'crashloop crashloopbackoff crashlooping restarting restarts restart restarted', phrases: 'crash loop|crash looping|crash loop backoff|restart loop|keeps restarting|back off restarting|backoff restarting|restarting repeatedly|restarting frequently' },
   { id: 'imagepull', kind: 'condition', words: 'imagepullbackoff errimagepull', phrases: 'image pull|pull image|pulling image|image pull backoff|image pull back off|err image pull|failed to pull|image not found|manifest unknown' },
   { id: 'notready', kind: 'condition', words: 'notready unready readiness', phrases: 'not ready|readiness probe|readiness probe failed|not become ready|never became ready' },
@@ -71,11 +71,15 @@ const CONCEPTS: readonly ConceptEntry[] = [
   { id: 'statefulset', kind: 'subject', words: 'statefulset statefulsets sts' },
   { id: 'daemonset', kind: 'subject', words: 'daemonset daemonsets ds' },
   { id: 'namespace', kind: 'subject', carrier: true, words: 'namespace namespaces ns' },
+  { id: 'controlplane', kind: 'subject', words: 'etcd apiserver kubeapiserver', phrases: 'kube apiserver|api server|control plane|kube scheduler|controller manager|kube controller manager' },
+  { id: 'k8snode-pressure', kind: 'condition', virtual: true, parents: 'k8snode saturation', phrases: 'node pressure|node disk pressure|node memory pressure|node pid pressure' },
+  { id: 'disk-pressure', kind: 'condition', virtual: true, parents: 'disk saturation', phrases: 'disk pressure|diskpressure|disk watermark|high disk watermark|flood stage|flood stage watermark' },
+  { id: 'pid-pressure', kind: 'condition', virtual: true, parents: 'process saturation', phrases: 'pid pressure|pidpressure|too many processes|pid limit' },
 
   // Jobs, deploys and backups.
   { id: 'job', kind: 'subject', carrier: true, words: 'job jobs cronjob cronjobs cron crontab batch', phrases: 'scheduled job|scheduled task|cron job|batch job' },
   { id: 'backup', kind: 'subject', words: 'backup backups snapshot snapshots dump dumps pgdump mysqldump barman pgbackrest wal', phrases: 'pg dump|wal archive|wal archiving' },
-  { id: 'deploy', kind: 'subject', words: 'deploy deploys deployed deploying deployment deployments rollout rollouts release releases', phrases: 'roll out|rolled out|deploy pipeline|deployment pipeline' },
+  { id: 'deploy', kind: 'subject', words: 'deploy deploys deployed deploying deployment deployments rollout rollouts release releases argocd argo flux helm spinnaker canary gitops', phrases: 'roll out|rolled out|deploy pipeline|deployment pipeline' },
   { id: 'rollback', kind: 'condition', words: 'rollback rollbacks revert reverted reverting', phrases: 'rolled back|rolling back|roll back' },
   { id: 'missed', kind: 'condition', words: 'missed overdue stale', phrases: 'did not run|didnt run|not run|has not run|hasnt run|not completed in|not succeeded|no successful|last success|last successful|did not start|did not complete|not completed|never ran|too old|not been run' },
 
@@ -90,6 +94,9 @@ const CONCEPTS: readonly ConceptEntry[] = [
   { id: 'query', kind: 'subject', words: 'query queries statement statements' },
   { id: 'slow-query', kind: 'condition', virtual: true, parents: 'query latency', phrases: 'slow query|slow queries|slow query log|slow log|queries slow|query slow|long running query|long running queries' },
   { id: 'transaction', kind: 'subject', words: 'transaction transactions txn txns xact', phrases: 'idle in transaction|long running transaction|long running transactions' },
+  { id: 'vacuum', kind: 'subject', words: 'vacuum vacuums autovacuum bloat bloated', phrases: 'xid wraparound|transaction id wraparound|table bloat|index bloat' },
+  { id: 'leader', kind: 'condition', phrases: 'no leader|leader election|leader elections|no primary|primary missing|lost quorum|no quorum' },
+  { id: 'splitbrain', kind: 'condition', words: 'splitbrain', phrases: 'split brain|network split' },
   { id: 'deadlock', kind: 'condition', words: 'deadlock deadlocks deadlocked', phrases: 'dead lock|dead locks|dead locked|lock wait|lock timeout|lock contention|lock waits' },
   { id: 'replication', kind: 'subject', words: 'replication replica replicas replicated replicating standby standbys slave slaves follower followers', phrases: 'read replica|hot standby|replication slot' },
   { id: 'underreplicated', kind: 'condition', words: 'underreplicated', phrases: 'under replicated|under replication|isr shrink|isr shrinks|out of sync replicas|offline partitions' },
@@ -115,7 +122,7 @@ const CONCEPTS: readonly ConceptEntry[] = [
   { id: 'consumer-lag', kind: 'condition', virtual: true, parents: 'consumer lag', phrases: 'consumer lag|consumer group lag|consumers lag|consumer lagging|consumer offset lag' },
   { id: 'dlq', kind: 'subject', words: 'dlq dlqs deadletter', phrases: 'dead letter|dead letter queue|dead letters' },
   { id: 'nonempty', kind: 'condition', words: 'nonempty', phrases: 'not empty|non empty|is not empty|has messages|messages in|contains messages|messages arriving|message count' },
-  { id: 'lag', kind: 'condition', words: 'lag lags lagging age behind backlog backlogged delay delayed depth unacked unacknowledged accumulating piling', phrases: 'offset lag|queue depth|age of oldest message|oldest message|oldest message age|approximate age|messages visible|not consumed|not being consumed|growing queue|queue growing|messages waiting|messages ready|ready messages|piling up|building up|backing up|backed up' },
+  { id: 'lag', kind: 'condition', words: 'lag lags lagging age behind backlog backlogged delay delayed depth unacked unacknowledged accumulating piling', phrases: 'iterator age|getrecords iterator age|millis behind latest|offset lag|queue depth|age of oldest message|oldest message|oldest message age|approximate age|messages visible|not consumed|not being consumed|growing queue|queue growing|messages waiting|messages ready|ready messages|piling up|building up|backing up|backed up' },
 
   // Search.
   { id: 'search', kind: 'subject', words: 'elasticsearch elastic opensearch es solr' },

@@ -377,7 +377,12 @@ export function conceptsConflict(a: ConceptBag, b: ConceptBag): boolean {
   const kb = only(b, a);
   if (ka === null || kb === null) return true;
   for (const kind of ka) if (kb.has(kind)) return true;
-  return false;
+  // A container's trouble and a machine's are two problems, however alike the words ("OOMKilled in pod" / "OOM
+  // kill on host"): one side names pods only, the other machines only.
+  const level = (x: ConceptBag) => (x.has('pod') ? 1 : 0) | (x.has('host') ? 2 : 0);
+  const la = level(a);
+  const lb = level(b);
+  return (la === 1 && lb === 2) || (la === 2 && lb === 1);
 }
 
 const MACHINE = 1;

@@ -102,6 +102,27 @@ describe('insights cluster', () => {
     expect(ids).toEqual(many.map((m) => m.id));
   });
 
+  it('keeps a character whose bytes a read chunk boundary splits', async () => {
+    const input = join(dir, 'incidents.jsonl');
+    const chunk = 4 * 2 ** 20;
+    const lines: string[] = [];
+    let size = 0;
+    for (let i = 0; size < chunk - 200; i++) {
+      const line = `${JSON.stringify({ id: `a${i}`, title: `Disk full on node-${i % 9}` })}\n`;
+      lines.push(line);
+      size += line.length;
+    }
+    // "日" (three bytes in UTF-8) starts one byte before the boundary.
+    const prefix = '{"id": "split", "title": "';
+    lines.push(`${prefix}${'x'.repeat(chunk - 1 - size - prefix.length)}日本 disk full"}\n`, `${JSON.stringify({ id: 'after', title: 'é' })}\n`);
+    writeFileSync(input, lines.join(''));
+    const run = capture();
+    expect(await runInsights(['cluster', '--input', input], run.io)).toBe(0);
+    const out = run.out().trim().split('\n').map((l) => JSON.parse(l) as { id: string; template: string });
+    expect(out.find((o) => o.id === 'split')!.template).toMatch(/x日本 disk full$/);
+    expect(out.find((o) => o.id === 'after')!.template).toBe('é');
+  });
+
   it('leaves an existing output file untouched when the input is invalid', async () => {
     const input = join(dir, 'incidents.jsonl');
     const output = join(dir, 'assignments.jsonl');

@@ -1,6 +1,7 @@
 // `npx insights cluster`: runs the clustering engine with a new account's defaults on a JSONL file, no database and
 // no Temporal needed. Output is all or nothing: a temporary file beside the target, renamed when complete.
 import { open, rename, rm } from 'node:fs/promises';
+import { isAscii } from 'node:buffer';
 import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
@@ -212,12 +213,17 @@ async function readIncidents(path: string): Promise<InputFile> {
   const handle = await open(path, 'r');
   try {
     const decoder = new StringDecoder('utf8');
+    let ascii = true;
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     let rest = '';
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
       const end = bytesRead === 0;
-      let text = rest + (end ? decoder.end() : decoder.write(buffer.subarray(0, bytesRead)));
+      // ASCII is its own UTF-8: copied as is, until a chunk holds anything else (the decoder then carries
+      // characters split between chunks).
+      const bytes = buffer.subarray(0, bytesRead);
+      if (ascii && !isAscii(bytes)) ascii = false;
+      let text = rest + (ascii ? bytes.toString('latin1') : end ? decoder.end() : decoder.write(bytes));
       // A `\r` at the end of a chunk may be the first half of `\r\n`: it waits for the next chunk.
       rest = '';
       if (!end && text.endsWith('\r')) {

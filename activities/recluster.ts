@@ -4,7 +4,7 @@
 // (`reclusterInThread`, with its own database connections): the engine holds a CPU for seconds at 1M incidents, and
 // the worker's event loop must keep heartbeating every other activity meanwhile. Analytics are not stored: the API
 // counts them from `incidents` when asked (db/cluster-analytics.ts).
-import { analyseClusters, createRedactor, recluster, reclusterWithEmbeddings, serializeClusterModel, validateFeedback } from '../analysis/index.ts';
+import { analyseClusters, createRedactor, readableTemplate, recluster, reclusterWithEmbeddings, serializeClusterModel, validateFeedback } from '../analysis/index.ts';
 import type { Config } from '../config.ts';
 import { getLlmSettings } from '../db/llm-settings.ts';
 import { createEmbedder, remoteEmbeddingsConfigured } from '../search/embedder.ts';
@@ -119,7 +119,8 @@ async function reclusterAccount(sql: Sql, accountId: string, report: (progress: 
       result.clusters.map((c) => ({
         id: c.id,
         name: c.name ?? null,
-        label: analytics.get(c.id)?.label ?? c.template,
+        label: analytics.get(c.id)?.label ?? readableTemplate(c.template),
+        labelSlots: analytics.get(c.id)?.labelSlots ?? [],
         template: c.template,
         templates: [...new Set(c.templates)].slice(0, 20),
         size: c.size,

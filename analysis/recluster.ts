@@ -406,7 +406,15 @@ function finish(mined: MinedIncidents, embeddings: number[][] | undefined): Recl
     }
     const firstSeen = first === -1 ? undefined : incidents[first]!.createdAt!;
     const lastSeen = last === -1 ? undefined : incidents[last]!.createdAt!;
-    const ranked = [...perTemplate].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([templateId]) => displayText[templateId]!);
+    // Templates that read the same once merged (slots and known entities generalised) are listed once, counted together.
+    const byText = new Map<string, { count: number; first: number }>();
+    for (const [templateId, n] of perTemplate) {
+      const text = displayText[templateId]!;
+      const seen = byText.get(text);
+      if (seen === undefined) byText.set(text, { count: n, first: templateId });
+      else byText.set(text, { count: seen.count + n, first: Math.min(seen.first, templateId) });
+    }
+    const ranked = [...byText].sort((a, b) => b[1].count - a[1].count || a[1].first - b[1].first).map(([text]) => text);
     const record: ClusterRecord = { id, template: ranked[0]!, templates: ranked, size: entry.members.length };
     if (entry.name !== undefined) record.name = entry.name;
     if (firstSeen !== undefined) record.firstSeen = firstSeen;

@@ -1,7 +1,7 @@
 // What the clusters pages and the dashboard's top-clusters widget say about a pattern, computed the same way for all
 // three: counts read from `incidents` at request time (db/cluster-analytics.ts), the one trend definition
 // (analysis/trend.ts), and the clustering's state, so a page can say "computing…" instead of numbers about to change.
-import { analyticsWindow, clusterTrend, detectSpikes, trendWindow, type ClusterTrend, type TrendWindow } from '../analysis/index.ts';
+import { analyticsWindow, clusterTrend, detectSpikes, patternTemplate, trendWindow, type ClusterTrend, type TrendWindow } from '../analysis/index.ts';
 import {
   accountDataSince,
   clusterDailyCounts,
@@ -11,7 +11,7 @@ import {
   daysOf,
   type Durations,
 } from '../db/cluster-analytics.ts';
-import { listClusters, type ClusterRow } from '../db/clusters.ts';
+import { listClusters, type ClusterLabelSlot, type ClusterRow } from '../db/clusters.ts';
 import { readClusteringState, type ClusteringState } from '../db/clustering-state.ts';
 import { clusterBucketCounts, clusterCountsInRange, withDashboardTransaction, type Bucket, type RangedFilter } from '../db/dashboard.ts';
 import type { Sql, TransactionSql } from '../db/sql.ts';
@@ -30,7 +30,10 @@ export interface AnalyticsRange {
 export interface ClusterFacts {
   id: string;
   name: string | null;
+  /** The computed name in words; `labelSlots` its slots' commonest values. */
   label: string;
+  labelSlots: ClusterLabelSlot[];
+  /** The naming template as people read and write it (`High CPU on {host} ({percent})`). */
   template: string;
   /** All time. */
   size: number;
@@ -148,7 +151,8 @@ function facts(row: ClusterRow, totals: { size: number; firstSeen: string | null
     id: row.id,
     name: row.name,
     label: row.label,
-    template: row.template,
+    labelSlots: row.labelSlots,
+    template: patternTemplate(row.template),
     size: totals.size,
     firstSeen: totals.firstSeen,
     lastSeen: totals.lastSeen,

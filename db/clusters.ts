@@ -91,10 +91,18 @@ export async function countIntoClusters(tx: TransactionSql, accountId: string, a
       updated_at = now()`;
 }
 
+/** One slot of a pattern's name: its word, its commonest values, how many different ones (analysis' LabelSlot). */
+export interface ClusterLabelSlot {
+  name: string;
+  values: Array<{ value: string; count: number }>;
+  distinct: number;
+}
+
 export interface ClusterRow {
   id: string;
   name: string | null;
   label: string;
+  labelSlots: ClusterLabelSlot[];
   template: string;
   templates: string[];
   size: number;
@@ -110,6 +118,7 @@ export async function replaceClusters(tx: TransactionSql, accountId: string, clu
     id: c.id,
     name: c.name,
     label: c.label,
+    label_slots: c.labelSlots,
     template: c.template,
     templates: c.templates,
     size: c.size,
@@ -117,14 +126,14 @@ export async function replaceClusters(tx: TransactionSql, accountId: string, clu
     last_seen: c.lastSeen,
   }));
   await tx`
-    insert into clusters (account_id, id, name, label, template, templates, size, first_seen, last_seen)
-    select ${accountId}, r.id, r.name, r.label, r.template, r.templates, r.size, r.first_seen, r.last_seen
-    from jsonb_to_recordset(${tx.json(rows as never)}) as r(id text, name text, label text, template text, templates text[], size integer,
+    insert into clusters (account_id, id, name, label, label_slots, template, templates, size, first_seen, last_seen)
+    select ${accountId}, r.id, r.name, r.label, r.label_slots, r.template, r.templates, r.size, r.first_seen, r.last_seen
+    from jsonb_to_recordset(${tx.json(rows as never)}) as r(id text, name text, label text, label_slots jsonb, template text, templates text[], size integer,
       first_seen timestamptz, last_seen timestamptz)`;
 }
 
 const clusterColumns = (tx: TransactionSql) => tx`
-  id, name, label, template, templates, size, ${iso(tx, 'first_seen')} as "firstSeen", ${iso(tx, 'last_seen')} as "lastSeen"`;
+  id, name, label, label_slots as "labelSlots", template, templates, size, ${iso(tx, 'first_seen')} as "firstSeen", ${iso(tx, 'last_seen')} as "lastSeen"`;
 
 export async function listClusters(tx: TransactionSql, accountId: string, limit: number): Promise<ClusterRow[]> {
   return tx<ClusterRow[]>`select ${clusterColumns(tx)} from clusters where account_id = ${accountId} order by size desc, id limit ${limit}`;

@@ -3,7 +3,7 @@
 // recluster on demand (a workflow).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { validateFeedback } from '../../analysis/index.ts';
+import { patternTemplate, validateFeedback } from '../../analysis/index.ts';
 import { appendAudit } from '../../db/audit.ts';
 import { addClusterFeedback, getCluster } from '../../db/clusters.ts';
 import { withDashboardTransaction } from '../../db/dashboard.ts';
@@ -80,7 +80,7 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
           state: await readClusteringState(tx, request.accountId),
           window: detail.window,
           trendWindow: detail.trendWindow,
-          cluster: { ...detail.cluster, templates: [...new Set(cluster.templates)], analytics: detail.analytics },
+          cluster: { ...detail.cluster, templates: [...new Set(cluster.templates.map(patternTemplate))], analytics: detail.analytics },
           incidents: incidents.map((r) => ({ ...r, createdAt: r.createdAt.toISOString(), acknowledgedAt: r.acknowledgedAt?.toISOString() ?? null, resolvedAt: r.resolvedAt?.toISOString() ?? null })),
         };
       }),

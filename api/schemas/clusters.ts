@@ -64,8 +64,16 @@ const Durations = Nullable(
 export const ClusterSummary = Type.Object({
   id: Type.String(),
   name: Nullable(Type.String(), { description: 'A name a user gave it' }),
-  label: Type.String({ description: 'The template with its variable parts summarised' }),
-  template: Type.String(),
+  label: Type.String({ description: 'Its name in words, entities in braces: "High CPU on {host} (88–99%)"; never a placeholder token' }),
+  labelSlots: Type.Array(
+    Type.Object({
+      name: Type.String({ description: 'The word in braces: host, queue, percent…' }),
+      values: Type.Array(Type.Object({ value: Type.String(), count: Type.Integer() }), { description: 'Its commonest values, most first (3 at most)' }),
+      distinct: Type.Integer({ description: 'How many different values it took' }),
+    }),
+    { description: 'The name’s slots with their commonest values ("web-01, web-07 and 12 more"); empty until the first recluster names the pattern' },
+  ),
+  template: Type.String({ description: 'The template it is named by, as people read and write it (a split pattern may use it as it is)' }),
   size: Type.Integer({ description: 'Its incidents, all time (counted now: online placements included)' }),
   firstSeen: Nullable(DateTime),
   lastSeen: Nullable(DateTime),
@@ -93,7 +101,7 @@ export const ClusterDetail = Type.Object({
   cluster: Type.Intersect([
     ClusterSummary,
     Type.Object({
-      templates: Type.Array(Type.String()),
+      templates: Type.Array(Type.String(), { description: 'Its templates, most incidents first, as people read and write them' }),
       analytics: Type.Object({
         incidentsPerDay: Type.Array(Type.Object({ day: Type.String({ description: 'YYYY-MM-DD (UTC)' }), count: Type.Integer() }), { description: 'Every day of `window`, zeros included' }),
         spikes: Type.Array(

@@ -5,6 +5,7 @@
 // starting a recluster.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasPlaceholderToken } from '../../analysis/index.ts';
 import { ClusterList, ClusteringStateResponse } from '../../api/schemas/clusters.ts';
 import { TopClusters } from '../../api/schemas/dashboard.ts';
 import { startPagerDutySimulator, type PagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
@@ -112,6 +113,21 @@ describe('clusters', () => {
     expect(detail.cluster.analytics.incidentsPerDay.length).toBeGreaterThan(20);
     expect(['rising', 'falling', 'steady']).toContain(detail.cluster.trend.direction);
     expect(detail.incidents).toHaveLength(20);
+  });
+
+  it('names every pattern in words, never by a placeholder token, with its slots’ commonest values', async () => {
+    const list = conforming(ClusterList, await getJson(owner, '/api/clusters?limit=500')).clusters as Array<Cluster & { labelSlots: { name: string; values: { value: string }[]; distinct: number }[] }>;
+    expect(list.length).toBeGreaterThan(3);
+    for (const c of list) {
+      expect(hasPlaceholderToken(c.label), c.label).toBe(false);
+      expect(hasPlaceholderToken(c.template), c.template).toBe(false);
+    }
+    // A pattern over many hosts lists the commonest of them beside its name.
+    const slotted = list.find((c) => c.labelSlots.some((s) => s.values.length > 0 && s.distinct > 1));
+    expect(slotted, JSON.stringify(list.map((c) => c.label))).toBeDefined();
+    expect(slotted!.label).toMatch(/\{[a-z ]+\}/);
+    const detail = await getJson(owner, `/api/clusters/${encodeURIComponent(slotted!.id)}`);
+    for (const t of detail.cluster.templates as string[]) expect(hasPlaceholderToken(t), t).toBe(false);
   });
 
   it('keeps cluster ids across reclusters, and a rename survives them', async () => {

@@ -38,10 +38,18 @@ export interface DurationStats {
   p90Seconds: number;
 }
 
+/** One slot of a pattern's name ({host}) with its commonest values. */
+export interface LabelSlot {
+  name: string;
+  values: { value: string; count: number }[];
+  distinct: number;
+}
+
 export interface ClusterSummary {
   id: string;
   name: string | null;
   label: string;
+  labelSlots: LabelSlot[];
   template: string;
   size: number;
   firstSeen: string | null;

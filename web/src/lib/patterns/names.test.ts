@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GONE_PATTERN, patternHref, patternName, readableLabel } from './names';
+import { GONE_PATTERN, patternHref, patternName, readableLabel, slotValues } from './names';
 
 describe('pattern names', () => {
   it('turns the engine’s placeholder tokens into words', () => {
@@ -22,5 +22,15 @@ describe('pattern names', () => {
     expect(patternName({ name: 'Web CPU saturation' })).toBe('Web CPU saturation');
     expect(patternHref('c-ea15ec2b4815')).toBe('/clusters/c-ea15ec2b4815');
     expect(patternHref('a/b')).toBe('/clusters/a%2Fb');
+  });
+});
+
+describe('slotValues', () => {
+  it('lists the commonest values of a name’s slot, then how many more', () => {
+    const values = (...names: string[]) => names.map((value) => ({ value, count: 1 }));
+    expect(slotValues({ name: 'host', values: values('web-01', 'web-07', 'web-02'), distinct: 14 })).toBe('host: web-01, web-07 and 12 more');
+    expect(slotValues({ name: 'queue', values: values('orders', 'refunds', 'emails'), distinct: 3 })).toBe('queue: orders, refunds and emails');
+    expect(slotValues({ name: 'queue', values: values('orders'), distinct: 1 })).toBe('queue: orders');
+    expect(slotValues({ name: 'queue', values: [], distinct: 0 })).toBe('');
   });
 });

@@ -49,3 +49,15 @@ export function patternName(ref: Pick<PatternRef, 'name'>): string {
 }
 
 export const patternHref = (id: string) => `/clusters/${encodeURIComponent(id)}`;
+
+/**
+ * A name's slot with its values, in words: "host: web-01, web-07 and 12 more" (the commonest first; all three when
+ * there are three). Empty when the slot has no values.
+ */
+export function slotValues(slot: { name: string; values: { value: string }[]; distinct: number }, show = 2): string {
+  const listed = slot.values.slice(0, slot.distinct === show + 1 ? show + 1 : show).map((v) => v.value);
+  if (listed.length === 0) return '';
+  const more = slot.distinct - listed.length;
+  const text = more > 0 ? `${listed.join(', ')} and ${more.toLocaleString('en')} more` : listed.length === 1 ? listed[0]! : `${listed.slice(0, -1).join(', ')} and ${listed[listed.length - 1]}`;
+  return `${slot.name}: ${text}`;
+}

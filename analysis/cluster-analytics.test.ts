@@ -99,6 +99,16 @@ describe('names', () => {
     expect(slotValuesText(named.slots[0]!)).toBe('web-01, web-07 and 2 more');
   });
 
+  it('reads every placeholder of a token, and calls a slot holding the incidents’ own service {service}', () => {
+    const titles = [95, 97, 99].map((n) => `Database connections ${n}/100 on pg-primary-1`);
+    expect(describe_('Database connections <NUM>/<NUM> on <HOST>', titles).label).toBe('Database connections 95–99/100 on pg-primary-1');
+    const named = describeTemplate(splitTokens('HTTP 5xx rate <PCT> on <*>'), [
+      { tokens: splitTokens('HTTP 5xx rate 5% on checkout-api'), service: 'checkout-api' },
+      { tokens: splitTokens('HTTP 5xx rate 9% on search-api'), service: 'search-api' },
+    ]);
+    expect(named.label).toBe('HTTP 5xx rate 5–9% on {service}');
+  });
+
   it('names a slot from the noun beside it or the tag it came from, and drops the tags tools append', () => {
     expect(readableTemplate('Messages waiting in queue <*> for <DURATION>')).toBe('Messages waiting in queue {queue} for {duration}');
     expect(readableTemplate('Container OOMKilled in <VALUE> on kube_deployment:<VALUE> kube_namespace:<VALUE>')).toBe('Container OOMKilled in {name}');

@@ -130,7 +130,7 @@ function analyseCluster(
       template,
       count: members.length,
       rawTokenLists: (function* () {
-        for (const m of members) yield splitTokens(incidentText(m.incident, settings));
+        for (const m of members) yield { tokens: splitTokens(incidentText(m.incident, settings)), service: m.incident.service ?? null };
       })(),
     })),
   );

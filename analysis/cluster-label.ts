@@ -70,7 +70,7 @@ const PLACEHOLDER = /<([A-Z][A-Z0-9_-]*|\*)>/;
  * of its common templates, slots named and summarised.
  */
 export function nameCluster(
-  templates: ReadonlyArray<{ template: string; count: number; rawTokenLists: Iterable<readonly string[]> }>,
+  templates: ReadonlyArray<{ template: string; count: number; rawTokenLists: Iterable<RawIncidentTokens> }>,
 ): ClusterName {
   if (templates.length === 0) return { label: '', slots: [], template: '' };
   const ranked = [...templates].sort(
@@ -101,43 +101,73 @@ export function readability(template: string): number {
   return Math.max(score, 0.01);
 }
 
-/** A template's name with its slots summarised from the raw token lists of its incidents (same token count). */
-export function describeTemplate(template: readonly string[], rawTokenLists: Iterable<readonly string[]>): Omit<ClusterName, 'template'> {
+/** An incident as names read it: its raw tokens (as clustered) and, when known, its service. */
+export type RawIncidentTokens = readonly string[] | { tokens: readonly string[]; service?: string | null };
+
+/** A template's name with its slots summarised from the raw tokens of its incidents (same token count). */
+export function describeTemplate(template: readonly string[], rawTokenLists: Iterable<RawIncidentTokens>): Omit<ClusterName, 'template'> {
   // Tags the tools append ("on host:<VALUE> env:<VALUE>") name entities the words already show: they go.
   let end = template.length;
   while (end > 0 && LABEL_TOKEN.test(template[end - 1]!)) end--;
   if (end < template.length && end > 0 && /^on$/i.test(template[end - 1]!)) end--;
-  const kept = template.slice(0, end).map((token, position) => ({ token, position }));
-  const visible = kept.filter(({ token }) => !LABEL_TOKEN.test(token));
+  const visible = template
+    .slice(0, end)
+    .map((token, position) => ({ token, position }))
+    .filter(({ token }) => !LABEL_TOKEN.test(token));
 
-  const slotPositions = visible.filter(({ token }) => PLACEHOLDER.test(token));
-  const values = slotPositions.map(() => new Map<string, number>());
+  // Each placeholder of each visible token is a slot (`<NUM>/<NUM>` holds two), read from the raw token by the
+  // token's own literal text around them.
+  const slots = visible.flatMap(({ token, position }) => {
+    const kinds = [...token.matchAll(PLACEHOLDERS)].map((m) => m[1]!);
+    if (kinds.length === 0) return [];
+    const literal = token.split(PLACEHOLDERS_SPLIT);
+    const reader = new RegExp(`^[("'\\[{]*${literal.map((l, i) => (i < kinds.length ? `${escapeRegExp(l)}(.+?)` : escapeRegExp(l))).join('')}[)"',.:;\\]}?!]*$`);
+    return kinds.map((kind, index) => ({ position, kind, index, reader, counts: new Map<string, number>(), service: 0 }));
+  });
   let seen = 0;
-  for (const raw of rawTokenLists) {
+  for (const incident of rawTokenLists) {
+    const raw = Array.isArray(incident) ? (incident as readonly string[]) : (incident as { tokens: readonly string[] }).tokens;
+    const service = Array.isArray(incident) ? undefined : (incident as { service?: string | null }).service?.toLowerCase();
     if (raw.length !== template.length) continue;
     if (seen++ >= MAX_VALUES_PER_SLOT) break;
-    slotPositions.forEach(({ token, position }, k) => {
-      const value = valueOf(token, raw[position]!);
-      if (value !== '') values[k]!.set(value, (values[k]!.get(value) ?? 0) + 1);
-    });
+    for (const slot of slots) {
+      const match = slot.reader.exec(raw[slot.position]!.replace(/\uE000/g, ''));
+      const value = match?.[slot.index + 1]?.replace(/^[("'[{]+|[)"',.:;\]}?!]+$/g, '');
+      if (value === undefined || value === '') continue;
+      slot.counts.set(value, (slot.counts.get(value) ?? 0) + 1);
+      if (service !== undefined && value.toLowerCase() === service) slot.service++;
+    }
   }
 
-  const slots: LabelSlot[] = [];
+  const labelSlots: LabelSlot[] = [];
   const out: string[] = [];
   for (const { token, position } of visible) {
-    const k = slotPositions.findIndex((s) => s.position === position);
-    if (k === -1) {
+    const mine = slots.filter((s) => s.position === position);
+    if (mine.length === 0) {
       out.push(token);
       continue;
     }
-    const kind = PLACEHOLDER.exec(token)![1]!;
-    const counts = values[k]!;
-    const word = slotName(kind, template, position, counts);
-    const shown = summarise(kind, counts, word);
-    if (shown.slot !== undefined) slots.push(shown.slot);
-    out.push(token.replace(PLACEHOLDER, shown.text).replace(/<(?:[A-Z][A-Z0-9_-]*|\*)>/g, `{${word}}`));
+    let k = 0;
+    out.push(
+      token.replace(PLACEHOLDERS, () => {
+        const slot = mine[k++]!;
+        const total = [...slot.counts.values()].reduce((a, b) => a + b, 0);
+        // A slot nothing else names is the incidents' own service when it mostly holds that.
+        const named = slotName(slot.kind, template, position, slot.counts);
+        const word = (named === 'value' || named === 'name') && total > 0 && slot.service * 2 >= total ? 'service' : named;
+        const shown = summarise(slot.kind, slot.counts, word);
+        if (shown.slot !== undefined) labelSlots.push(shown.slot);
+        return shown.text;
+      }),
+    );
   }
-  return { label: tidy(out.join(' ')), slots };
+  return { label: tidy(out.join(' ')), slots: labelSlots };
+}
+
+const PLACEHOLDERS = /<([A-Z][A-Z0-9_-]*|\*)>/g;
+const PLACEHOLDERS_SPLIT = /<(?:[A-Z][A-Z0-9_-]*|\*)>/;
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
@@ -159,19 +189,6 @@ export function patternTemplate(template: string): string {
 /** A template as a name without values: placeholders as words in braces, tool tags dropped. */
 export function readableTemplate(template: string): string {
   return describeTemplate(splitTokens(template), []).label;
-}
-
-/** The raw text a placeholder token stood for: the raw token without the literal text around the placeholder. */
-function valueOf(token: string, raw: string): string {
-  const open = token.search(PLACEHOLDER);
-  const match = PLACEHOLDER.exec(token)!;
-  const prefix = token.slice(0, open);
-  const suffix = token.slice(open + match[0].length);
-  if (suffix.includes('<')) return '';
-  let value = raw.replace(/\uE000/g, '');
-  if (prefix !== '' && value.startsWith(prefix)) value = value.slice(prefix.length);
-  if (suffix !== '' && value.endsWith(suffix)) value = value.slice(0, value.length - suffix.length);
-  return value.replace(/^[("'[{]+|[)"',.:;\]}?!]+$/g, '');
 }
 
 function slotName(kind: string, template: readonly string[], position: number, counts: ReadonlyMap<string, number>): string {
@@ -218,6 +235,8 @@ function summarise(kind: string, counts: ReadonlyMap<string, number>, word: stri
       const high = Math.max(...values);
       return { text: low === high ? `${low}${numbers[0]![2]}` : `${low}–${high}${numbers[0]![2]}` };
     }
+    // Amounts in mixed units ("448s", "2m30s") are not worth listing: the word says what they are.
+    return { text: `{${word}}` };
   }
   const values = [...counts]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))

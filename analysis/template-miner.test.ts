@@ -19,6 +19,12 @@ function mine(titles: string[], mining: Partial<MiningSettings> = {}) {
 }
 
 describe('template mining', () => {
+  it('keeps a common key while values alternate, and gives it up for another key', () => {
+    const steps = ['conn port=1 open now', 'conn port=10.0.0.1 open now', 'conn port=2 open now', 'conn port=3 open now'];
+    expect(mine(steps).templates).toEqual(['conn port=<*> open now']);
+    expect(mine([...steps, 'conn host=10.0.0.9 open now']).templates).toEqual(['conn <*> open now']);
+  });
+
   it('mines the same templates when it remembers where shared token arrays went', () => {
     // Lines that come again, interleaved with lines that create and generalise templates at the same leaves.
     const words = ['alpha', 'beta', 'gamma', 'delta', 'user=root', 'user=guest', 'rhost=10.0.0.1', 'rhost=db-3', '42', '7%', 'x86_64'];

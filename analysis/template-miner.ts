@@ -253,18 +253,30 @@ function isLetter(c: number): boolean {
  */
 function generalise(template: string[], tokens: readonly string[]): boolean {
   let changed = false;
+  let settledFor: Array<string | undefined> | undefined;
   for (let i = 0; i < template.length; i++) {
     const t = template[i]!;
     const token = tokens[i]!;
     if (t === token || t === WILDCARD) continue;
+    // The token this position last took without changing (`rhost=<*>` takes `rhost=<IP>` as it is): the same token
+    // again gives the same answer.
+    settledFor ??= settled.get(template);
+    if (settledFor !== undefined && settledFor[i] === token) continue;
     const merged = commonEnds(t, token);
     if (merged !== t) {
       template[i] = merged;
       changed = true;
+      if (settledFor !== undefined) settledFor[i] = undefined;
+    } else {
+      if (settledFor === undefined) settled.set(template, (settledFor = []));
+      settledFor[i] = token;
     }
   }
   return changed;
 }
+
+/** Per template (its token array), the token each position last took unchanged. */
+const settled = new WeakMap<string[], Array<string | undefined>>();
 
 function commonEnds(a: string, b: string): string {
   const signature = wordSignature(a);

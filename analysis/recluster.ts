@@ -17,7 +17,7 @@ import { applyFeedback, resolveClusterId, type ClusterFeedback, type ClusterTabl
 import { compileMasker, splitTokens } from './masking.ts';
 import { resolveClusteringSettings, type ClusteringSettings, type ClusteringSettingsOverrides } from './settings.ts';
 import { assignStableIds, type PreviousClustering, type UnnamedCluster } from './stable-ids.ts';
-import { entityValueCore, keySubjects, mergeTemplates, usableEntityName, type TemplateProfile } from './template-merge.ts';
+import { entityValueCore, keySubjects, mergeTemplates, namesNoCondition, usableEntityName, type TemplateProfile } from './template-merge.ts';
 import { countCooccurrences, entityHash, type CooccurrenceCounts } from './cooccurrence.ts';
 import { WILDCARD, addIncidentTokens, createTemplateMiner, type TemplateMiner } from './template-miner.ts';
 
@@ -82,6 +82,7 @@ interface MinedIncidents {
   profiles: TemplateProfile[];
   cooccurrence: CooccurrenceCounts | undefined;
   entityValues: Set<string>;
+  namesWhereNamesGo: Set<string>;
 }
 
 /** Full recluster on text similarity alone. */
@@ -136,6 +137,7 @@ function mine(input: ReclusterInput): MinedIncidents {
   // Plain words that may turn out to name an entity known from tags elsewhere: hashed now, kept if they do.
   const wordEntities: number[][] = new Array(incidents.length);
   const entityValues = new Set<string>();
+  const lexiconNames = new Map<string, number>();
   // What the tags said each name is (`functionname:pdf-renderer` → a Lambda function): concepts by name.
   const entityTypes = new Map<string, Set<string>>();
   const checkedNames = new Map<string, boolean>();
@@ -162,7 +164,12 @@ function mine(input: ReclusterInput): MinedIncidents {
     if (found === undefined) {
       found = {
         entities: incidentEntities(masked, text, incident.service, (name, key) => {
-          if (!usable(name)) return;
+          if (!usable(name)) {
+            // A tag value that is also one of the lexicon's words (a service called `subscriptions`, a namespace
+            // `backend`): counted, and a name where titles put names, once seen in three titles.
+            if (/^[a-z]{3,}$/.test(name)) lexiconNames.set(name, (lexiconNames.get(name) ?? 0) + 1);
+            return;
+          }
           entityValues.add(name);
           const types = keySubjects(key);
           if (types.length === 0) return;
@@ -223,7 +230,8 @@ function mine(input: ReclusterInput): MinedIncidents {
         settings.merging.cooccurrenceWindowMinutes * 60_000,
       )
     : undefined;
-  return { input, settings, feedback, previousModel, miner, order, times, templateOf, profiles, cooccurrence, entityValues };
+  const namesWhereNamesGo = new Set([...lexiconNames].filter(([name, n]) => n >= 3 && namesNoCondition(name)).map(([name]) => name));
+  return { input, settings, feedback, previousModel, miner, order, times, templateOf, profiles, cooccurrence, entityValues, namesWhereNamesGo };
 }
 
 // Placeholders that stand for an entity (what co-occurrence is judged on), not for an amount or a time.
@@ -323,6 +331,7 @@ function finish(mined: MinedIncidents, embeddings: number[][] | undefined): Recl
   const merged = mergeTemplates(profiles, settings.merging, {
     ...(mined.cooccurrence ? { cooccurrence: mined.cooccurrence } : {}),
     entityValues: mined.entityValues,
+    namesWhereNamesGo: mined.namesWhereNamesGo,
   });
   const displayText = merged.displayTokens.map((tokens) => tokens.join(' '));
 

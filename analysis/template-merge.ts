@@ -32,18 +32,34 @@ export interface MergeEvidence {
    * lower-cased: the same word elsewhere ("iowait through the roof on jenkins") is that entity, a parameter.
    */
   entityValues?: ReadonlySet<string>;
+  /**
+   * Tag values that are also the lexicon's words (a service called `subscriptions`): names only where titles put
+   * names, after "on", "for", "in" … or an entity noun ("latency high on subscriptions"), never leading a title.
+   */
+  namesWhereNamesGo?: ReadonlySet<string>;
 }
 
 /** Template positions holding a known entity's name become parameters (`<*>`), as a variable word slot does. */
-function markKnownEntities(displayTokens: string[][], entityValues: ReadonlySet<string>): void {
+function markKnownEntities(displayTokens: string[][], entityValues: ReadonlySet<string>, namesWhereNamesGo: ReadonlySet<string> = new Set()): void {
   for (const tokens of displayTokens) {
     for (let i = 0; i < tokens.length; i++) {
       const token = tokens[i]!;
       if (token.includes('<')) continue;
       const core = entityValueCore(token);
-      if (core !== '' && entityValues.has(core)) tokens[i] = WILDCARD;
+      if (core === '') continue;
+      if (entityValues.has(core) || (i > 0 && namesWhereNamesGo.has(core) && NAME_POSITION.has(tokens[i - 1]!.toLowerCase().replace(/[^a-z]/g, '')))) {
+        tokens[i] = WILDCARD;
+      }
     }
   }
+}
+
+// Words after which titles put a name: prepositions and entity nouns ("on subscriptions", "queue orders").
+const NAME_POSITION = new Set(['on', 'for', 'in', 'at', 'from', 'to', 'behind', 'of', 'queue', 'topic', 'service', 'namespace', 'deployment', 'function', 'bucket', 'table', 'database', 'db', 'cluster', 'host', 'node']);
+
+/** Whether a word names no condition (a subject or carrier at most), so it can be a name where names go. */
+export function namesNoCondition(word: string): boolean {
+  return findConcepts(tokenWords(word)).every((f) => conflictKind(f.concept) !== 'condition');
 }
 
 const VALUE_CORE = /[A-Za-z0-9][^\s]*[A-Za-z0-9]|[A-Za-z0-9]/;
@@ -99,7 +115,7 @@ export function mergeTemplates(
   const groups = new TemplateGroups(profiles.length);
   const displayTokens = profiles.map((p) => p.tokens.slice());
   if (settings.enabled) {
-    if (evidence.entityValues !== undefined && evidence.entityValues.size > 0) markKnownEntities(displayTokens, evidence.entityValues);
+    if (evidence.entityValues !== undefined && evidence.entityValues.size > 0) markKnownEntities(displayTokens, evidence.entityValues, evidence.namesWhereNamesGo);
     mergeVariableWordSlots(displayTokens, settings, groups);
     mergeSameProblem(profiles, displayTokens, settings, groups, evidence);
   }

@@ -150,7 +150,8 @@ function mine(input: ReclusterInput): MinedIncidents {
     return ok;
   };
   // A title that comes again (an alert firing again) names the same entities: worked out once per text and service
-  // (what they report to the sets above is there from the first time).
+  // (what they report to the sets above is there from the first time). So the callback below runs once per distinct
+  // text and service, not once per incident: whatever it counts, it counts distinct titles.
   const entitiesByService = new Map<string, Map<string, { entities: number[]; words: number[] }>>();
   let remembered = 0;
   for (const index of order) {

@@ -253,9 +253,16 @@ interface CompiledLexicon {
 let compiled: CompiledLexicon | undefined;
 
 /** A word as the lexicon compares it: lower-cased, then stemmed (`filling` → `fill`, `restarts` → `restart`). */
+const stems = new Map<string, string>();
 export function normaliseWord(word: string): string {
-  const lower = word.toLowerCase();
-  return lower.length <= 3 || /\d/.test(lower) ? lower : stemmer(lower);
+  let stem = stems.get(word);
+  if (stem === undefined) {
+    const lower = word.toLowerCase();
+    stem = lower.length <= 3 || /\d/.test(lower) ? lower : stemmer(lower);
+    if (stems.size >= 200_000) stems.clear();
+    stems.set(word, stem);
+  }
+  return stem;
 }
 
 function lexicon(): CompiledLexicon {
@@ -318,15 +325,27 @@ export function isCarrier(id: string): boolean {
 }
 
 /** Broader concepts a concept implies, transitively. */
-export function conceptParents(id: string): string[] {
-  const out: string[] = [];
-  const queue = [...(lexicon().parents.get(id) ?? [])];
+const parentsCache = new Map<string, readonly string[]>();
+const NO_PARENTS: readonly string[] = Object.freeze([]);
+
+export function conceptParents(id: string): readonly string[] {
+  let out = parentsCache.get(id);
+  if (out !== undefined) return out;
+  const direct = lexicon().parents.get(id);
+  if (direct === undefined) {
+    // Words (`w:…`), qualifiers and most concepts have none; not worth a cache entry each.
+    return NO_PARENTS;
+  }
+  const found: string[] = [];
+  const queue = [...direct];
   while (queue.length > 0) {
     const next = queue.shift()!;
-    if (out.includes(next)) continue;
-    out.push(next);
+    if (found.includes(next)) continue;
+    found.push(next);
     queue.push(...(lexicon().parents.get(next) ?? []));
   }
+  out = Object.freeze(found);
+  parentsCache.set(id, out);
   return out;
 }
 
@@ -412,9 +431,13 @@ const corrections = new Map<string, string>();
  * letter: "billing" is not "filling") from exactly one word the lexicon knows, is read as that word.
  */
 function correctTypo(word: string, lex: CompiledLexicon): string {
-  if (word.length < 5 || /[^a-z]/.test(word) || lex.exactWord.has(word) || lex.exactMinor.has(word) || lex.stemWord.has(normaliseWord(word))) return word;
+  if (word.length < 5) return word;
   let corrected = corrections.get(word);
   if (corrected === undefined) {
+    if (/[^a-z]/.test(word) || lex.exactWord.has(word) || lex.exactMinor.has(word) || lex.stemWord.has(normaliseWord(word))) {
+      if (corrections.size < 100_000) corrections.set(word, word);
+      return word;
+    }
     const matches = new Set<string>();
     for (let length = word.length - 1; length <= word.length + 1; length++) {
       for (const candidate of lex.vocabulary.get(length) ?? []) {
@@ -455,7 +478,20 @@ const CAMEL_BOUNDARY = /([a-z])([A-Z])|([A-Z]+)([A-Z][a-z])|([A-Za-z])(\d)|(\d)(
  * (`NodeFilesystemAlmostOutOfSpace` → node filesystem almost out of space, `OOMKilled` → oom killed), separators
  * (`-`, `_`, `/`, `:`, `.`) split. Codes such as `5xx` and `p99` stay whole.
  */
-export function tokenWords(token: string): string[] {
+const tokenWordsCache = new Map<string, readonly string[]>();
+
+/** `splitTokenWords` remembered per token (templates and titles repeat their tokens); the result must not be changed. */
+export function tokenWords(token: string): readonly string[] {
+  let words = tokenWordsCache.get(token);
+  if (words === undefined) {
+    words = splitTokenWords(token);
+    if (tokenWordsCache.size >= 200_000) tokenWordsCache.clear();
+    tokenWordsCache.set(token, words);
+  }
+  return words;
+}
+
+function splitTokenWords(token: string): string[] {
   const text = token.replace(/<[A-Z][A-Z0-9_-]*>|<\*>/g, ' ').replace(/(?<=[A-Za-z])['’](?=[A-Za-z])/g, '');
   const words: string[] = [];
   const known = lexicon().exactWord;

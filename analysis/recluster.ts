@@ -225,7 +225,9 @@ function mine(input: ReclusterInput): MinedIncidents {
     if (types.length > 0) profile.entityTypes = types;
     return profile;
   });
-  const cooccurrence = settings.merging.enabled
+  // Without times (a log file, a CSV without dates) nothing can meet in time.
+  const timed = times.some((t) => t !== -Infinity);
+  const cooccurrence = settings.merging.enabled && timed
     ? countCooccurrences(
         incidents.map((_, i) => ({ time: times[i]!, template: templateOf[i]!, entities: entities[i]! })),
         settings.merging.cooccurrenceWindowMinutes * 60_000,

@@ -364,7 +364,19 @@ function wholeTokenWords(token: string): string[] {
 }
 
 /** The kind a concept counts as when two templates differ in it. */
-function conflictKind(concept: string): 'subject' | 'condition' | 'carrier' | 'word' | 'minor' {
+type ConflictKind = 'subject' | 'condition' | 'carrier' | 'word' | 'minor';
+const conflictKinds = new Map<string, ConflictKind>();
+function conflictKind(concept: string): ConflictKind {
+  let kind = conflictKinds.get(concept);
+  if (kind === undefined) {
+    kind = readConflictKind(concept);
+    if (conflictKinds.size >= 200_000) conflictKinds.clear();
+    conflictKinds.set(concept, kind);
+  }
+  return kind;
+}
+
+function readConflictKind(concept: string): ConflictKind {
   const base = concept.startsWith('not:') ? concept.slice(4) : concept;
   if (base.startsWith('v:') || base.startsWith('q:')) return 'minor';
   if (base.startsWith('w:')) return 'word';
@@ -464,17 +476,25 @@ export function unionConcepts(into: Map<string, number>, from: ConceptBag): void
 export class ConceptSpace {
   private readonly df = new Map<string, number>();
   private templates = 0;
+  /** Weights as of the templates added so far (cleared by `add`). */
+  private readonly weights = new Map<string, number>();
 
   add(concepts: ConceptBag): void {
     this.templates++;
     for (const c of concepts.keys()) this.df.set(c, (this.df.get(c) ?? 0) + 1);
+    if (this.weights.size > 0) this.weights.clear();
   }
 
   weight(concept: string): number {
-    const kind = conflictKind(concept);
-    if (kind === 'carrier' || concept.startsWith('v:')) return MERGE_CONSTANTS.carrierWeight;
-    if (kind === 'minor') return MERGE_CONSTANTS.qualifierWeight;
-    return 1 + Math.log((1 + this.templates) / (1 + (this.df.get(concept) ?? 0)));
+    let w = this.weights.get(concept);
+    if (w === undefined) {
+      const kind = conflictKind(concept);
+      if (kind === 'carrier' || concept.startsWith('v:')) w = MERGE_CONSTANTS.carrierWeight;
+      else if (kind === 'minor') w = MERGE_CONSTANTS.qualifierWeight;
+      else w = 1 + Math.log((1 + this.templates) / (1 + (this.df.get(concept) ?? 0)));
+      this.weights.set(concept, w);
+    }
+    return w;
   }
 
   /**
@@ -498,27 +518,68 @@ export class ConceptSpace {
 
   /** Weighted Jaccard (shared / union) and containment (shared / the smaller) of two bags. */
   overlap(a: ConceptBag, b: ConceptBag): { jaccard: number; containment: number; sharedKnown: boolean } {
-    let shared = 0;
-    let wa = 0;
-    let wb = 0;
-    let sharedKnown = false;
-    for (const [c, na] of a) {
-      const nb = b.get(c);
-      const w = nb === undefined ? this.oneSidedWeight(c, b) : this.weight(c);
-      wa += w * na;
-      if (nb === undefined) continue;
-      shared += w * Math.min(na, nb);
-      const kind = conflictKind(c);
-      if (kind === 'subject' || kind === 'condition') sharedKnown = true;
-    }
-    for (const [c, nb] of b) wb += (a.has(c) ? this.weight(c) : this.oneSidedWeight(c, a)) * nb;
-    const union = wa + wb - shared;
+    return overlapVectors(this.vector(a), this.vector(b));
+  }
+
+  /** A bag with its weights worked out once, for scoring it against many others (`overlapVectors`). */
+  vector(bag: ConceptBag): ConceptVector {
+    const keys = [...bag.keys()];
     return {
-      jaccard: union === 0 ? 0 : shared / union,
-      containment: Math.min(wa, wb) === 0 ? 0 : shared / Math.min(wa, wb),
-      sharedKnown,
+      bag,
+      keys,
+      counts: keys.map((c) => bag.get(c)!),
+      weights: keys.map((c) => this.weight(c)),
+      known: keys.map((c) => {
+        const kind = conflictKind(c);
+        return kind === 'subject' || kind === 'condition';
+      }),
+      parents: keys.map((c) => (c.includes(':') ? NO_PARENTS : conceptParents(c))),
     };
   }
+}
+
+const NO_PARENTS: readonly string[] = [];
+
+/** A template's concepts with their weights, known-ness and broader concepts, aligned by index. */
+export interface ConceptVector {
+  bag: ConceptBag;
+  keys: readonly string[];
+  counts: readonly number[];
+  weights: readonly number[];
+  known: readonly boolean[];
+  parents: ReadonlyArray<readonly string[]>;
+}
+
+/** `ConceptSpace.overlap` on vectors made by the same space. */
+export function overlapVectors(a: ConceptVector, b: ConceptVector): { jaccard: number; containment: number; sharedKnown: boolean } {
+  let shared = 0;
+  let wa = 0;
+  let wb = 0;
+  let sharedKnown = false;
+  // A concept only one side names weighs less when it refines one the other side names (see `oneSidedWeight`).
+  const oneSided = (w: number, parents: readonly string[], other: ConceptBag) => {
+    for (let k = 0; k < parents.length; k++) if (other.has(parents[k]!)) return w * MERGE_CONSTANTS.refinementShare;
+    return w;
+  };
+  for (let x = 0; x < a.keys.length; x++) {
+    const na = a.counts[x]!;
+    const nb = b.bag.get(a.keys[x]!);
+    if (nb === undefined) {
+      wa += oneSided(a.weights[x]!, a.parents[x]!, b.bag) * na;
+      continue;
+    }
+    const w = a.weights[x]!;
+    wa += w * na;
+    shared += w * (na < nb ? na : nb);
+    if (a.known[x]) sharedKnown = true;
+  }
+  for (let y = 0; y < b.keys.length; y++) {
+    const nb = b.counts[y]!;
+    wb += (a.bag.has(b.keys[y]!) ? b.weights[y]! : oneSided(b.weights[y]!, b.parents[y]!, a.bag)) * nb;
+  }
+  const union = wa + wb - shared;
+  const smaller = wa < wb ? wa : wb;
+  return { jaccard: union === 0 ? 0 : shared / union, containment: smaller === 0 ? 0 : shared / smaller, sharedKnown };
 }
 
 /**
@@ -526,14 +587,15 @@ export class ConceptSpace {
  * big share of the weight but a small change of meaning; stricter (`MERGE_CONSTANTS.longTextThreshold`) for long
  * texts such as log lines, where the same share is several words.
  */
-function textThreshold(a: ConceptBag, b: ConceptBag, threshold: number): number {
-  let size = 0;
-  for (const bag of [a, b]) {
-    let n = 0;
-    for (const c of bag.keys()) if (!c.startsWith('q:') && !c.startsWith('v:')) n++;
-    size = Math.max(size, n);
-  }
-  return size > MERGE_CONSTANTS.shortTextConcepts ? Math.max(threshold, MERGE_CONSTANTS.longTextThreshold) : threshold;
+function textThreshold(sizeA: number, sizeB: number, threshold: number): number {
+  return Math.max(sizeA, sizeB) > MERGE_CONSTANTS.shortTextConcepts ? Math.max(threshold, MERGE_CONSTANTS.longTextThreshold) : threshold;
+}
+
+/** How many concepts a bag names, qualifiers and value letters aside (what makes a text short or long). */
+function textSize(bag: ConceptBag): number {
+  let n = 0;
+  for (const c of bag.keys()) if (!c.startsWith('q:') && !c.startsWith('v:')) n++;
+  return n;
 }
 
 interface CandidatePair {
@@ -638,21 +700,24 @@ function candidatePairs(
   });
 
   const cooccurrence = evidence.cooccurrence;
+  const sizes = concepts.map(textSize);
+  const vectors = concepts.map((bag) => space.vector(bag));
   const pairs: CandidatePair[] = [];
   const scored = new Set<number>();
-  const everScored = new Set<number>();
-  const scoredPair = (i: number, j: number) => everScored.has(i * concepts.length + j);
+  // Which pairs were scored already: only needed to skip them among the co-occurring pairs afterwards.
+  const everScored = cooccurrence !== undefined ? new Set<number>() : undefined;
+  const scoredPair = (i: number, j: number) => everScored?.has(i * concepts.length + j) ?? false;
   const consider = (i: number, j: number): void => {
-    everScored.add(i * concepts.length + j);
+    everScored?.add(i * concepts.length + j);
     const a = profiles[i]!;
     const b = profiles[j]!;
-    const { jaccard, containment, sharedKnown } = space.overlap(concepts[i]!, concepts[j]!);
+    const { jaccard, containment, sharedKnown } = overlapVectors(vectors[i]!, vectors[j]!);
     if (a.embedding !== undefined && b.embedding !== undefined) {
       const similarity = (1 - settings.embeddingWeight) * jaccard + settings.embeddingWeight * denseCosine(a.embedding, b.embedding);
       if (similarity >= settings.threshold) pairs.push({ i, j, similarity, via: 'embedding' });
       return;
     }
-    if (jaccard >= textThreshold(concepts[i]!, concepts[j]!, settings.threshold)) {
+    if (jaccard >= textThreshold(sizes[i]!, sizes[j]!, settings.threshold)) {
       pairs.push({ i, j, similarity: jaccard, via: 'text' });
       return;
     }
@@ -692,7 +757,7 @@ function candidatePairs(
       if (profiles[i]!.embedding === undefined) continue;
       for (let j = i + 1; j < profiles.length; j++) {
         if (profiles[j]!.embedding === undefined || seen.has(i * profiles.length + j)) continue;
-        const { jaccard } = space.overlap(concepts[i]!, concepts[j]!);
+        const { jaccard } = overlapVectors(vectors[i]!, vectors[j]!);
         const similarity = (1 - settings.embeddingWeight) * jaccard + settings.embeddingWeight * denseCosine(profiles[i]!.embedding!, profiles[j]!.embedding!);
         if (similarity >= settings.threshold) pairs.push({ i, j, similarity, via: 'embedding' });
       }

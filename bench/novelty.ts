@@ -21,6 +21,8 @@ const BATCH = 100;
 const SECTION = process.env.BENCH_NOVELTY_SECTION ?? 'novelty';
 /** Set: the first labels are written by the benchmark's own statement instead of labelIncidentNovelty (older code). */
 const SEED = Boolean(process.env.BENCH_NOVELTY_SEED);
+/** Set: a labelling statement running longer is cancelled and reported as such (older code, whose full relabel may take hours). */
+const TIMEOUT_S = Number(process.env.BENCH_NOVELTY_TIMEOUT_S ?? 0);
 const TARGET_FULL_S = 60;
 const DAY_MS = 86_400_000;
 
@@ -30,6 +32,8 @@ interface Timed {
   changed: number;
   /** Rows still due after the call (left for the next batch or recluster). */
   leftDue: number;
+  /** Cancelled by BENCH_NOVELTY_TIMEOUT_S (its transaction rolled back): `ms` is how long it had run. */
+  cancelled?: boolean;
 }
 
 export async function runNovelty(command: string): Promise<void> {
@@ -56,18 +60,22 @@ export async function runNovelty(command: string): Promise<void> {
     };
     /** One labelIncidentNovelty call in the real transaction, after `before` (the move that made rows due) in it. */
     const label = async (before?: (tx: postgres.TransactionSql) => Promise<unknown>): Promise<Timed & { beforeMs: number }> => {
-      let ms = 0;
       let beforeMs = 0;
-      const changed = await withAccount(sql, accountId, async (tx) => {
-        const t0 = performance.now();
-        if (before) await before(tx);
-        const t1 = performance.now();
-        const n = await labelIncidentNovelty(tx, accountId);
-        ms = performance.now() - t1;
-        beforeMs = t1 - t0;
-        return n;
-      });
-      return { ms, beforeMs, changed, leftDue: await dueLeft() };
+      let t1 = performance.now();
+      try {
+        const changed = await withAccount(sql, accountId, async (tx) => {
+          if (TIMEOUT_S > 0) await tx`select set_config('statement_timeout', ${`${TIMEOUT_S}s`}, true)`;
+          const t0 = performance.now();
+          if (before) await before(tx);
+          t1 = performance.now();
+          beforeMs = t1 - t0;
+          return labelIncidentNovelty(tx, accountId);
+        });
+        return { ms: performance.now() - t1, beforeMs, changed, leftDue: await dueLeft() };
+      } catch (err) {
+        if (TIMEOUT_S === 0 || (err as { code?: string }).code !== '57014') throw err;
+        return { ms: performance.now() - t1, beforeMs, changed: 0, leftDue: await dueLeft(), cancelled: true };
+      }
     };
 
     // The first labelling of the whole history (what migration 0023 left due), until nothing is due.
@@ -134,24 +142,29 @@ export async function runNovelty(command: string): Promise<void> {
     for (let run = 0; run < FULL_RUNS; run++) {
       const result = await label(move(false));
       renamed.push(result);
-      console.log(`(a) renamed: ${(result.ms / 1000).toFixed(2)} s (the move ${(result.beforeMs / 1000).toFixed(1)} s), ${result.changed} changed, ${result.leftDue} left due`);
-      if (result.leftDue > 0) break;
+      console.log(`(a) renamed: ${(result.ms / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''} (the move ${(result.beforeMs / 1000).toFixed(1)} s), ${result.changed} changed, ${result.leftDue} left due`);
+      if (result.leftDue > 0 || result.cancelled) break;
       await admin`vacuum analyze incidents`;
     }
-    const renamedDone = renamed.at(-1)?.leftDue === 0;
+    const renamedDone = renamed.at(-1)?.leftDue === 0 && !renamed.at(-1)?.cancelled;
     if (renamedDone) {
       for (let run = 0; run < FULL_RUNS; run++) {
         const result = await label(move(true));
         regrouped.push(result);
-        console.log(`(a) regrouped: ${(result.ms / 1000).toFixed(2)} s (the move ${(result.beforeMs / 1000).toFixed(1)} s), ${result.changed} changed, ${result.leftDue} left due`);
-        if (result.leftDue > 0) break;
+        console.log(`(a) regrouped: ${(result.ms / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''} (the move ${(result.beforeMs / 1000).toFixed(1)} s), ${result.changed} changed, ${result.leftDue} left due`);
+        if (result.leftDue > 0 || result.cancelled) break;
         await admin`vacuum analyze incidents`;
       }
     }
 
-    // The plan of the slowest statement of one more regrouping relabel (or renaming, if that did not finish), by
-    // auto_explain in the same transaction, as the worker's role.
-    const plan = await explainSlowest(db.adminUrl, accountId, renamedDone ? move(true) : undefined);
+    // The plan of the slowest statement of one more regrouping relabel (or, when the full relabel did not finish, of one
+    // more late batch), by auto_explain in the same transaction, as the worker's role.
+    const explained = renamedDone ? 'a full relabel (merged and split)' : 'a batch of 100 incidents two months late (the full relabel did not finish)';
+    const plan = await explainSlowest(
+      db.adminUrl,
+      accountId,
+      renamedDone ? move(true) : (tx) => insertBatch(tx, new Date(until.getTime() - 60 * DAY_MS - DAY_MS), DAY_MS, 'late-explained'),
+    );
     console.log(plan.text);
 
     // Every stored label against the definition, computed here from scratch.
@@ -162,6 +175,7 @@ export async function runNovelty(command: string): Promise<void> {
     const row = (what: string, timed: readonly (Timed & { beforeMs?: number })[], target: string, planned: number) => {
       if (timed.length === 0) return [what, `0 of ${planned}`, '–', '–', '–', '–', target];
       const ms = timed.map((t) => t.ms);
+      if (timed.some((t) => t.cancelled)) return [what, `${timed.length} of ${planned}`, `**> ${s(Math.max(...ms))}** (cancelled)`, '–', '–', '–', target];
       return [
         what,
         timed.length < planned ? `${timed.length} of ${planned}` : String(timed.length),
@@ -213,13 +227,13 @@ ${
   other one splits in two by incident id. \`vacuum analyze\` between runs.
 - (b) ${BATCH} incidents created in the minute after the newest, placed in the skewed clusters, each batch later than the last.
 - (c) ${BATCH} incidents created over a day two months before the newest (the 720 hours after them are relabelled).
-
+${TIMEOUT_S > 0 ? `\nA labelling statement still running after ${TIMEOUT_S} s was cancelled (\`BENCH_NOVELTY_TIMEOUT_S\`); its transaction rolled back, and the runs after it were skipped.\n` : ''}
 ${table}
 
 Every stored label checked afterwards against the definition computed from scratch (window functions over the whole
 account): ${mismatches === null ? 'not checked (rows were left due)' : `${mismatches.toLocaleString('en-US')} differ`}.
 
-The slowest statement of one more full relabel (${renamedDone ? 'merged and split' : 'renamed'}), by \`auto_explain\` (\`log_analyze\`, \`log_buffers\`) in the same transaction:
+The slowest statement of ${explained}, by \`auto_explain\` (\`log_analyze\`, \`log_buffers\`) in the same transaction:
 
 <details><summary>EXPLAIN ANALYZE (${s(plan.ms)})</summary>
 
@@ -280,7 +294,7 @@ async function explainSlowest(adminUrl: string, accountId: string, before?: (tx:
  * The definition computed from scratch over the whole account, written here independently of db/incident-novelty.ts
  * (the previous sighting by an index probe per incident): id, cluster, and the label and previous sighting it must have.
  */
-function definition(sql: Sql, accountId: string) {
+function definition(sql: postgres.TransactionSql, accountId: string) {
   return sql`
     select id, cluster_id, case when cluster_id is null then null else previous_at end as previous_at,
            case when cluster_id is null then null
@@ -298,17 +312,30 @@ function definition(sql: Sql, accountId: string) {
     ) w`;
 }
 
+/**
+ * `fn` with enough work_mem for the definition's windows to stay in memory: a window whose frame start moves (RANGE
+ * 720 hours preceding) over a frame spilled to a temporary file took more than 10 minutes at 1M incidents (measured).
+ */
+function inMemory<T>(admin: Sql, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  return admin.begin(async (tx) => {
+    await tx`select set_config('work_mem', '1GB', true), set_config('jit', 'off', true)`;
+    return fn(tx);
+  }) as Promise<T>;
+}
+
 /** Stored labels that differ from the definition. */
 async function checkLabels(admin: Sql, accountId: string): Promise<number> {
-  const [{ n }] = await admin<[{ n: number }]>`
-    select count(*)::int as n from incidents i join (${definition(admin, accountId)}) d on d.id = i.id
-    where i.account_id = ${accountId} and (i.novelty is distinct from d.novelty or i.novelty_previous_at is distinct from d.previous_at)`;
-  return n;
+  return inMemory(admin, async (tx) => {
+    const [{ n }] = await tx<[{ n: number }]>`
+      select count(*)::int as n from incidents i join (${definition(tx, accountId)}) d on d.id = i.id
+      where i.account_id = ${accountId} and (i.novelty is distinct from d.novelty or i.novelty_previous_at is distinct from d.previous_at)`;
+    return n;
+  });
 }
 
 /** The first labels written by the definition above, not by the code measured (whose first labelling may take hours). */
 async function seedLabels(admin: Sql, accountId: string): Promise<void> {
-  await admin`
+  await inMemory(admin, (tx) => tx`
     update incidents i set novelty = d.novelty, novelty_previous_at = d.previous_at, novelty_cluster_id = d.cluster_id
-    from (${definition(admin, accountId)}) d where i.account_id = ${accountId} and i.id = d.id`;
+    from (${definition(tx, accountId)}) d where i.account_id = ${accountId} and i.id = d.id`);
 }

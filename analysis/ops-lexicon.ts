@@ -2,6 +2,7 @@
 // worded differently by different tools ("NodeFilesystemAlmostOutOfSpace", "Disk usage above 90%", "filesystem will
 // fill within 4h") can be compared by what they say rather than by their spelling.
 import { stemmer } from 'stemmer';
+import { memoize } from './memo.ts';
 
 /**
  * What a concept names. `subject`: the thing in trouble (disk, pod, queue, certificate); `condition`: what is wrong
@@ -253,17 +254,10 @@ interface CompiledLexicon {
 let compiled: CompiledLexicon | undefined;
 
 /** A word as the lexicon compares it: lower-cased, then stemmed (`filling` → `fill`, `restarts` → `restart`). */
-const stems = new Map<string, string>();
-export function normaliseWord(word: string): string {
-  let stem = stems.get(word);
-  if (stem === undefined) {
-    const lower = word.toLowerCase();
-    stem = lower.length <= 3 || /\d/.test(lower) ? lower : stemmer(lower);
-    if (stems.size >= 200_000) stems.clear();
-    stems.set(word, stem);
-  }
-  return stem;
-}
+export const normaliseWord: (word: string) => string = memoize((word) => {
+  const lower = word.toLowerCase();
+  return lower.length <= 3 || /\d/.test(lower) ? lower : stemmer(lower);
+}, 200_000);
 
 function lexicon(): CompiledLexicon {
   if (compiled !== undefined) return compiled;
@@ -478,18 +472,8 @@ const CAMEL_BOUNDARY = /([a-z])([A-Z])|([A-Z]+)([A-Z][a-z])|([A-Za-z])(\d)|(\d)(
  * (`NodeFilesystemAlmostOutOfSpace` → node filesystem almost out of space, `OOMKilled` → oom killed), separators
  * (`-`, `_`, `/`, `:`, `.`) split. Codes such as `5xx` and `p99` stay whole.
  */
-const tokenWordsCache = new Map<string, readonly string[]>();
-
 /** `splitTokenWords` remembered per token (templates and titles repeat their tokens); the result must not be changed. */
-export function tokenWords(token: string): readonly string[] {
-  let words = tokenWordsCache.get(token);
-  if (words === undefined) {
-    words = splitTokenWords(token);
-    if (tokenWordsCache.size >= 200_000) tokenWordsCache.clear();
-    tokenWordsCache.set(token, words);
-  }
-  return words;
-}
+export const tokenWords: (token: string) => readonly string[] = memoize((token) => splitTokenWords(token), 200_000);
 
 function splitTokenWords(token: string): string[] {
   const text = token.replace(/<[A-Z][A-Z0-9_-]*>|<\*>/g, ' ').replace(/(?<=[A-Za-z])['’](?=[A-Za-z])/g, '');

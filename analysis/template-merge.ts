@@ -3,6 +3,7 @@
 // time co-occurrence on one entity across tools, and by embeddings when a model is configured.
 import { IMPLIED_CONDITION, isCarrier, conceptKind, conceptParents, findConcepts, tokenWords } from './ops-lexicon.ts';
 import type { CooccurrenceCounts } from './cooccurrence.ts';
+import { memoize } from './memo.ts';
 import { WILDCARD, wordSignature } from './template-miner.ts';
 import type { MergingSettings } from './settings.ts';
 
@@ -314,35 +315,28 @@ export function templateConcepts(tokens: readonly string[]): ConceptBag {
 
 const DIGIT = /\d/;
 const PLACEHOLDERS = /<[A-Z][A-Z0-9_-]*>|<\*>/g;
-const keySubjectCache = new Map<string, string[]>();
+
 /** The specific subjects a label's key names (`functionname` → lambda, `bucketname` → bucket; `host` names none). */
-export function keySubjects(key: string): string[] {
-  let subjects = keySubjectCache.get(key);
-  if (subjects === undefined) {
-    subjects = findConcepts(tokenWords(key))
+export const keySubjects: (key: string) => string[] = memoize(
+  (key) =>
+    findConcepts(tokenWords(key))
       .map((f) => f.concept)
-      .filter((c) => conflictKind(c) === 'subject');
-    if (keySubjectCache.size < 10_000) keySubjectCache.set(key, subjects);
-  }
-  return subjects;
-}
+      .filter((c) => conflictKind(c) === 'subject'),
+  10_000,
+);
 
 const KEY_TECHNOLOGIES = new Set(['lambda', 'bucket', 'queue', 'database', 'cache', 'search', 'cdn', 'dlq', 'consumer', 'tls', 'dns']);
-const keyConceptCache = new Map<string, string[]>();
 /** The words of a label's key that name a specific subject (`functionname` → function), for the concept reader. */
 function keyConcepts(token: string): string[] {
-  const key = /[a-z][a-z_.-]*(?=[:=])/.exec(token)?.[0] ?? '';
-  let words = keyConceptCache.get(key);
-  if (words === undefined) {
-    const parts = tokenWords(key);
-    // Technologies only: `functionname:` says a Lambda function, `kube_deployment:` says nothing about a deploy.
-    words = findConcepts(parts)
-      .filter((f) => conflictKind(f.concept) === 'subject' && (KEY_TECHNOLOGIES.has(f.concept) || conceptParents(f.concept).some((p) => KEY_TECHNOLOGIES.has(p))))
-      .flatMap((f) => parts.slice(f.word, f.word + f.length));
-    if (keyConceptCache.size < 10_000) keyConceptCache.set(key, words);
-  }
-  return words;
+  return keyWords(/[a-z][a-z_.-]*(?=[:=])/.exec(token)?.[0] ?? '');
 }
+const keyWords = memoize((key) => {
+  const parts = tokenWords(key);
+  // Technologies only: `functionname:` says a Lambda function, `kube_deployment:` says nothing about a deploy.
+  return findConcepts(parts)
+    .filter((f) => conflictKind(f.concept) === 'subject' && (KEY_TECHNOLOGIES.has(f.concept) || conceptParents(f.concept).some((p) => KEY_TECHNOLOGIES.has(p))))
+    .flatMap((f) => parts.slice(f.word, f.word + f.length));
+}, 10_000);
 const LABEL_TOKEN = /^[({[,]*[a-z][a-z_.-]*[:=]"?<(?:VALUE|\*)>"?[)}\],.;]*$/;
 // A token of several words (CamelCase, `_`, `-`, `=`, `.`, `:` inside), as opposed to a plain word.
 const COMPOUND_TOKEN = /[a-z][A-Z]|[A-Za-z][_=.:-]+[A-Za-z]/;
@@ -365,16 +359,7 @@ function wholeTokenWords(token: string): string[] {
 
 /** The kind a concept counts as when two templates differ in it. */
 type ConflictKind = 'subject' | 'condition' | 'carrier' | 'word' | 'minor';
-const conflictKinds = new Map<string, ConflictKind>();
-function conflictKind(concept: string): ConflictKind {
-  let kind = conflictKinds.get(concept);
-  if (kind === undefined) {
-    kind = readConflictKind(concept);
-    if (conflictKinds.size >= 200_000) conflictKinds.clear();
-    conflictKinds.set(concept, kind);
-  }
-  return kind;
-}
+const conflictKind: (concept: string) => ConflictKind = memoize((concept) => readConflictKind(concept), 200_000);
 
 function readConflictKind(concept: string): ConflictKind {
   const base = concept.startsWith('not:') ? concept.slice(4) : concept;

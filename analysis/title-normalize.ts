@@ -1,6 +1,7 @@
 // Incident titles as the engine reads them: what alerting tools wrap around a title ("[FIRING:2]", "[Triggered on
 // {host:db-3}]", "ALARM: \"…\" in US East (N. Virginia)", "P1:") is taken off, so one problem reported by several tools
 // (or by one tool as it fires and resolves) reads alike, and names shown to people carry the problem, not the wrapper.
+import { memoize } from './memo.ts';
 import { conceptKind, conceptParents, conceptsOfWords, findConcepts, tokenWords } from './ops-lexicon.ts';
 
 /**
@@ -159,7 +160,7 @@ function mayEndInStatus(title: string): boolean {
 }
 
 // Alarm names recur (every firing of one alarm), and splitting one asks the lexicon: each distinct token is split once.
-const splitNames = new Map<string, string>();
+const splitNames = memoize((token) => splitProblemName(token), 20_000);
 function splitProblemNameOnce(token: string): string {
   // An AWS resource path before the name (`app/prod-api/50dc6c495c0c9188-TargetResponseTime-p99-high`): the name is
   // its last segment.
@@ -173,13 +174,7 @@ function splitProblemNameOnce(token: string): string {
   // the name whole: such names (pods, hosts, mostly new each time) need neither the lexicon nor the memo.
   const lastPart = token.slice(Math.max(token.lastIndexOf('-'), token.lastIndexOf('_')) + 1);
   if (DIGIT.test(lastPart) && !LEXICON_CODE.test(lastPart)) return token;
-  let split = splitNames.get(token);
-  if (split === undefined) {
-    split = splitProblemName(token);
-    if (splitNames.size >= 20_000) splitNames.clear();
-    splitNames.set(token, split);
-  }
-  return split;
+  return splitNames(token);
 }
 
 const COMPOUND = /^[A-Za-z0-9.]+(?:[-_][A-Za-z0-9.]+){2,}$/;

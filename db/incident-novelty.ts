@@ -1,7 +1,10 @@
 // New-pattern labels: whether an incident's pattern (its cluster) is new, back after a quiet period, rare or known, as
-// of the incident's own created_at. The definition is written once, here, as one SQL statement that labels every
-// incident due for it; the online assignment and the recluster call it in their transactions (activities/), the
-// incident list filters on the stored label and event rules match on it.
+// of the incident's own created_at. The definition is written once, here, in SQL: one query over a whole account
+// (noveltyOf: a large relabel, and the recluster's write in db/clusters.ts) and one statement for the incidents due and
+// what they affect (a unification batch), sharing the label and the 720-hour counts; the online assignment and the
+// recluster call them in their transactions (activities/), the incident list filters on the stored label and event
+// rules match on it.
+import type { PendingQuery, Row } from 'postgres';
 import { incidentConditions, type IncidentFilter } from './incident-filter.ts';
 import type { TransactionSql } from './sql.ts';
 
@@ -14,8 +17,8 @@ export const NOVELTY_WINDOW_HOURS = 720;
 export const RARE_ONE_IN = 20;
 
 /**
- * Labels the account's incidents that are due, and those after them whose labels their arrival or move changes, in
- * one statement; returns how many rows changed. For an incident `i` of cluster `c` created at `t`:
+ * Labels the account's incidents that are due, and those after them whose labels their arrival or move changes;
+ * returns how many rows changed. For an incident `i` of cluster `c` created at `t`:
  *
  * - **new**: no incident of `c` was created before `t` (none ever: so none in the 30 days before either);
  * - **back**: there was one, but the latest (`novelty_previous_at`) is more than 720 hours before `t`;
@@ -30,9 +33,15 @@ export const RARE_ONE_IN = 20;
  * change: in each cluster they joined or left, the incidents of the 720 hours after (their 30-day count moved) and the
  * first one after that (its previous sighting may have been the moved one); and, for rows labelled for the first
  * time, every incident of the 720 hours after them (their 30-day total grew). Incidents arriving in time order make
- * all of that just the batch itself.
+ * all of that just the batch itself, labelled by one targeted statement. From NOVELTY_WHOLE_ACCOUNT_FROM due rows on
+ * (a writer that moved many incidents without their labels, the first labelling of a large history), or with
+ * `wholeAccount`, the whole account is labelled in one pass instead, in one statement whatever its size (no budget).
  */
-export async function labelIncidentNovelty(tx: TransactionSql, accountId: string, options: { chunk?: number; budgetMs?: number } = {}): Promise<number> {
+export async function labelIncidentNovelty(
+  tx: TransactionSql,
+  accountId: string,
+  options: { chunk?: number; budgetMs?: number; wholeAccount?: boolean } = {},
+): Promise<number> {
   const chunk = options.chunk ?? NOVELTY_CHUNK;
   const deadline = Date.now() + (options.budgetMs ?? NOVELTY_BUDGET_MS);
   // The planner cannot know how few rows are due, so it costs the statement as if much of the account were, and the
@@ -41,23 +50,105 @@ export async function labelIncidentNovelty(tx: TransactionSql, accountId: string
   const [{ jit }] = await tx<[{ jit: string }]>`select current_setting('jit') as jit`;
   await tx`select set_config('jit', 'off', true)`;
   let changed = 0;
-  for (;;) {
-    changed += await labelDue(tx, accountId, chunk);
-    const [{ more }] = await tx<[{ more: boolean }]>`select exists (select 1 from incidents where account_id = ${accountId} and novelty_due) as more`;
-    if (!more || Date.now() >= deadline) break;
+  if (options.wholeAccount ?? (await manyDue(tx, accountId))) changed = await labelAll(tx, accountId);
+  else {
+    for (;;) {
+      const [{ due }] = await tx<[{ due: boolean }]>`select exists (select 1 from incidents where account_id = ${accountId} and novelty_due) as due`;
+      if (!due) break;
+      changed += await labelDue(tx, accountId, chunk);
+      if (Date.now() >= deadline) break;
+    }
   }
   await tx`select set_config('jit', ${jit}, true)`;
   return changed;
 }
 
-/** Due rows the statement takes at a time, oldest first: a history labelled for the first time goes in chunks. */
+/**
+ * Due rows the targeted statement takes at a time, oldest first. Fewer than NOVELTY_WHOLE_ACCOUNT_FROM are due when it
+ * runs, so one chunk takes them all unless a caller asks for smaller ones.
+ */
 const NOVELTY_CHUNK = 20_000;
 /**
- * How long one call keeps labelling chunks: a unification batch or a recluster that finds a large history due (the
- * first after migration 0023) labels part of it and leaves the rest due for the next one, instead of outlasting its
- * activity's timeout. Labels never depend on other labels, so a part is as right as the whole.
+ * How long one call keeps labelling chunks of the targeted statement; what is left stays due for the next batch or
+ * recluster. Labels never depend on other labels, so a part is as right as the whole.
  */
 const NOVELTY_BUDGET_MS = 20_000;
+/**
+ * From this many due rows the whole account is labelled in one pass (labelAll): the targeted statement reads, for each
+ * chunk, the clusters its rows touched and the account's incidents around them, so many due rows spread over a long
+ * history cost it more than reading everything once. At 1M incidents the pass computes every label in about 7 s;
+ * what costs is writing the rows that change (every moved one: about 90 s for 1M on the benchmark's machine).
+ */
+export const NOVELTY_WHOLE_ACCOUNT_FROM = 20_000;
+
+/** Whether so many rows are due that one pass over the whole account is cheaper (an index scan of at most as many entries). */
+async function manyDue(tx: TransactionSql, accountId: string): Promise<boolean> {
+  const [{ due }] = await tx<[{ due: number }]>`
+    select count(*)::int as due from (select 1 from incidents where account_id = ${accountId} and novelty_due limit ${NOVELTY_WHOLE_ACCOUNT_FROM}) d`;
+  return due >= NOVELTY_WHOLE_ACCOUNT_FROM;
+}
+
+/**
+ * The definition, for every incident of the account in one pass (`noveltyOf`), writing only the rows whose label or
+ * previous sighting changed, and the due ones; returns how many rows changed.
+ */
+async function labelAll(tx: TransactionSql, accountId: string): Promise<number> {
+  const result = await tx`
+    update incidents i set novelty = d.novelty, novelty_previous_at = d.novelty_previous_at, novelty_cluster_id = d.cluster_id
+    from (${noveltyOf(tx, tx`(select id, cluster_id, created_at from incidents where account_id = ${accountId}) g`)}) d
+    where i.account_id = ${accountId} and i.id = d.id
+      and (i.novelty is distinct from d.novelty or i.novelty_previous_at is distinct from d.novelty_previous_at
+           or i.novelty_cluster_id is distinct from d.cluster_id)`;
+  return result.count;
+}
+
+/**
+ * The definition over every incident of an account at once, as a query: `grouping` is a from-item holding each of the
+ * account's incidents once, with its `id`, `cluster_id` and `created_at` (any other column is passed through); the
+ * query adds `novelty` and `novelty_previous_at`. Window functions in time order: per cluster the latest incident
+ * strictly before each (a frame ending one microsecond, timestamptz's resolution, before it) and the cluster's
+ * incidents of the 720 hours up to it, then the account's incidents of the same 720 hours (`inWindow`). Used for a
+ * large relabel (labelAll) and by the recluster's write, which labels the clusters it writes in the same statement
+ * (reassignIncidents in db/clusters.ts).
+ */
+export function noveltyOf(tx: TransactionSql, grouping: PendingQuery<Row[]>): PendingQuery<Row[]> {
+  return tx`
+    select *, case when cluster_id is not null then previous_at end as novelty_previous_at, ${noveltyCase(tx)} as novelty
+    from (
+      select *, ${inWindow(tx, tx`order by created_at`)} as total
+      from (
+        select *, ${inWindow(tx, tx`partition by cluster_id order by created_at`)} as same,
+               max(created_at) over (partition by cluster_id order by created_at
+                                     range between unbounded preceding and interval '1 microsecond' preceding) as previous_at
+        from ${grouping}
+      ) per_pattern
+    ) per_account`;
+}
+
+/** The label, from columns `cluster_id`, `created_at`, `previous_at` (latest earlier sighting), `same` and `total`. */
+function noveltyCase(tx: TransactionSql): PendingQuery<Row[]> {
+  return tx`
+    case
+      when cluster_id is null then null
+      when previous_at is null then 'new'
+      when previous_at < created_at - ${tx`${`${NOVELTY_WINDOW_HOURS} hours`}::interval`} then 'back'
+      when same * ${RARE_ONE_IN} <= total then 'rare'
+      else 'known'
+    end`;
+}
+
+/**
+ * How many rows of the window's partition were created in the 720 hours up to the current row, both ends included
+ * (and so every row created at the same instant): those up to it, less those more than 720 hours before it. Not
+ * `count(*) over (... range between '720 hours' preceding and current row)`: a frame whose start moves keeps its rows
+ * in a tuplestore read at both ends, and once that outgrew work_mem (about 80,000 incidents in 720 hours) the
+ * statement read its temporary file block by block for each row, for minutes (measured at 1M incidents). Frames
+ * that start at the partition's start are read in order, spilled or not.
+ */
+function inWindow(tx: TransactionSql, order: PendingQuery<Row[]>): PendingQuery<Row[]> {
+  return tx`(count(*) over (${order} range between unbounded preceding and current row)
+             - count(*) over (${order} range between unbounded preceding and ${tx`${`${NOVELTY_WINDOW_HOURS} hours 0.000001 seconds`}::interval`} preceding))`;
+}
 
 /** The definition above, for the `limit` oldest due rows and what they affect; returns how many rows changed. */
 async function labelDue(tx: TransactionSql, accountId: string, limit: number): Promise<number> {
@@ -86,11 +177,13 @@ async function labelDue(tx: TransactionSql, accountId: string, limit: number): P
         where account_id = ${accountId} and cluster_id = m.cluster_id and created_at between m.since and m.until
       ) i
       union
-      select i.id, i.cluster_id, i.created_at from moved m cross join lateral (
-        select id, cluster_id, created_at from incidents
-        where account_id = ${accountId} and cluster_id = m.cluster_id and created_at = (
-          select min(created_at) from incidents where account_id = ${accountId} and cluster_id = m.cluster_id and created_at > m.until)
-      ) i
+      -- (One index probe per cluster for the time, then its incidents at that time: as a correlated condition, the
+      -- planner tested it against each incident of the cluster, 3.6 s for a batch of 100 at 1M incidents.)
+      select i.id, i.cluster_id, i.created_at from moved m
+      cross join lateral (
+        select min(created_at) as at from incidents where account_id = ${accountId} and cluster_id = m.cluster_id and created_at > m.until
+      ) f
+      join incidents i on i.account_id = ${accountId} and i.cluster_id = m.cluster_id and i.created_at = f.at
       union
       select i.id, i.cluster_id, i.created_at from arrived a
       join incidents i on i.account_id = ${accountId} and i.created_at between a.lo and a.hi and i.cluster_id is not null
@@ -101,19 +194,26 @@ async function labelDue(tx: TransactionSql, accountId: string, limit: number): P
     -- How many of the account's incidents were created in each target's window: one pass in time order.
     totals as (
       select w.id, w.total from (
-        select i.id, count(*) over (order by i.created_at range between ${window} preceding and current row) as total
-        from span s join incidents i on i.account_id = ${accountId} and i.created_at between s.lo and s.hi
+        select i.id, ${inWindow(tx, tx`order by i.created_at`)} as total
+        -- The span's bounds as values (init plans): the index then gives the incidents in time order, with no sort.
+        from incidents i
+        where i.account_id = ${accountId} and i.created_at between (select lo from span) and (select hi from span)
       ) w where w.id in (select id from targets)
     ),
     -- Per cluster of a target: its incidents in the window, and the latest one strictly before (within the span).
     patterns as (
       select w.id, w.same, w.previous_at from (
         select i.id,
-               count(*) over (partition by i.cluster_id order by i.created_at range between ${window} preceding and current row) as same,
+               ${inWindow(tx, tx`partition by i.cluster_id order by i.created_at`)} as same,
                max(i.created_at) over (partition by i.cluster_id order by i.created_at
                                        range between unbounded preceding and interval '1 microsecond' preceding) as previous_at
-        from span s join incidents i on i.account_id = ${accountId} and i.created_at between s.lo and s.hi
-        where i.cluster_id in (select cluster_id from targets where cluster_id is not null)
+        -- Each cluster's incidents of the span from the index (cluster, time), not every incident of each cluster.
+        from (select distinct cluster_id from targets where cluster_id is not null) c
+        cross join span s
+        cross join lateral (
+          select id, cluster_id, created_at from incidents
+          where account_id = ${accountId} and cluster_id = c.cluster_id and created_at between s.lo and s.hi
+        ) i
       ) w where w.id in (select id from targets)
     ),
     labelled as materialized (
@@ -127,14 +227,7 @@ async function labelDue(tx: TransactionSql, accountId: string, limit: number): P
       left join totals tt on tt.id = t.id
     ),
     decided as materialized (
-      select id, cluster_id, case when cluster_id is null then null else previous_at end as previous_at,
-             case
-               when cluster_id is null then null
-               when previous_at is null then 'new'
-               when previous_at < created_at - ${window} then 'back'
-               when same * ${RARE_ONE_IN} <= total then 'rare'
-               else 'known'
-             end as novelty
+      select id, cluster_id, case when cluster_id is null then null else previous_at end as previous_at, ${noveltyCase(tx)} as novelty
       from labelled
     )
     update incidents i set novelty = d.novelty, novelty_previous_at = d.previous_at,

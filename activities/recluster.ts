@@ -8,7 +8,7 @@ import { analyseClusters, createRedactor, readableTemplate, recluster, recluster
 import type { Config } from '../config.ts';
 import { getLlmSettings } from '../db/llm-settings.ts';
 import { createEmbedder, remoteEmbeddingsConfigured } from '../search/embedder.ts';
-import { assignIncidents, getClusterModel, incidentsForClustering, listClusterFeedback, replaceClusters, saveClusterModel } from '../db/clusters.ts';
+import { getClusterModel, incidentsForClustering, listClusterFeedback, reassignIncidents, replaceClusters, saveClusterModel } from '../db/clusters.ts';
 import { markReclusterFailed, markReclusterFinished, markReclusterStarted } from '../db/clustering-state.ts';
 import { refreshIncidentRollups } from '../db/incident-rollups.ts';
 import { connectionUrl, createSql, type Sql } from '../db/sql.ts';
@@ -112,7 +112,9 @@ async function reclusterAccount(sql: Sql, accountId: string, report: (progress: 
   await withAccount(sql, accountId, async (tx) => {
     // One recluster writes at a time (a scheduled one and an on-demand one may overlap).
     await tx`select pg_advisory_xact_lock(hashtextextended(${`recluster:${accountId}`}, 0))`;
-    await assignIncidents(tx, accountId, result.assignments.map((a) => ({ incidentId: a.incidentId, clusterId: a.clusterId, template: a.template })));
+    // With their new-pattern labels in the same write: a recluster that renames every cluster writes each incident
+    // once, and leaves none due (db/clusters.ts).
+    await reassignIncidents(tx, accountId, result.assignments.map((a) => ({ incidentId: a.incidentId, clusterId: a.clusterId, template: a.template })));
     await replaceClusters(
       tx,
       accountId,
@@ -132,7 +134,7 @@ async function reclusterAccount(sql: Sql, accountId: string, report: (progress: 
     // Incidents unified while this recluster computed were not in its input, and their batches found no model
     // (or the old one): they join the new model's clusters now, instead of waiting for the next unification.
     await assignOnline(tx, accountId);
-    // New-pattern labels of the incidents whose cluster changed or that had none (db/incident-novelty.ts).
+    // New-pattern labels of the incidents just placed online, and of any left due (db/incident-novelty.ts).
     await labelIncidentNovelty(tx, accountId);
     await markReclusterFinished(tx, accountId);
   });

@@ -1,6 +1,7 @@
 // Clusters of an account: the engine's model, each incident's cluster, the clusters with their labels, and the
 // feedback users gave (their analytics are counted from `incidents` when asked: db/cluster-analytics.ts). Tenant rows:
 // every function takes a tenant transaction.
+import { noveltyOf } from './incident-novelty.ts';
 import type { TransactionSql } from './sql.ts';
 
 export interface ClusterInputRow {
@@ -68,6 +69,37 @@ export async function assignIncidents(tx: TransactionSql, accountId: string, ass
     update incidents i set cluster_id = a.cluster_id, template = a.template
     from jsonb_to_recordset(${tx.json(rows as never)}) as a(id uuid, cluster_id text, template text)
     where i.account_id = ${accountId} and i.id = a.id and (i.cluster_id is distinct from a.cluster_id or i.template is distinct from a.template)`;
+}
+
+/**
+ * A recluster's assignment of every incident, written in one statement together with the new-pattern labels it
+ * implies (the definition over the account's incidents in their new clusters: noveltyOf in db/incident-novelty.ts).
+ * Each incident is written once, and only when its cluster, template or label changes: a cluster only renamed keeps
+ * its labels under its new id, merged or split ones get theirs, and none is left due for labelIncidentNovelty
+ * (whose separate pass would write every moved incident a second time). Incidents not in `assignments` keep their
+ * cluster and count as they are. Returns how many incidents were written.
+ */
+export async function reassignIncidents(tx: TransactionSql, accountId: string, assignments: readonly Assignment[]): Promise<number> {
+  if (assignments.length === 0) return 0;
+  const rows = assignments.map((a) => ({ id: a.incidentId, cluster_id: a.clusterId, template: a.template }));
+  const result = await tx`
+    with a as materialized (
+      select * from jsonb_to_recordset(${tx.json(rows as never)}) as a(id uuid, cluster_id text, template text)
+    )
+    update incidents i
+    set cluster_id = d.cluster_id, template = case when d.assigned then d.template else i.template end,
+        novelty = d.novelty, novelty_previous_at = d.novelty_previous_at, novelty_cluster_id = d.cluster_id
+    from (${noveltyOf(
+      tx,
+      tx`(select i.id, case when a.id is null then i.cluster_id else a.cluster_id end as cluster_id, i.created_at,
+                 a.id is not null as assigned, a.template
+          from incidents i left join a on a.id = i.id where i.account_id = ${accountId}) g`,
+    )}) d
+    where i.account_id = ${accountId} and i.id = d.id
+      and (i.cluster_id is distinct from d.cluster_id or (d.assigned and i.template is distinct from d.template)
+           or i.novelty is distinct from d.novelty or i.novelty_previous_at is distinct from d.novelty_previous_at
+           or i.novelty_cluster_id is distinct from d.cluster_id)`;
+  return result.count;
 }
 
 /**

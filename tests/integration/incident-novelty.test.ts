@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPagerDutySimulator, type PagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
-import { labelIncidentNovelty } from '../../db/incident-novelty.ts';
+import { reassignIncidents } from '../../db/clusters.ts';
+import { labelIncidentNovelty, NOVELTY_WHOLE_ACCOUNT_FROM } from '../../db/incident-novelty.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { signUp, useApi, waitFor, type SignedIn } from '../helpers.ts';
 
@@ -209,6 +210,124 @@ describe('new-pattern labels on crafted histories', () => {
     await label(piecemeal);
     expect(await stored(piecemeal)).toEqual(model(moved));
   });
+});
+
+describe('new-pattern labels in one pass over the account (a recluster, a large relabel)', () => {
+  /** A seeded history (mulberry32): `count` incidents over `days`, `patterns` of very different sizes, 3% unclustered. */
+  function history(count: number, days: number, patterns: number, seed: number): Row[] {
+    let state = seed;
+    const random = () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+    const rows: Row[] = Array.from({ length: count }, (_, k) => ({
+      key: `h-${k}`,
+      clusterId: random() < 0.03 ? null : `c-${Math.floor(patterns * random() ** 3)}`,
+      // Whole minutes, so that many incidents share an instant with another.
+      at: T0 + Math.floor(random() * days * 24 * 60) * 60_000,
+    }));
+    // The boundaries: a pattern seen again exactly 720 hours later (not quiet), and one a millisecond more (back).
+    rows.push({ key: 'edge-p1', clusterId: 'c-edge-p', at: T0 }, { key: 'edge-p2', clusterId: 'c-edge-p', at: T0 + WINDOW });
+    rows.push({ key: 'edge-q1', clusterId: 'c-edge-q', at: T0 }, { key: 'edge-q2', clusterId: 'c-edge-q', at: T0 + WINDOW + 1 });
+    return rows;
+  }
+  /** Every clustered incident's new cluster: every fourth pattern merged into the one before, every fifth split in two. */
+  const regroup = (r: Row, k: number) =>
+    !r.clusterId ? null : /^c-\d+$/.test(r.clusterId) && Number(r.clusterId.slice(2)) % 4 === 1 ? `m-${Number(r.clusterId.slice(2)) - 1}` : Number(r.clusterId.slice(2)) % 5 === 2 && k % 2 === 0 ? `m-${r.clusterId}-s` : `m-${r.clusterId.replace(/^c-/, '')}`;
+  const recluster = (accountId: string, ids: Map<string, string>, rows: readonly Row[]) =>
+    withAccount(api.db.sql, accountId, (tx) =>
+      reassignIncidents(
+        tx,
+        accountId,
+        rows.filter((r) => r.clusterId).map((r) => ({ incidentId: ids.get(r.key)!, clusterId: r.clusterId!, template: `Template of ${r.clusterId}` })),
+      ),
+    );
+  const dueIn = async (accountId: string) => {
+    const [{ due }] = await api.db.admin<[{ due: number }]>`select count(*)::int as due from incidents where account_id = ${accountId} and novelty_due`;
+    return due;
+  };
+
+  it('labels a history in one pass over the account as the model says, ties and both boundaries included, before and after clusters moved', async () => {
+    const rows = history(600, 200, 12, 3);
+    const want = model(rows);
+    const { accountId } = await craft(rows);
+    await withAccount(api.db.sql, accountId, (tx) => labelIncidentNovelty(tx, accountId, { wholeAccount: true }));
+    expect(await stored(accountId)).toEqual(want);
+    const labels = [...want.values()].map((w) => w.novelty);
+    for (const l of ['new', 'back', 'rare', 'known', null]) expect(labels, String(l)).toContain(l);
+    expect(want.get('edge-p2')?.novelty).not.toBe('back');
+    expect(want.get('edge-q2')?.novelty).toBe('back');
+
+    const moved = rows.map((r, k) => ({ ...r, clusterId: regroup(r, k) }));
+    await api.db.admin`
+      update incidents i set cluster_id = m.cluster_id
+      from jsonb_to_recordset(${api.db.admin.json(moved.map((r) => ({ key: r.key, cluster_id: r.clusterId })) as never)}) as m(key text, cluster_id text)
+      where i.account_id = ${accountId} and i.external_id = m.key`;
+    expect(await dueIn(accountId)).toBeGreaterThan(500);
+    await withAccount(api.db.sql, accountId, (tx) => labelIncidentNovelty(tx, accountId, { wholeAccount: true }));
+    expect(await stored(accountId)).toEqual(model(moved));
+    expect(await dueIn(accountId)).toBe(0);
+  });
+
+  it('keeps exactly 5% of the last 30 days rare in one pass, and one incident fewer in the window known', async () => {
+    const rows: Row[] = [];
+    for (let k = 0; k < 95; k++) rows.push({ key: `busy-${k}`, clusterId: 'c-busy', at: T0 + k * HOUR });
+    rows.push({ key: 'quiet-0', clusterId: 'c-quiet', at: T0 });
+    for (let k = 1; k < 4; k++) rows.push({ key: `quiet-${k}`, clusterId: 'c-quiet', at: T0 + 100 * HOUR + k * HOUR });
+    rows.push({ key: 'quiet-4', clusterId: 'c-quiet', at: T0 + WINDOW });
+    const { accountId } = await craft(rows);
+    await withAccount(api.db.sql, accountId, (tx) => labelIncidentNovelty(tx, accountId, { wholeAccount: true }));
+    expect(await stored(accountId)).toEqual(model(rows));
+    expect((await novelties(accountId)).get('quiet-4')).toBe('rare');
+    await api.db.admin`update incidents set created_at = created_at - interval '1 hour' where account_id = ${accountId} and external_id = 'busy-0'`;
+    await withAccount(api.db.sql, accountId, (tx) => labelIncidentNovelty(tx, accountId, { wholeAccount: true }));
+    expect((await novelties(accountId)).get('quiet-4')).toBe('known');
+  });
+
+  it('writes a recluster\'s clusters with their labels: merged and split patterns as the model says, renamed ones unchanged, none left due', async () => {
+    const rows = history(600, 200, 12, 5);
+    const { accountId, ids } = await craft(rows.map((r) => ({ ...r, clusterId: null })));
+    // The first recluster of an account: every incident placed and labelled in the same statement.
+    expect(await recluster(accountId, ids, rows)).toBe(rows.filter((r) => r.clusterId).length);
+    expect(await stored(accountId)).toEqual(model(rows));
+    expect(await dueIn(accountId)).toBe(0);
+    expect(await label(accountId)).toBe(0);
+
+    // Merged and split.
+    const moved = rows.map((r, k) => ({ ...r, clusterId: regroup(r, k) }));
+    await recluster(accountId, ids, moved);
+    expect(await stored(accountId)).toEqual(model(moved));
+    expect(await dueIn(accountId)).toBe(0);
+
+    // Every cluster renamed: the same labels under the new ids, and nothing left to relabel.
+    const renamed = moved.map((r) => ({ ...r, clusterId: r.clusterId && `renamed-${r.clusterId}` }));
+    await recluster(accountId, ids, renamed);
+    expect(await stored(accountId)).toEqual(model(moved));
+    expect(await dueIn(accountId)).toBe(0);
+    expect(await label(accountId)).toBe(0);
+    const [{ n }] = await api.db.admin<[{ n: number }]>`select count(*)::int as n from incidents where account_id = ${accountId} and cluster_id like 'renamed-%'`;
+    expect(n).toBe(renamed.filter((r) => r.clusterId).length);
+  });
+
+  it('relabels a large history whose clusters were all renamed in one call, as the model says', async () => {
+    // More due incidents than the targeted statement takes at a time: the whole account in one pass.
+    const rows = history(NOVELTY_WHOLE_ACCOUNT_FROM + 1000, 300, 30, 11);
+    const want = model(rows);
+    const { accountId } = await craft(rows);
+    expect(await label(accountId)).toBe(rows.filter((r) => r.clusterId).length);
+    expect(await dueIn(accountId)).toBe(0);
+    expect(await stored(accountId)).toEqual(want);
+
+    // Every cluster renamed by a writer that leaves the labels to labelIncidentNovelty (every incident due): one call
+    // relabels them all, and the labels are the same (renaming changes no pattern's incidents).
+    await api.db.admin`update incidents set cluster_id = 'renamed-' || cluster_id where account_id = ${accountId} and cluster_id is not null`;
+    expect(await dueIn(accountId)).toBe(rows.filter((r) => r.clusterId).length);
+    expect(await label(accountId)).toBe(rows.filter((r) => r.clusterId).length);
+    expect(await dueIn(accountId)).toBe(0);
+    expect(await stored(accountId)).toEqual(want);
+  }, 120_000);
 });
 
 describe('the filter, the summary and tenancy', () => {

@@ -5,6 +5,7 @@
 // EXPLAIN ANALYZE of the slowest statement of a full relabel, and a check of every stored label against the definition.
 import postgres from 'postgres';
 import { labelIncidentNovelty } from '../db/incident-novelty.ts';
+import * as clusters from '../db/clusters.ts';
 import { createSql, type Sql } from '../db/sql.ts';
 import { TENANT_ROLE, withAccount } from '../db/tenancy.ts';
 import { BENCH_CLUSTERS, fillDashboardIncidents } from './dashboard.ts';
@@ -23,11 +24,29 @@ const SECTION = process.env.BENCH_NOVELTY_SECTION ?? 'novelty';
 const SEED = Boolean(process.env.BENCH_NOVELTY_SEED);
 /** Set: a labelling statement running longer is cancelled and reported as such (older code, whose full relabel may take hours). */
 const TIMEOUT_S = Number(process.env.BENCH_NOVELTY_TIMEOUT_S ?? 0);
-const TARGET_FULL_S = 60;
+
+type Assignment = clusters.Assignment;
+const { assignIncidents } = clusters;
+/**
+ * The recluster's write: its assignments with their labels (reassignIncidents); code older than that
+ * (BENCH_NOVELTY_SECTION runs) wrote them with assignIncidents, leaving the moved incidents due.
+ */
+const reclusterWrite: (tx: postgres.TransactionSql, accountId: string, assignments: Assignment[]) => Promise<number> =
+  'reassignIncidents' in clusters
+    ? clusters.reassignIncidents
+    : async (tx, accountId, assignments) => {
+        await assignIncidents(tx, accountId, assignments);
+        return assignments.length;
+      };
+const WRITER = 'reassignIncidents' in clusters ? '`reassignIncidents`: clusters and labels in one statement' : '`assignIncidents`: clusters only';
 const DAY_MS = 86_400_000;
 
 interface Timed {
+  /** labelIncidentNovelty's time. */
   ms: number;
+  /** The write before it in the same transaction (the batch's insert, the recluster's write), and its answer. */
+  writeMs: number;
+  written: number;
   /** Rows the call changed (labelIncidentNovelty's answer). */
   changed: number;
   /** Rows still due after the call (left for the next batch or recluster). */
@@ -58,23 +77,27 @@ export async function runNovelty(command: string): Promise<void> {
       const [{ n }] = await admin<[{ n: number }]>`select count(*)::int as n from incidents where account_id = ${accountId} and novelty_due`;
       return n;
     };
-    /** One labelIncidentNovelty call in the real transaction, after `before` (the move that made rows due) in it. */
-    const label = async (before?: (tx: postgres.TransactionSql) => Promise<unknown>): Promise<Timed & { beforeMs: number }> => {
-      let beforeMs = 0;
+    /**
+     * In the real transaction: `write` (what places or moves incidents: timed as `writeMs`, its answer as `written`),
+     * then one labelIncidentNovelty call (timed as `ms`, its answer as `changed`).
+     */
+    const label = async (write?: (tx: postgres.TransactionSql) => Promise<number | void>): Promise<Timed> => {
+      let writeMs = 0;
+      let written = 0;
       let t1 = performance.now();
       try {
         const changed = await withAccount(sql, accountId, async (tx) => {
           if (TIMEOUT_S > 0) await tx`select set_config('statement_timeout', ${`${TIMEOUT_S}s`}, true)`;
           const t0 = performance.now();
-          if (before) await before(tx);
+          if (write) written = (await write(tx)) ?? 0;
           t1 = performance.now();
-          beforeMs = t1 - t0;
+          writeMs = t1 - t0;
           return labelIncidentNovelty(tx, accountId);
         });
-        return { ms: performance.now() - t1, beforeMs, changed, leftDue: await dueLeft() };
+        return { ms: performance.now() - t1, writeMs, written, changed, leftDue: await dueLeft() };
       } catch (err) {
         if (TIMEOUT_S === 0 || (err as { code?: string }).code !== '57014') throw err;
-        return { ms: performance.now() - t1, beforeMs, changed: 0, leftDue: await dueLeft(), cancelled: true };
+        return { ms: performance.now() - t1, writeMs, written, changed: 0, leftDue: await dueLeft(), cancelled: true };
       }
     };
 
@@ -95,108 +118,125 @@ export async function runNovelty(command: string): Promise<void> {
     await admin`vacuum analyze incidents`;
 
     // (b) Batches of 100 new incidents, each later than the last, placed in the skewed clusters as they would be.
-    const insertBatch = async (tx: postgres.TransactionSql, from: Date, spanMs: number, tag: string) => tx`
-      insert into incidents (account_id, integration_id, source, external_id, title, severity, status, created_at, observed_at, cluster_id)
-      select ${accountId}, ${integrationId}::uuid, 'pagerduty', ${tag} || '-' || r.g, 'Alert ' || r.cl || ' on host-' || r.g, 'P3', 'triggered',
-             r.at, r.at, 'c' || r.cl
-      from (
-        select g, floor(${BENCH_CLUSTERS} * power(random(), 2))::int as cl,
-               ${from}::timestamptz + (random() * ${spanMs}) * interval '1 millisecond' as at
-        from generate_series(1, ${BATCH}) as g
-      ) r`;
+    const insertBatch = async (tx: postgres.TransactionSql, from: Date, spanMs: number, tag: string) => {
+      await tx`
+        insert into incidents (account_id, integration_id, source, external_id, title, severity, status, created_at, observed_at, cluster_id)
+        select ${accountId}, ${integrationId}::uuid, 'pagerduty', ${tag} || '-' || r.g, 'Alert ' || r.cl || ' on host-' || r.g, 'P3', 'triggered',
+               r.at, r.at, 'c' || r.cl
+        from (
+          select g, floor(${BENCH_CLUSTERS} * power(random(), 2))::int as cl,
+                 ${from}::timestamptz + (random() * ${spanMs}) * interval '1 millisecond' as at
+          from generate_series(1, ${BATCH}) as g
+        ) r`;
+    };
+    const newBatch = (run: number) => (tx: postgres.TransactionSql) => insertBatch(tx, new Date(until.getTime() + (run + 1) * 60_000), 60_000, `new-${run}`);
+    const lateBatch = (run: number) => (tx: postgres.TransactionSql) => insertBatch(tx, new Date(until.getTime() - 60 * DAY_MS + run * 3_600_000), DAY_MS, `late-${run}`);
     const batches: Timed[] = [];
-    for (let run = 0; run < BATCH_RUNS; run++) {
-      const from = new Date(until.getTime() + (run + 1) * 60_000);
-      batches.push(await label((tx) => insertBatch(tx, from, 60_000, `new-${run}`)));
-    }
+    for (let run = 0; run < BATCH_RUNS; run++) batches.push(await label(newBatch(run)));
     console.log(`(b) 100 new: median ${median(batches.map((b) => b.ms)).toFixed(0)} ms (${batches.map((b) => b.ms.toFixed(0)).join(', ')})`);
 
     // (c) Batches of 100 incidents created two months ago, spread over a day: the month after each is relabelled.
     const late: Timed[] = [];
-    for (let run = 0; run < LATE_RUNS; run++) {
-      const from = new Date(until.getTime() - 60 * DAY_MS + run * 3_600_000);
-      late.push(await label((tx) => insertBatch(tx, from, DAY_MS, `late-${run}`)));
-    }
+    for (let run = 0; run < LATE_RUNS; run++) late.push(await label(lateBatch(run)));
     console.log(`(c) 100 late: median ${median(late.map((b) => b.ms)).toFixed(0)} ms (${late.map((b) => b.ms.toFixed(0)).join(', ')})`);
     await admin`vacuum analyze incidents`;
 
-    // (a) Every incident moved. Renamed: each cluster gets a new id (a bijection, so no label changes). Regrouped:
-    // alternately the generated grouping and one where every tenth pattern merges into its neighbour and every tenth
-    // other one splits in two (labels change). Ids are new each run, as a recluster's would be.
-    const renamed: (Timed & { beforeMs: number })[] = [];
-    const regrouped: (Timed & { beforeMs: number })[] = [];
-    let runs = 0;
+    // (a) A recluster that moves every clustered incident, written as the recluster writes it (all incidents' new
+    // clusters in one statement, then labelIncidentNovelty). Renamed: each cluster a new id. Merged and split:
+    // alternately one grouping where every tenth pattern joins its neighbour and every tenth other one splits in two
+    // by incident id, and the generated grouping again (labels change both ways). New ids each run, as a recluster's.
+    const incidents = await admin<{ id: string; pattern: number }[]>`
+      select id::text, split_part(title, ' ', 2)::int as pattern from incidents where account_id = ${accountId} and cluster_id is not null`;
+    let moves = 0;
     let regroups = 0;
-    const move = (regroup: boolean) => {
-      const prefix = `r${++runs}-`;
-      // The first regrouping and every other one after it merge and split; the others go back to the generated grouping.
+    const assignments = (regroup: boolean): Assignment[] => {
+      const prefix = `r${++moves}-`;
       const split = regroup && regroups++ % 2 === 0;
-      return (tx: postgres.TransactionSql) => tx`
-        update incidents set cluster_id = ${prefix} || case
-            when not ${split} then ${patternOf(tx)}
-            when ${patternOf(tx)}::int % 10 = 1 then (${patternOf(tx)}::int - 1)::text
-            when ${patternOf(tx)}::int % 10 = 2 and id < '80000000-0000-0000-0000-000000000000' then ${patternOf(tx)} || 's'
-            else ${patternOf(tx)} end
-        where account_id = ${accountId} and cluster_id is not null`;
+      return incidents.map(({ id, pattern }) => {
+        const to = !split ? `${pattern}` : pattern % 10 === 1 ? `${pattern - 1}` : pattern % 10 === 2 && id < '8' ? `${pattern}s` : `${pattern}`;
+        return { incidentId: id, clusterId: prefix + to, template: `Alert ${to.replace('s', '')} on host-<*>` };
+      });
     };
-    for (let run = 0; run < FULL_RUNS; run++) {
-      const result = await label(move(false));
-      renamed.push(result);
-      console.log(`(a) renamed: ${(result.ms / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''} (the move ${(result.beforeMs / 1000).toFixed(1)} s), ${result.changed} changed, ${result.leftDue} left due`);
-      if (result.leftDue > 0 || result.cancelled) break;
-      await admin`vacuum analyze incidents`;
-    }
-    const renamedDone = renamed.at(-1)?.leftDue === 0 && !renamed.at(-1)?.cancelled;
-    if (renamedDone) {
+    const recluster = (regroup: boolean) => {
+      const moved = assignments(regroup);
+      return (tx: postgres.TransactionSql) => reclusterWrite(tx, accountId, moved);
+    };
+    // The same move written without labels (assignIncidents: every moved incident left due), for the full relabel.
+    const moveOnly = () => {
+      const moved = assignments(false);
+      return async (tx: postgres.TransactionSql) => {
+        await assignIncidents(tx, accountId, moved);
+        return moved.length;
+      };
+    };
+    const full = async (name: string, write: () => (tx: postgres.TransactionSql) => Promise<number | void>): Promise<Timed[]> => {
+      const timed: Timed[] = [];
       for (let run = 0; run < FULL_RUNS; run++) {
-        const result = await label(move(true));
-        regrouped.push(result);
-        console.log(`(a) regrouped: ${(result.ms / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''} (the move ${(result.beforeMs / 1000).toFixed(1)} s), ${result.changed} changed, ${result.leftDue} left due`);
-        if (result.leftDue > 0 || result.cancelled) break;
+        const result = await label(write());
+        timed.push(result);
+        console.log(
+          `(a) ${name}: write ${(result.writeMs / 1000).toFixed(1)} s (${result.written} rows), label ${(result.ms / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}, ${result.changed} changed, ${result.leftDue} left due`,
+        );
         await admin`vacuum analyze incidents`;
+        if (result.leftDue > 0 || result.cancelled) break;
       }
-    }
+      return timed;
+    };
+    const finished = (timed: readonly Timed[]) => timed.length > 0 && timed.every((t) => !t.cancelled && t.leftDue === 0);
+    const renamed = await full('renamed', () => recluster(false));
+    const regrouped = finished(renamed) ? await full('merged and split', () => recluster(true)) : [];
+    const relabelled = finished(renamed) ? await full('every incident due', moveOnly) : [];
 
-    // The plan of the slowest statement of one more regrouping relabel (or, when the full relabel did not finish, of one
-    // more late batch), by auto_explain in the same transaction, as the worker's role.
-    const explained = renamedDone ? 'a full relabel (merged and split)' : 'a batch of 100 incidents two months late (the full relabel did not finish)';
-    const plan = await explainSlowest(
-      db.adminUrl,
-      accountId,
-      renamedDone ? move(true) : (tx) => insertBatch(tx, new Date(until.getTime() - 60 * DAY_MS - DAY_MS), DAY_MS, 'late-explained'),
-    );
-    console.log(plan.text);
+    // Plans: the slowest statement of one more of each, by auto_explain in the same transaction, as the worker's role
+    // (the full relabels only when they finished above).
+    const plans: { what: string; ms: number; text: string }[] = [];
+    plans.push({ what: '(b) a batch of 100 new incidents', ...(await explainSlowest(db.adminUrl, accountId, newBatch(BATCH_RUNS))) });
+    plans.push({ what: '(c) a batch of 100 incidents two months late', ...(await explainSlowest(db.adminUrl, accountId, lateBatch(LATE_RUNS))) });
+    if (finished(regrouped)) plans.push({ what: '(a) a recluster that merged and split patterns', ...(await explainSlowest(db.adminUrl, accountId, recluster(true))) });
+    if (finished(relabelled)) plans.push({ what: '(a) every incident due', ...(await explainSlowest(db.adminUrl, accountId, moveOnly())) });
+    for (const plan of plans) console.log(`${plan.what}: ${plan.ms} ms\n${plan.text}`);
 
     // Every stored label against the definition, computed here from scratch.
-    const mismatches = renamedDone && (await dueLeft()) === 0 ? await checkLabels(admin, accountId) : null;
+    const mismatches = (await dueLeft()) === 0 ? await checkLabels(admin, accountId) : null;
     console.log(`labels differing from the definition: ${mismatches ?? 'not checked (rows still due)'}`);
 
     const s = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-    const row = (what: string, timed: readonly (Timed & { beforeMs?: number })[], target: string, planned: number) => {
-      if (timed.length === 0) return [what, `0 of ${planned}`, '–', '–', '–', '–', target];
-      const ms = timed.map((t) => t.ms);
-      if (timed.some((t) => t.cancelled)) return [what, `${timed.length} of ${planned}`, `**> ${s(Math.max(...ms))}** (cancelled)`, '–', '–', '–', target];
+    const runsOf = (timed: readonly Timed[], planned: number) => (timed.length < planned ? `${timed.length} of ${planned}` : String(timed.length));
+    const cancelled = (timed: readonly Timed[]) => timed.some((t) => t.cancelled);
+    const fullRow = (what: string, timed: readonly Timed[]) => {
+      if (timed.length === 0) return [what, `0 of ${FULL_RUNS}`, '–', '–', '–', '–', '–'];
+      const labelMs = cancelled(timed) ? `**> ${s(Math.max(...timed.map((t) => t.ms)))}** (cancelled)` : `**${s(median(timed.map((t) => t.ms)))}**`;
       return [
         what,
-        timed.length < planned ? `${timed.length} of ${planned}` : String(timed.length),
-        `**${s(median(ms))}**`,
-        `${s(Math.min(...ms))} – ${s(Math.max(...ms))}`,
-        median(timed.map((t) => t.changed)).toLocaleString('en-US'),
-        Math.max(...timed.map((t) => t.leftDue)).toLocaleString('en-US'),
-        target,
+        runsOf(timed, FULL_RUNS),
+        `${s(median(timed.map((t) => t.writeMs)))} (${median(timed.map((t) => t.written)).toLocaleString('en-US')} rows)`,
+        labelMs,
+        cancelled(timed) ? '–' : s(median(timed.map((t) => t.writeMs + t.ms))),
+        cancelled(timed) ? '–' : median(timed.map((t) => t.changed)).toLocaleString('en-US'),
+        cancelled(timed) ? '–' : Math.max(...timed.map((t) => t.leftDue)).toLocaleString('en-US'),
       ];
     };
-    const table = markdownTable(
-      ['labelling', 'runs', 'median', 'range', 'rows changed (median)', 'left due (max)', 'target'],
+    const batchRow = (what: string, timed: readonly Timed[], planned: number) => [
+      what,
+      runsOf(timed, planned),
+      `**${s(median(timed.map((t) => t.ms)))}**`,
+      `${s(Math.min(...timed.map((t) => t.ms)))} – ${s(Math.max(...timed.map((t) => t.ms)))}`,
+      median(timed.map((t) => t.changed)).toLocaleString('en-US'),
+      Math.max(...timed.map((t) => t.leftDue)).toLocaleString('en-US'),
+    ];
+    const fullTable = markdownTable(
+      ['(a) every clustered incident moved', 'runs', 'the write (median)', 'labelIncidentNovelty (median)', 'together (median)', 'rows it changed', 'left due'],
       [
-        row('(a) every cluster renamed 1:1 (every incident due)', renamed, `well under ${TARGET_FULL_S} s`, FULL_RUNS),
-        row('(a) every incident moved, patterns merged and split', regrouped, `well under ${TARGET_FULL_S} s`, FULL_RUNS),
-        row('(b) 100 new incidents', batches, 'as before (60–140 ms at 300k)', BATCH_RUNS),
-        row('(c) 100 incidents two months late', late, '–', LATE_RUNS),
+        fullRow('renamed 1:1, written as the recluster writes', renamed),
+        fullRow('merged and split, written as the recluster writes', regrouped),
+        fullRow('renamed, written without labels (`assignIncidents`): every incident due', relabelled),
       ],
     );
-    const moves = [...renamed, ...regrouped].map((r) => r.beforeMs);
-    console.log(table);
+    const batchTable = markdownTable(
+      ['online batch', 'runs', 'labelIncidentNovelty (median)', 'range', 'rows it changed', 'left due'],
+      [batchRow('(b) 100 new incidents', batches, BATCH_RUNS), batchRow('(c) 100 incidents two months late', late, LATE_RUNS)],
+    );
+    console.log(`${fullTable}\n\n${batchTable}`);
     if (INCIDENTS !== 1_000_000) {
       console.log('(not the documented size: docs/benchmarks.md left as it is)');
       return;
@@ -213,35 +253,43 @@ ${machineLines(machineInfo())}
 
 ${INCIDENTS.toLocaleString('en-US')} incidents in one account, written by PostgreSQL (\`fillDashboardIncidents\` of \`bench/dashboard.ts\`: over
 the year before the run, ${BENCH_CLUSTERS} clusters with an r² skew, 3% unclustered), ${inWindow.toLocaleString('en-US')} of them in the last 720 hours; loaded in
-${loadSeconds.toFixed(0)} s. Every call is \`labelIncidentNovelty\` as the recluster and the online assignment make it, in the real
-\`withAccount\` transaction, timed alone (the write that made rows due runs first in the same transaction, as there).
-${
+${loadSeconds.toFixed(0)} s. ${
         SEED
           ? `The first labels were written by the benchmark's own statement (\`BENCH_NOVELTY_SEED\`: this code's first labelling of the whole history takes too long to wait for).`
           : `The first labelling of the whole history (all due, as migration 0023 left it) took ${firstSeconds.toFixed(1)} s in ${firstCalls} call${firstCalls === 1 ? '' : 's'}.`
       }
+Each run is one real \`withAccount\` transaction: the write that places or moves incidents, then \`labelIncidentNovelty\`
+as the recluster and the online assignment call it, each timed.
 
-- (a) every clustered incident moved to a new cluster id in one \`update\` (as \`assignIncidents\` writes a recluster's
-  result; median ${s(median(moves.length > 0 ? moves : [0]))} for that update itself): *renamed* gives each cluster a new id; *merged and split*
-  alternates between the generated grouping and one where every tenth pattern joins its neighbour and every tenth
-  other one splits in two by incident id. \`vacuum analyze\` between runs.
+- (a) a recluster's result for every clustered incident (${incidents.length.toLocaleString('en-US')}), written as \`activities/recluster.ts\` writes it
+  (${WRITER}), each run with new cluster ids: *renamed* gives each cluster a new id; *merged
+  and split* alternates between a grouping where every tenth pattern joins its neighbour and every tenth other one
+  splits in two by incident id, and the generated grouping; the last row writes a renaming with \`assignIncidents\`
+  (no labels: every moved incident is due, and \`labelIncidentNovelty\` relabels the whole account). \`vacuum analyze\`
+  between runs.
 - (b) ${BATCH} incidents created in the minute after the newest, placed in the skewed clusters, each batch later than the last.
 - (c) ${BATCH} incidents created over a day two months before the newest (the 720 hours after them are relabelled).
-${TIMEOUT_S > 0 ? `\nA labelling statement still running after ${TIMEOUT_S} s was cancelled (\`BENCH_NOVELTY_TIMEOUT_S\`); its transaction rolled back, and the runs after it were skipped.\n` : ''}
-${table}
+${TIMEOUT_S > 0 ? `\nA statement still running after ${TIMEOUT_S} s was cancelled (\`BENCH_NOVELTY_TIMEOUT_S\`); its transaction rolled back, and the runs after it were skipped.\n` : ''}
+${fullTable}
+
+${batchTable}
 
 Every stored label checked afterwards against the definition computed from scratch (window functions over the whole
 account): ${mismatches === null ? 'not checked (rows were left due)' : `${mismatches.toLocaleString('en-US')} differ`}.
 
-The slowest statement of ${explained}, by \`auto_explain\` (\`log_analyze\`, \`log_buffers\`) in the same transaction:
+The slowest statement of one more run of each, by \`auto_explain\` (\`log_analyze\`, \`log_buffers\`) in the same transaction:
 
-<details><summary>EXPLAIN ANALYZE (${s(plan.ms)})</summary>
+${plans
+  .map(
+    (plan) => `<details><summary>${plan.what}: EXPLAIN ANALYZE (${s(plan.ms)})</summary>
 
 \`\`\`
 ${plan.text}
 \`\`\`
 
-</details>
+</details>`,
+  )
+  .join('\n\n')}
 `,
     );
   } finally {
@@ -251,14 +299,9 @@ ${plan.text}
   }
 }
 
-/** The cluster's pattern number: its incidents' titles are 'Alert <n> on host-<h>' (fillDashboardIncidents). */
-function patternOf(tx: postgres.TransactionSql) {
-  return tx`split_part(title, ' ', 2)`;
-}
-
 /**
- * One labelling (after `before`, in the same transaction) with auto_explain reporting each statement's plan to this
- * client as a notice; the slowest one, without its query text.
+ * One write and labelling (`before`, then labelIncidentNovelty, in one transaction) with auto_explain reporting each
+ * statement's plan to this client as a notice; the slowest one, without its query text.
  */
 async function explainSlowest(adminUrl: string, accountId: string, before?: (tx: postgres.TransactionSql) => Promise<unknown>): Promise<{ ms: number; text: string }> {
   const plans: { ms: number; text: string }[] = [];
@@ -275,8 +318,8 @@ async function explainSlowest(adminUrl: string, accountId: string, before?: (tx:
       await tx`select set_config('auto_explain.log_min_duration', '0', true), set_config('auto_explain.log_analyze', 'on', true),
                       set_config('auto_explain.log_buffers', 'on', true), set_config('auto_explain.log_level', 'notice', true)`;
       await tx`select set_config('app.account_id', ${accountId}, true), set_config('app.user_id', '', true), set_config('role', ${TENANT_ROLE}, true)`;
-      if (before) await before(tx);
       plans.length = 0;
+      if (before) await before(tx);
       await labelIncidentNovelty(tx, accountId);
     });
   } finally {

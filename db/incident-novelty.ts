@@ -34,8 +34,10 @@ export const RARE_ONE_IN = 20;
  * first one after that (its previous sighting may have been the moved one); and, for rows labelled for the first
  * time, every incident of the 720 hours after them (their 30-day total grew). Incidents arriving in time order make
  * all of that just the batch itself, labelled by one targeted statement. From NOVELTY_WHOLE_ACCOUNT_FROM due rows on
- * (a writer that moved many incidents without their labels, the first labelling of a large history), or with
- * `wholeAccount`, the whole account is labelled in one pass instead, in one statement whatever its size (no budget).
+ * (a writer that moved many incidents without their labels, the first labelling of a large history) the whole account
+ * is labelled in one pass instead, writing at most NOVELTY_WHOLE_ACCOUNT_WRITE due rows per pass (`chunk` when
+ * given); `wholeAccount` makes the passes over the whole account whatever is due (without `chunk`: one pass, every
+ * row). Passes and chunks go on while rows are due, for at most `budgetMs`.
  */
 export async function labelIncidentNovelty(
   tx: TransactionSql,
@@ -50,14 +52,14 @@ export async function labelIncidentNovelty(
   const [{ jit }] = await tx<[{ jit: string }]>`select current_setting('jit') as jit`;
   await tx`select set_config('jit', 'off', true)`;
   let changed = 0;
-  if (options.wholeAccount ?? (await manyDue(tx, accountId))) changed = await labelAll(tx, accountId);
-  else {
-    for (;;) {
-      const [{ due }] = await tx<[{ due: boolean }]>`select exists (select 1 from incidents where account_id = ${accountId} and novelty_due) as due`;
-      if (!due) break;
-      changed += await labelDue(tx, accountId, chunk);
-      if (Date.now() >= deadline) break;
+  for (;;) {
+    const [{ due }] = await tx<[{ due: boolean }]>`select exists (select 1 from incidents where account_id = ${accountId} and novelty_due) as due`;
+    if (!due && !options.wholeAccount) break;
+    if (options.wholeAccount ?? (await manyDue(tx, accountId))) {
+      changed += await labelAll(tx, accountId, options.chunk ?? (options.wholeAccount ? Infinity : NOVELTY_WHOLE_ACCOUNT_WRITE));
     }
+    else changed += await labelDue(tx, accountId, chunk);
+    if (Date.now() >= deadline || (options.wholeAccount && options.chunk === undefined)) break;
   }
   await tx`select set_config('jit', ${jit}, true)`;
   return changed;
@@ -80,6 +82,12 @@ const NOVELTY_BUDGET_MS = 20_000;
  * what costs is writing the rows that change (every moved one: about 90 s for 1M on the benchmark's machine).
  */
 export const NOVELTY_WHOLE_ACCOUNT_FROM = 20_000;
+/**
+ * Due rows one pass over the whole account writes at most, oldest first (with every row that is not due whose label
+ * changed): about 20 s of writing on the benchmark's machine, so that a unification batch that finds a large history
+ * due (the first after migration 0023) stays well inside its activity's timeout, and leaves the rest due.
+ */
+const NOVELTY_WHOLE_ACCOUNT_WRITE = 200_000;
 
 /** Whether so many rows are due that one pass over the whole account is cheaper (an index scan of at most as many entries). */
 async function manyDue(tx: TransactionSql, accountId: string): Promise<boolean> {
@@ -89,16 +97,24 @@ async function manyDue(tx: TransactionSql, accountId: string): Promise<boolean> 
 }
 
 /**
- * The definition, for every incident of the account in one pass (`noveltyOf`), writing only the rows whose label or
- * previous sighting changed, and the due ones; returns how many rows changed.
+ * The definition, for every incident of the account in one pass (`noveltyOf`), writing the rows whose label or
+ * previous sighting changed, and the due ones; returns how many rows changed. Of the due rows, only the `limit` oldest
+ * are written (and those created at the same instant as the last): the others stay due, each still to relabel what
+ * it affects. Every row that is not due and whose label changed is written, so that no effect of a due row written
+ * here is lost (a later incident of a cluster it joined, say).
  */
-async function labelAll(tx: TransactionSql, accountId: string): Promise<number> {
+async function labelAll(tx: TransactionSql, accountId: string, limit: number): Promise<number> {
+  const cutoff = Number.isFinite(limit)
+    ? tx`(select max(created_at) from (
+            select created_at from incidents where account_id = ${accountId} and novelty_due order by created_at limit ${limit}) oldest)`
+    : tx`'infinity'::timestamptz`;
   const result = await tx`
     update incidents i set novelty = d.novelty, novelty_previous_at = d.novelty_previous_at, novelty_cluster_id = d.cluster_id
     from (${noveltyOf(tx, tx`(select id, cluster_id, created_at from incidents where account_id = ${accountId}) g`)}) d
     where i.account_id = ${accountId} and i.id = d.id
       and (i.novelty is distinct from d.novelty or i.novelty_previous_at is distinct from d.novelty_previous_at
-           or i.novelty_cluster_id is distinct from d.cluster_id)`;
+           or i.novelty_cluster_id is distinct from d.cluster_id)
+      and (not i.novelty_due or i.created_at <= ${cutoff})`;
   return result.count;
 }
 

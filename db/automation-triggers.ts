@@ -269,7 +269,7 @@ export interface FiringCandidate {
 /**
  * Inside the unification transaction: the enabled rules matching each new or re-opened incident (cluster, service,
  * severity, new-pattern label as computed on its arrival; empty = any) become pending firings, unless the rule fired for the same cluster (else service, else
- * incident) within its cooldown. The rules are locked, so concurrent transactions cannot both pass a cooldown.
+ * incident) within its cooldown; the same cluster is the incident's cluster now, also for a firing made before it had one. The rules are locked, so concurrent transactions cannot both pass a cooldown.
  */
 export async function recordRuleFirings(tx: TransactionSql, accountId: string, candidates: readonly FiringCandidate[], newId: () => string): Promise<number> {
   if (candidates.length === 0) return 0;
@@ -289,9 +289,15 @@ export async function recordRuleFirings(tx: TransactionSql, accountId: string, c
       if (rule.severities.length > 0 && !rule.severities.includes(incident.severity)) continue;
       if (rule.novelties.length > 0 && !(incident.novelty && rule.novelties.includes(incident.novelty))) continue;
       const cooldownKey = incident.clusterId ? `cluster:${incident.clusterId}` : incident.service ? `service:${incident.service}` : `incident:${incident.id}`;
+      // The same problem is judged by today's clusters: a firing for an incident that had no cluster yet (before the
+      // account's first recluster placed it) or whose cluster a recluster has since renamed holds the cooldown for
+      // the cluster that incident is in now, so a storm spanning the first recluster still starts one run.
       const recent = await tx`
-        select 1 from automation_rule_firings
-        where rule_id = ${rule.id} and cooldown_key = ${cooldownKey} and created_at > now() - make_interval(secs => ${rule.cooldownSeconds})
+        select 1 from automation_rule_firings f
+        where f.rule_id = ${rule.id} and f.created_at > now() - make_interval(secs => ${rule.cooldownSeconds})
+          and (f.cooldown_key = ${cooldownKey}
+               or (${incident.clusterId}::text is not null
+                   and exists (select 1 from incidents i where i.id = f.incident_id and i.cluster_id = ${incident.clusterId}::text)))
         limit 1`;
       if (recent.length > 0) continue;
       await tx`

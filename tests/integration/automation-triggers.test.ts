@@ -68,7 +68,7 @@ async function rule(who: SignedIn, payload: Record<string, unknown>) {
   return who.call({ method: 'POST', url: '/api/automation-rules', payload: { name: `Rule ${hex()}`, targetId, ...payload } });
 }
 
-async function fireAlert(service: string, fingerprint = hex()) {
+async function fireAlert(service: string, fingerprint = hex(), to: { url: string; secret: string } = alertmanager) {
   const now = new Date().toISOString();
   const payload = {
     version: '4',
@@ -92,7 +92,7 @@ async function fireAlert(service: string, fingerprint = hex()) {
       },
     ],
   };
-  const res = await fetch(alertmanager.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alertmanager.secret}` }, body: JSON.stringify(payload) });
+  const res = await fetch(to.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${to.secret}` }, body: JSON.stringify(payload) });
   expect(res.status).toBe(202);
 }
 
@@ -206,6 +206,42 @@ describe('event rules', () => {
     expect(await runsOfRule(ruleId)).toHaveLength(1);
     expect(await api.db.admin`select 1 from automation_rule_firings where rule_id = ${ruleId}`).toHaveLength(1);
     for (const run of await runsOfRule(ruleId)) await team.owner.call({ method: 'POST', url: `/api/automation-runs/${run.id}/cancel` });
+  });
+
+  it('holds the cooldown across an account’s first recluster: a storm that began before its incidents had a cluster', async () => {
+    // A new account has no clusters until its first recluster: the storm's first incident fires keyed by its service.
+    const fresh = await signUp(api.app);
+    const t = await fresh.call({
+      method: 'POST',
+      url: '/api/automation-targets',
+      payload: { name: 'Host', config: { kind: 'ssh', host: sshd.host, port: sshd.port, username: sshd.username, hostKeyFingerprint: sshd.hostKeyFingerprint }, secrets: { privateKey: sshd.privateKey } },
+    });
+    expect(t.statusCode, t.body).toBe(201);
+    const am = await fresh.call({ method: 'POST', url: '/api/integrations', payload: { kind: 'alertmanager', name: 'Prometheus' } });
+    expect(am.statusCode, am.body).toBe(201);
+    const to = { url: api.local(am.json().integration.webhook.url), secret: am.json().webhookSecret };
+    const service = `early-${hex()}`;
+    const rb = await runbook([{ title: 'Look', command: 'uptime' }], fresh);
+    const created = await fresh.call({ method: 'POST', url: '/api/automation-rules', payload: { name: `Rule ${hex()}`, runbookId: rb, targetId: t.json().target.id, services: [service] } });
+    expect(created.statusCode, created.body).toBe(201);
+    const ruleId = created.json().rule.id;
+    await fireAlert(service, hex(), to);
+    await runOfRule(ruleId);
+    const [first] = await api.db.admin<{ cooldownKey: string; incidentId: string }[]>`select cooldown_key as "cooldownKey", incident_id as "incidentId" from automation_rule_firings where rule_id = ${ruleId}`;
+    expect(first!.cooldownKey).toBe(`service:${service}`);
+    // The first recluster places it; the storm goes on, each incident now in that cluster.
+    const clusterOf = (id: string) => waitFor('a cluster', async () => (await api.db.admin<{ clusterId: string | null }[]>`select cluster_id as "clusterId" from incidents where id = ${id}`)[0]?.clusterId ?? undefined, { timeoutMs: 60_000, intervalMs: 200 });
+    const cluster = await clusterOf(first!.incidentId);
+    for (let i = 0; i < 3; i += 1) await fireAlert(service, hex(), to);
+    const later = await waitFor('three more incidents, clustered', async () => {
+      const rows = await api.db.admin<{ clusterId: string | null }[]>`select cluster_id as "clusterId" from incidents where service = ${service} and id <> ${first!.incidentId}`;
+      return rows.length === 3 && rows.every((r) => r.clusterId) ? rows : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 200 });
+    expect(later.map((r) => r.clusterId)).toEqual([cluster, cluster, cluster]);
+    await unified(fresh.accountId);
+    expect(await runsOfRule(ruleId)).toHaveLength(1);
+    expect(await api.db.admin`select 1 from automation_rule_firings where rule_id = ${ruleId}`).toHaveLength(1);
+    for (const run of await runsOfRule(ruleId)) await fresh.call({ method: 'POST', url: `/api/automation-runs/${run.id}/cancel` });
   });
 
   it('fires on a re-opened incident when the rule asks for it, not on the new one', async () => {

@@ -118,7 +118,9 @@ async function startReady(runNumber: number): Promise<{ child: Child; output: ()
       await ready(run);
       return run;
     } catch (err) {
-      if (attempt < 3 && run.output().includes('is in use')) continue;
+      // Taken before `npm start` checked it, or between its check and the child's listen (the Temporal dev server,
+      // started alongside, takes ephemeral ports of its own): either way, a retry on fresh ports.
+      if (attempt < 3 && /is in use|EADDRINUSE/.test(run.output())) continue;
       throw err;
     }
   }

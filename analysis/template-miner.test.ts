@@ -69,6 +69,29 @@ describe('template mining', () => {
     expect(templates).toEqual(['[instance: <NUM>] VM Started (Lifecycle Event)', '[instance: <NUM>] VM Stopped (Lifecycle Event)']);
   });
 
+  it('keeps alert names apart when values sit inside them, also beyond a full node', () => {
+    // Alertmanager subjects of one shape: an alert name, then label values. Names with a number or a measure inside
+    // route to the wildcard branch, as do names beyond a full node; none of them may turn into a bare `<*>`.
+    const names = ['MongodbReplicationStatus6', 'MongodbReplicationStatus8', 'OracleDbTablespaceFull(>95%)', 'HaproxyDown', 'RabbitmqDown', 'PostgresqlBloatTableHigh(>80%)'];
+    const titles = names.flatMap((name) => [1, 2].map((n) => `${name} (<VALUE> web-${n}:9100 critical)`));
+    for (const maxChildren of [100, 2]) {
+      const { ids, templates } = mine(titles, { maxChildren });
+      expect(templates.every((t) => !t.startsWith('<*> ')), templates.join('\n')).toBe(true);
+      // The two numbered replication alerts are one name with a number; every other name is its own template.
+      expect(new Set(ids).size).toBe(5);
+    }
+  });
+
+  it('keeps HTTP 4xx and 5xx apart, as two words', () => {
+    const { templates } = mine(['High 5xx rate on checkout 12%', 'High 4xx rate on checkout 3%', 'High 5xx rate on checkout 40%', 'Http5xxErrorRate high (checkout)', 'Http4xxErrorRate high (checkout)']);
+    expect(templates).toEqual(['High 5xx rate on checkout <PCT>', 'High 4xx rate on checkout <PCT>', 'Http5xxErrorRate high (checkout)', 'Http4xxErrorRate high (checkout)']);
+  });
+
+  it('still takes different keys with values as one parameter after the first token', () => {
+    const { templates } = mine(['setState overlapAmount:10, done', 'setState release:lock=42, done', 'setState overlapAmount:12, done']);
+    expect(templates).toHaveLength(1);
+  });
+
   it('merges them like Drain when the word rule is switched off', () => {
     const titles = ['[instance: 42] VM Started (Lifecycle Event)', '[instance: 43] VM Stopped (Lifecycle Event)'];
     const { templates } = mine(titles, { splitOnWordDifference: false });

@@ -184,7 +184,7 @@ function bestGroup(miner: TemplateMiner, leaf: TreeNode, tokens: readonly string
       if (t === token) same++;
       else if (t === WILDCARD) params++;
       else {
-        if (splitWords && differentWords(token, t)) {
+        if (splitWords && differentWords(token, t, i === 0)) {
           compatible = false;
           break;
         }
@@ -220,11 +220,24 @@ export function wordSignature(token: string): string {
 
 /**
  * Whether two tokens are different words: both look constant (no placeholder inside), both have letters, and their
- * letters differ (`Started` / `Stopped`, `SOCKS5` / `HTTPS`; not `an14` / `an15`). Only two constant-looking tokens
- * with different words keep incidents apart. Compared letter by letter, without building the letter strings.
+ * letters differ (`Started` / `Stopped`, `SOCKS5` / `HTTPS`; not `an14` / `an15`), or they name different HTTP status
+ * classes (`4xx` / `5xx`). A token with a value inside differs from another only as a title's first token (an alert's
+ * name), where its words count; elsewhere it is a parameter's (`overlapAmount:<NUM>,` / `release:lock=<NUM>,` in one
+ * log template). Compared letter by letter, without building the letter strings.
  */
-function differentWords(a: string, b: string): boolean {
-  if ((a.includes('<') && HAS_PLACEHOLDER.test(a)) || (b.includes('<') && HAS_PLACEHOLDER.test(b))) return false;
+function differentWords(a: string, b: string, first: boolean): boolean {
+  if ((a.includes('<') && HAS_PLACEHOLDER.test(a)) || (b.includes('<') && HAS_PLACEHOLDER.test(b))) {
+    if (!first) return differentStatusClasses(a, b);
+    // A value inside a token leaves its words: two tokens whose words differ stay apart, or the first such pair
+    // would generalise to a bare `<*>` that takes any word after it (every alert name of one shape in one template:
+    // `OracleDbTablespaceFull(><PCT>)`, `MongodbReplicationStatus<*>`, `HaproxyDown`). Words touching a value are
+    // part of it (`Thunderbird_C<*>` / `Thunderbird_D5`, `@dadmin1`), and short ones may be (`rdd_<NUM>`).
+    if (differentStatusClasses(a, b)) return true;
+    const x = stableWords(a);
+    const y = stableWords(b);
+    return x !== '' && y !== '' && x !== y;
+  }
+  if (differentStatusClasses(a, b)) return true;
   let i = 0;
   let j = 0;
   let letters = false;
@@ -241,6 +254,40 @@ function differentWords(a: string, b: string): boolean {
     i++;
     j++;
   }
+}
+
+/**
+ * A token's words of four letters or more (split at case changes and non-letters) that touch no digit or
+ * placeholder, joined: what stays of it whatever its values.
+ */
+function stableWords(token: string): string {
+  const text = token.replace(PLACEHOLDERS, '\u0000');
+  const words: string[] = [];
+  for (const match of text.matchAll(WORD_RUN)) {
+    const word = match[0];
+    const start = match.index;
+    const end = start + word.length;
+    if (word.length < 4) continue;
+    if (touchesValue(text, start - 1) || touchesValue(text, end)) continue;
+    words.push(word);
+  }
+  return words.join(' ');
+}
+// Capitalised or lower-case words, split where a lower-case letter meets a capital (`TablespaceFull`).
+const WORD_RUN = /[A-Z]?[a-z]+|[A-Z]+(?![a-z])/g;
+function touchesValue(text: string, at: number): boolean {
+  if (at < 0 || at >= text.length) return false;
+  const c = text.charCodeAt(at);
+  return c === 0 || (c >= 48 && c <= 57);
+}
+
+// HTTP status classes: `4xx` (the client's fault) and `5xx` (the server's) are two problems, not two values of one.
+const STATUS_CLASS = /(?<![0-9])[1-5][xX]{2}(?![xX0-9])/;
+function differentStatusClasses(a: string, b: string): boolean {
+  const x = STATUS_CLASS.exec(a)?.[0];
+  if (x === undefined) return false;
+  const y = STATUS_CLASS.exec(b)?.[0];
+  return y !== undefined && x[0] !== y[0];
 }
 
 function isLetter(c: number): boolean {
@@ -275,12 +322,29 @@ function generalise(template: string[], tokens: readonly string[]): boolean {
   return changed;
 }
 
+/**
+ * Two tokens whose words differ share at most their leading words (`MongodbReplicationStatus<*>` and
+ * `MongodbReplicationLag(dcu)` → `MongodbReplication<*>`): kept when one of them is a word of four letters or more,
+ * so the position still takes only tokens that start so; else `<*>`.
+ */
+function commonLeadingWords(a: string, b: string): string {
+  const max = Math.min(a.length, b.length);
+  let prefix = 0;
+  while (prefix < max && a[prefix] === b[prefix]) prefix++;
+  // Back to a word boundary in both: the next character of each starts a word (a capital, or not a letter).
+  const boundary = (t: string, at: number) => at === t.length || !isLetter(t.charCodeAt(at)) || (t.charCodeAt(at) >= 65 && t.charCodeAt(at) <= 90);
+  while (prefix > 0 && !(boundary(a, prefix) && boundary(b, prefix))) prefix--;
+  const head = a.slice(0, prefix);
+  if (head.includes('<') || !/[A-Za-z]{4,}|[A-Z][a-z]{3,}/.test(head) || !/[A-Za-z]$/.test(head)) return WILDCARD;
+  return `${head}${WILDCARD}`;
+}
+
 /** Per template (its token array), the token each position last took unchanged. */
 const settled = new WeakMap<string[], Array<string | undefined>>();
 
 function commonEnds(a: string, b: string): string {
   const signature = wordSignature(a);
-  if (signature === '' || signature !== wordSignature(b)) return WILDCARD;
+  if (signature === '' || signature !== wordSignature(b)) return commonLeadingWords(a, b);
   const max = Math.min(a.length, b.length);
   let prefix = 0;
   while (prefix < max && a[prefix] === b[prefix]) prefix++;

@@ -169,7 +169,7 @@ function splitProblemNameOnce(token: string): string {
     const last = splitProblemNameOnce(token.slice(slash + 1));
     return last === token.slice(slash + 1) ? token : `${token.slice(0, slash + 1)}${last}`;
   }
-  if (!COMPOUND.test(token)) return token;
+  if (!COMPOUND.test(token) && !METRIC_NAMED.test(token)) return token;
   // A numbered last part (`…-x2k9p`, `batch-node-17`) is an entity's, never a problem's, so `splitProblemName` leaves
   // the name whole: such names (pods, hosts, mostly new each time) need neither the lexicon nor the memo.
   const lastPart = token.slice(Math.max(token.lastIndexOf('-'), token.lastIndexOf('_')) + 1);
@@ -178,9 +178,18 @@ function splitProblemNameOnce(token: string): string {
 }
 
 const COMPOUND = /^[A-Za-z0-9.]+(?:[-_][A-Za-z0-9.]+){2,}$/;
+/**
+ * Two parts, the second a capitalised metric name after an entity (`checkout-Errors`, `orders-RunningTaskCount`,
+ * `E1X9KD0PZ7T3AB-5xxErrorRate`: CloudWatch alarms named `<resource>-<MetricName>`). Lower-case pairs
+ * (`webhook-retries`, `payment-events`) are names of things and stay whole.
+ */
+const METRIC_NAMED = /^[A-Za-z0-9.]+[-_](?:\d[xX]{2}|[pP]\d{2,3})?[A-Z][a-z]+(?:[A-Z][A-Za-z]*)*$/;
 const DIGIT = /\d/;
-/** Codes with digits that the lexicon reads (`5xx`, `p99`): the only numbered parts of an alarm name that are words. */
-const LEXICON_CODE = /^(?:\d[xX]{2}|[pP]\d{2,3})$/;
+/**
+ * Codes with digits that the lexicon reads (`5xx`, `p99`), alone or leading a metric name (`5xxErrorRate`): the only
+ * numbered parts of an alarm name that are words.
+ */
+const LEXICON_CODE = /^(?:\d[xX]{2}|[pP]\d{2,3})(?:[A-Z][A-Za-z]*)?$/;
 
 /**
  * An alarm or monitor name such as `db-3-disk-usage-high` or `sqs-order-events-oldest-message-age-high` names an
@@ -191,13 +200,13 @@ const LEXICON_CODE = /^(?:\d[xX]{2}|[pP]\d{2,3})$/;
  * whole.
  */
 function splitProblemName(token: string): string {
-  if (!COMPOUND.test(token)) return token;
+  if (!COMPOUND.test(token) && !METRIC_NAMED.test(token)) return token;
   const parts = token.split(/[-_]/);
   const words: string[] = [];
   const partOf: number[] = [];
   parts.forEach((part, p) => {
     // Numbered parts are entities (`db-3`, `web-01`), except codes the lexicon reads (`5xx`, `p99`).
-    if (/\d/.test(part) && !/^(?:\d[xX]{2}|[pP]\d{2,3})$/.test(part)) return;
+    if (DIGIT.test(part) && !LEXICON_CODE.test(part)) return;
     for (const word of tokenWords(part)) {
       words.push(word);
       partOf.push(p);
@@ -266,7 +275,8 @@ function markLabelValues(title: string): string {
     const trail = /\)+$/.exec(token)?.[0] ?? '';
     const value = token.slice(lead.length, token.length - trail.length);
     if (value === '' || SEVERITY_VALUES.has(value.toLowerCase())) {
-      if (trail && out.length > i - (tokens.length - tokens.length) && out.length > 0 && !lead) out[out.length - 1] += trail;
+      // A dropped last value's closing bracket closes the value before it: `(db-3 node-exporter warning)` → `(db-3 node-exporter)`.
+      if (trail && !lead && out.length > 0) out[out.length - 1] += trail;
       else if (lead || trail) out.push(`${lead}${trail}`);
       return;
     }

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { ENTITY_MARK, normalizeTitle } from './title-normalize.ts';
+
+const plain = (title: string) => normalizeTitle(title).split(ENTITY_MARK).join('');
+
+describe('title normalisation', () => {
+  it('takes CloudWatch’s wrapper off and names the region by its code', () => {
+    expect(plain('ALARM: "db-3-disk-usage-high" in US East (N. Virginia)')).toBe('db-3 disk usage high in us-east-1');
+  });
+
+  it('splits an alarm named <resource>-<MetricName> into the resource and the metric', () => {
+    expect(plain('ALARM: "E1X9KD0PZ7T3AB-5xxErrorRate" in EU (Ireland)')).toBe('E1X9KD0PZ7T3AB 5xxErrorRate in eu-west-1');
+    expect(plain('ALARM: "pdf-renderer-Errors" in EU (Frankfurt)')).toBe('pdf-renderer Errors in eu-central-1');
+    expect(plain('orders-RunningTaskCount')).toBe('orders RunningTaskCount');
+  });
+
+  it('leaves names of things whole: lower-case pairs, numbered hosts, pods', () => {
+    for (const name of ['webhook-retries', 'payment-events', 'payments-api', 'kube-system', 'db-3', 'checkout-7d4b9c8f5-x2k9p']) {
+      expect(plain(`Queue stuck on ${name}`)).toBe(`Queue stuck on ${name}`);
+    }
+  });
+
+  it('moves a Datadog scope to the end and drops status prefixes', () => {
+    expect(plain('[Triggered on {host:db-3}] Disk space is running low on db-3')).toBe('Disk space is running low on db-3 on host:db-3');
+    expect(plain('[FIRING:2] HostOutOfMemory (10.0.0.1:9100 node-exporter warning)')).toBe('HostOutOfMemory (10.0.0.1:9100 node-exporter)');
+  });
+});

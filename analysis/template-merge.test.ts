@@ -34,6 +34,16 @@ describe('template merging', () => {
     expect(new Set(result.groupOf).size).toBe(3);
   });
 
+  it('keeps a slot of product names apart: "Postgresql down" and "RabbitMQ down" are two problems', () => {
+    const products = ['Postgresql', 'RabbitMQ', 'Redis', 'Kafka', 'MySQL', 'Memcached'];
+    const result = merge(products.map((p) => profile(`${p} down (instance <HOST>:<NUM>)`)));
+    expect(new Set(result.groupOf).size).toBe(products.length);
+    // Services are names, whatever words they hold (`search`, `auth`): the same slot of them is one problem.
+    const services = ['search', 'auth', 'checkout', 'ledger', 'payments'];
+    const same = merge(services.map((s) => profile(`${s} pods crashlooping in <*>`)));
+    expect(new Set(same.groupOf).size).toBe(1);
+  });
+
   it('does not treat short messages as a slot in a context', () => {
     const words = ['running', 'blocked', 'active', 'starting', 'closing'];
     const result = merge(words.map((w) => profile(w)));

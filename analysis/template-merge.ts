@@ -187,6 +187,9 @@ function mergeVariableWordSlots(displayTokens: string[][], settings: MergingSett
         ? settings.entitySlotMinValues + 1
         : settings.variableSlotMinValues;
     if (bucket.values.size < minValues) continue;
+    // Values that name different products or parts (`Postgresql down`, `RabbitMQ down`, `Redis down`) are different
+    // problems, not one problem on many entities: the conflict rule keeps such templates apart, and so does this.
+    if (namesSubjects(bucket.raw)) continue;
     const position = Number(key.slice(0, key.indexOf('\u0001')));
     const first = bucket.members[0]!;
     for (const member of bucket.members) {
@@ -194,6 +197,22 @@ function mergeVariableWordSlots(displayTokens: string[][], settings: MergingSett
       displayTokens[member]![position] = WILDCARD;
     }
   }
+}
+
+const PLAIN_WORD = /^[A-Z][A-Za-z]+$/;
+/** Whether at least two of a slot's values (plain words) name different subjects of the lexicon. */
+function namesSubjects(values: ReadonlySet<string>): boolean {
+  let first: string | undefined;
+  for (const value of values) {
+    // Plain words only: a name (`redis-sessions`, `kafka-2`, `orders-db`) is an entity's, whatever words it holds.
+    if (!PLAIN_WORD.test(value)) continue;
+    for (const found of findConcepts(tokenWords(value))) {
+      if (conflictKind(found.concept) !== 'subject') continue;
+      if (first === undefined) first = found.concept;
+      else if (found.concept !== first) return true;
+    }
+  }
+  return false;
 }
 
 // A lower-case name made of words joined by `-`, `_` or `.` (`payments-api`, `email_outbound`, `orders.v2`), with

@@ -93,6 +93,8 @@ export interface ClusterModel {
   readonly exclusions: Map<string, { clusterId: string; targetId: string }>;
   /** Template text per template id, dropped when the template changes. */
   readonly templateTexts: Map<number, string>;
+  /** People's typos the last recluster read as the account's words (`sreving` → `serving`), applied online too. */
+  readonly typos: ReadonlyMap<string, string>;
   onlineIndex: OnlineIndex | undefined;
 }
 
@@ -111,6 +113,8 @@ export interface ClusterModelState {
   }>;
   clusters: ModelCluster[];
   feedback: ClusterFeedback[];
+  /** Typo → word, as the last recluster read them (absent in states saved before typos were read). */
+  typos?: Record<string, string>;
 }
 
 /** Services and sources kept per template: enough to compare templates, bounded so state stays small. */
@@ -140,6 +144,7 @@ export function buildModel(
   feedback: readonly ClusterFeedback[],
   templates: Map<number, ModelTemplate>,
   clusters: Map<string, ModelCluster>,
+  typos: ReadonlyMap<string, string> = new Map(),
 ): ClusterModel {
   // Applied to an empty table, feedback yields just its rules: aliases, split patterns and exclusions.
   const rules = applyFeedback(new Map(), feedback, NO_INCIDENTS);
@@ -159,6 +164,7 @@ export function buildModel(
     splitRules,
     exclusions: rules.exclusions,
     templateTexts: new Map(),
+    typos,
     onlineIndex: undefined,
   };
 }
@@ -183,7 +189,7 @@ export function templateText(model: ClusterModel, templateId: number): string {
  */
 export function assignIncident(model: ClusterModel, incident: ClusterIncident): IncidentAssignment {
   const text = incidentText(incident, model.settings);
-  const tokens = model.masker.maskTokens(text);
+  const tokens = correctTypos(model.masker.maskTokens(text), model.typos);
   const mined = addIncidentTokens(model.miner, tokens);
   const group = mined.group;
   if (mined.changed) model.templateTexts.delete(group.id);
@@ -308,6 +314,7 @@ export function serializeClusterModel(model: ClusterModel): ClusterModelState {
     }),
     clusters: [...model.clusters.values()].map((c) => ({ ...c })),
     feedback: JSON.parse(JSON.stringify(model.feedback)) as ClusterFeedback[],
+    ...(model.typos.size > 0 ? { typos: Object.fromEntries(model.typos) } : {}),
   };
 }
 
@@ -327,5 +334,42 @@ export function loadClusterModel(state: ClusterModelState): ClusterModel {
     ]),
   );
   const clusters = new Map(state.clusters.map((c) => [c.id, { ...c }]));
-  return buildModel(settings, loadTemplateMiner(state.miner), state.feedback, templates, clusters);
+  return buildModel(settings, loadTemplateMiner(state.miner), state.feedback, templates, clusters, new Map(Object.entries(state.typos ?? {})));
 }
+
+/** Tokens with the account's known typos read as their words; the same array when none is one. */
+export function correctTypos(tokens: readonly string[], typos: ReadonlyMap<string, string>): readonly string[] {
+  if (typos.size === 0 || !tokens.some((t) => typos.has(t))) return tokens;
+  return tokens.map((t) => typos.get(t) ?? t);
+}
+
+/**
+ * People's typing: a word of five letters or more that is one swap of neighbouring letters away from a word the
+ * account's titles use at least three times as often, and at least three times (`sreving` → `serving`,
+ * `CrsahLoopBackOff` → `CrashLoopBackOff`), is read as that word. `counts` are the plain-word tokens of every title.
+ */
+export function findTypos(counts: ReadonlyMap<string, number>): Map<string, string> {
+  const typos = new Map<string, string>();
+  for (const [word, n] of counts) {
+    if (!TYPO_WORD.test(word)) continue;
+    let best: string | undefined;
+    let bestCount = Math.max(TYPO_MIN_SUPPORT, TYPO_RATIO * n);
+    for (let i = 0; i + 1 < word.length; i++) {
+      if (word[i] === word[i + 1]) continue;
+      const swapped = word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2);
+      const m = counts.get(swapped) ?? 0;
+      if (m >= bestCount) {
+        best = swapped;
+        bestCount = m;
+      }
+    }
+    if (best !== undefined) typos.set(word, best);
+    if (typos.size >= MAX_TYPOS) break;
+  }
+  return typos;
+}
+export const TYPO_WORD = /^[A-Za-z]{5,}$/;
+const TYPO_MIN_SUPPORT = 3;
+const TYPO_RATIO = 3;
+/** Bounds the model's state: typos beyond this many are left as written. */
+const MAX_TYPOS = 10_000;

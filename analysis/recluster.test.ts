@@ -122,6 +122,28 @@ describe('online assignment', () => {
     expect(assignIncident(model, { id: 'n-3', title: 'Kafka broker kafka-5 under-replicated partitions' }).clusterId).toBe(fresh.clusterId);
   });
 
+  it('reads a person’s swapped letters as the word the account uses, in the recluster and online after it', () => {
+    const at = (i: number) => new Date(Date.UTC(2025, 0, 1) + i * 3_600_000).toISOString();
+    const typed = (i: number, title: string) => ({ id: `t-${i}`, title, createdAt: at(i) });
+    const incidents = [
+      ...Array.from({ length: 8 }, (_, i) => typed(i, `payment provider timeouts on ${['checkout-api', 'cart-api', 'search-api'][i % 3]}`)),
+      typed(8, 'payment provdier timeouts on checkout-api'),
+      typed(9, 'paymnet provider timeouts on cart-api'),
+      // Both spellings common: two words, not a typo (`trial` / `trail`).
+      ...Array.from({ length: 6 }, (_, i) => typed(10 + i, `audit trail export failed for ${['acme', 'globex'][i % 2]}`)),
+      ...Array.from({ length: 6 }, (_, i) => typed(16 + i, `audit trial export failed for ${['acme', 'globex'][i % 2]}`)),
+    ];
+    const { assignments, model } = recluster({ incidents });
+    const cluster = clusterIdsByIncident(assignments);
+    expect(cluster.get('t-8')).toBe(cluster.get('t-0'));
+    expect(cluster.get('t-9')).toBe(cluster.get('t-0'));
+    expect(cluster.get('t-10')).not.toBe(cluster.get('t-16'));
+    // Online, also after the model went through plain JSON: the typo the recluster read, and the word itself.
+    const reloaded = loadClusterModel(JSON.parse(JSON.stringify(serializeClusterModel(model))));
+    expect(assignIncident(reloaded, { id: 'n-1', title: 'payment provdier timeouts on cart-api' }).clusterId).toBe(cluster.get('t-0'));
+    expect(assignIncident(reloaded, { id: 'n-2', title: 'payment provider timeouts on search-api' }).clusterId).toBe(cluster.get('t-0'));
+  });
+
   it('starts from an empty model for a new account', () => {
     const model = createClusterModel();
     const a = assignIncident(model, { id: '1', title: 'Disk pressure on batch-node-1' });

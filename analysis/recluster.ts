@@ -2,7 +2,10 @@
 // the previous run's cluster ids, and re-apply user feedback. Deterministic for the same input.
 import {
   NO_INCIDENTS,
+  TYPO_WORD,
   buildModel,
+  correctTypos,
+  findTypos,
   incidentText,
   loadClusterModel,
   templateText,
@@ -83,6 +86,7 @@ interface MinedIncidents {
   cooccurrence: CooccurrenceCounts | undefined;
   entityValues: Set<string>;
   namesWhereNamesGo: Set<string>;
+  typos: Map<string, string>;
 }
 
 /** Full recluster on text similarity alone. */
@@ -131,6 +135,10 @@ function mine(input: ReclusterInput): MinedIncidents {
   order.sort((a, b) => times[a]! - times[b]! || compareIds(incidents[a]!.id, incidents[b]!.id));
 
   const masker = compileMasker(settings.masking);
+  const texts = incidents.map((incident) => incidentText(incident, settings));
+  // People's typos, read against the words of every title (each distinct text masked once; the pass below then
+  // finds most of them in the masker's memo).
+  const typos = accountTypos(texts, (text) => masker.maskTokensForReading(text));
   const miner = createTemplateMiner(settings.mining, settings.masking.digitTokensAreVariables);
   const templateOf = new Int32Array(incidents.length);
   const entities: number[][] = new Array(incidents.length);
@@ -156,8 +164,8 @@ function mine(input: ReclusterInput): MinedIncidents {
   let remembered = 0;
   for (const index of order) {
     const incident = incidents[index]!;
-    const text = incidentText(incident, settings);
-    const masked = masker.maskTokensForReading(text);
+    const text = texts[index]!;
+    const masked = correctTypos(masker.maskTokensForReading(text), typos);
     templateOf[index] = addIncidentTokens(miner, masked, true).group.id;
     let byText = entitiesByService.get(incident.service || '');
     if (byText === undefined) entitiesByService.set(incident.service || '', (byText = new Map()));
@@ -234,7 +242,7 @@ function mine(input: ReclusterInput): MinedIncidents {
       )
     : undefined;
   const namesWhereNamesGo = new Set([...lexiconNames].filter(([name, n]) => n >= 3 && namesNoCondition(name)).map(([name]) => name));
-  return { input, settings, feedback, previousModel, miner, order, times, templateOf, profiles, cooccurrence, entityValues, namesWhereNamesGo };
+  return { input, settings, feedback, previousModel, miner, order, times, templateOf, profiles, cooccurrence, entityValues, namesWhereNamesGo, typos };
 }
 
 // Placeholders that stand for an entity (what co-occurrence is judged on), not for an amount or a time.
@@ -377,7 +385,7 @@ function finish(mined: MinedIncidents, embeddings: number[][] | undefined): Recl
       if (indexOfIncident.size === 0) incidents.forEach((incident, i) => indexOfIncident.set(incident.id, i));
       return indexOfIncident.get(incidentId);
     },
-    maskedTokens: (index) => masker.maskTokens(incidentText(incidents[index]!, settings)),
+    maskedTokens: (index) => correctTypos(masker.maskTokens(incidentText(incidents[index]!, settings)), mined.typos).slice(),
     rawTokens: (index) => splitTokens(incidentText(incidents[index]!, settings)),
   });
 
@@ -440,7 +448,7 @@ function finish(mined: MinedIncidents, embeddings: number[][] | undefined): Recl
   }
   records.sort((a, b) => b.size - a.size || compareIds(a.id, b.id));
 
-  const model = buildModel(settings, miner, feedback, templates, modelClusters);
+  const model = buildModel(settings, miner, feedback, templates, modelClusters, mined.typos);
   const assignments = incidents.map((incident, i) => ({
     incidentId: incident.id,
     clusterId: clusterOf[i]!,
@@ -496,4 +504,16 @@ function previousClustering(
 function topCounts(counts: ReadonlyMap<string, number>, limit = 16): Map<string, number> {
   if (counts.size <= limit) return new Map(counts);
   return new Map([...counts].sort((a, b) => b[1] - a[1] || compareIds(a[0], b[0])).slice(0, limit));
+}
+
+
+/** Plain-word counts over every incident's text (each distinct text read once), and the typos they show. */
+function accountTypos(texts: readonly string[], tokensOf: (text: string) => readonly string[]): Map<string, string> {
+  const distinct = new Map<string, number>();
+  for (const text of texts) distinct.set(text, (distinct.get(text) ?? 0) + 1);
+  const counts = new Map<string, number>();
+  for (const [text, n] of distinct) {
+    for (const token of tokensOf(text)) if (TYPO_WORD.test(token)) counts.set(token, (counts.get(token) ?? 0) + n);
+  }
+  return findTypos(counts);
 }

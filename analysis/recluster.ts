@@ -506,7 +506,6 @@ function topCounts(counts: ReadonlyMap<string, number>, limit = 16): Map<string,
   return new Map([...counts].sort((a, b) => b[1] - a[1] || compareIds(a[0], b[0])).slice(0, limit));
 }
 
-
 /** Plain-word counts over every incident's text (each distinct text read once), and the typos they show. */
 function accountTypos(texts: readonly string[], tokensOf: (text: string) => readonly string[]): Map<string, string> {
   const distinct = new Map<string, number>();

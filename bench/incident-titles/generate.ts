@@ -146,10 +146,15 @@ function humanize(title: string, random: Random): string {
   return text;
 }
 
-export function generateIncidentTitles(): GeneratedTitles {
-  const families = [...TUNING_FAMILIES, ...HELD_OUT_FAMILIES];
+/**
+ * The data set: the tuning and held-out families by default; another pair of lists (a validation set of one's own,
+ * scored apart from the tuning one) generates a different data set the same way.
+ */
+export function generateIncidentTitles(sets: { tuning: readonly Family[]; heldOut: readonly Family[] } = { tuning: TUNING_FAMILIES, heldOut: HELD_OUT_FAMILIES }): GeneratedTitles {
+  const { tuning: tuningFamilies, heldOut: heldOutFamilies } = sets;
+  const families = [...tuningFamilies, ...heldOutFamilies];
   validateFamilies(families);
-  const heldOut = new Set(HELD_OUT_FAMILIES.map((f) => f.key));
+  const heldOut = new Set(heldOutFamilies.map((f) => f.key));
   const byKey = new Map(families.map((f) => [f.key, f]));
   const random = createRandom(SEED);
   const pools = createPools(random);
@@ -237,14 +242,14 @@ export function generateIncidentTitles(): GeneratedTitles {
     labelLines.push(JSON.stringify({ id, family: incident.family, held_out: incident.heldOut, tool: incident.tool }));
   });
   const tuningSizes: Record<string, number> = {};
-  for (const family of TUNING_FAMILIES) tuningSizes[family.key] = counts.get(family.key)!;
+  for (const family of tuningFamilies) tuningSizes[family.key] = counts.get(family.key)!;
   return {
     incidents: `${incidentLines.join('\n')}\n`,
     labels: `${labelLines.join('\n')}\n`,
     summary: {
       incidents: out.length,
-      tuningFamilies: TUNING_FAMILIES.length,
-      heldOutFamilies: HELD_OUT_FAMILIES.length,
+      tuningFamilies: tuningFamilies.length,
+      heldOutFamilies: heldOutFamilies.length,
       occurrences,
       multiToolShare: multiTool / occurrences,
       cascaded,

@@ -24,17 +24,43 @@ interface Row {
 
 /** The definition, written independently of the SQL: what each incident's label must be. */
 function model(rows: readonly Row[]): Map<string, { novelty: string | null; previousAt: number | null }> {
+  // The definition, counted by binary search over sorted times (a scan per row took 11 s at 21,000 rows):
+  // previousAt = the latest earlier incident of the same cluster; in the 720 hours up to and including this one,
+  // `same` of the cluster's incidents among `inWindow` of all.
+  const sorted = (times: number[]) => times.sort((a, b) => a - b);
+  const all = sorted(rows.map((r) => r.at));
+  const byCluster = new Map<string, number[]>();
+  for (const r of rows) {
+    if (!r.clusterId) continue;
+    const times = byCluster.get(r.clusterId);
+    if (times === undefined) byCluster.set(r.clusterId, [r.at]);
+    else times.push(r.at);
+  }
+  for (const times of byCluster.values()) sorted(times);
+  // Index of the first time >= t (lower) or > t (upper).
+  const bound = (times: readonly number[], t: number, upper: boolean) => {
+    let lo = 0;
+    let hi = times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (upper ? times[mid]! <= t : times[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const between = (times: readonly number[], from: number, to: number) => bound(times, to, true) - bound(times, from, false);
   const labels = new Map<string, { novelty: string | null; previousAt: number | null }>();
   for (const r of rows) {
     if (!r.clusterId) {
       labels.set(r.key, { novelty: null, previousAt: null });
       continue;
     }
-    const earlier = rows.filter((o) => o.clusterId === r.clusterId && o.at < r.at).map((o) => o.at);
-    const previousAt = earlier.length > 0 ? Math.max(...earlier) : null;
-    const inWindow = rows.filter((o) => o.at >= r.at - WINDOW && o.at <= r.at);
-    const same = inWindow.filter((o) => o.clusterId === r.clusterId).length;
-    const novelty = previousAt === null ? 'new' : previousAt < r.at - WINDOW ? 'back' : same * 20 <= inWindow.length ? 'rare' : 'known';
+    const mine = byCluster.get(r.clusterId)!;
+    const before = bound(mine, r.at, false);
+    const previousAt = before > 0 ? mine[before - 1]! : null;
+    const inWindow = between(all, r.at - WINDOW, r.at);
+    const same = between(mine, r.at - WINDOW, r.at);
+    const novelty = previousAt === null ? 'new' : previousAt < r.at - WINDOW ? 'back' : same * 20 <= inWindow ? 'rare' : 'known';
     labels.set(r.key, { novelty, previousAt });
   }
   return labels;

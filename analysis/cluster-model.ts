@@ -349,7 +349,7 @@ export function correctTypos(tokens: readonly string[], typos: ReadonlyMap<strin
  * `CrsahLoopBackOff` → `CrashLoopBackOff`), is read as that word. `counts` are the plain-word tokens of every title.
  */
 export function findTypos(counts: ReadonlyMap<string, number>): Map<string, string> {
-  const typos = new Map<string, string>();
+  const found: Array<{ word: string; fix: string; n: number }> = [];
   for (const [word, n] of counts) {
     if (!TYPO_WORD.test(word)) continue;
     let best: string | undefined;
@@ -363,10 +363,12 @@ export function findTypos(counts: ReadonlyMap<string, number>): Map<string, stri
         bestCount = m;
       }
     }
-    if (best !== undefined) typos.set(word, best);
-    if (typos.size >= MAX_TYPOS) break;
+    if (best !== undefined) found.push({ word, fix: best, n });
   }
-  return typos;
+  // Whatever order the titles came in: the commonest typos first when there are too many, then by word.
+  found.sort((a, b) => b.n - a.n || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
+  const kept = found.slice(0, MAX_TYPOS).sort((a, b) => (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
+  return new Map(kept.map((t) => [t.word, t.fix]));
 }
 export const TYPO_WORD = /^[A-Za-z]{5,}$/;
 const TYPO_MIN_SUPPORT = 3;

@@ -138,6 +138,9 @@ describe('online assignment', () => {
     expect(cluster.get('t-8')).toBe(cluster.get('t-0'));
     expect(cluster.get('t-9')).toBe(cluster.get('t-0'));
     expect(cluster.get('t-10')).not.toBe(cluster.get('t-16'));
+    // The same typos whatever order the incidents came in.
+    expect(serializeClusterModel(recluster({ incidents: [...incidents].reverse() }).model).typos).toEqual(serializeClusterModel(model).typos);
+    expect(Object.keys(serializeClusterModel(model).typos ?? {})).toEqual(['paymnet', 'provdier']);
     // Online, also after the model went through plain JSON: the typo the recluster read, and the word itself.
     const reloaded = loadClusterModel(JSON.parse(JSON.stringify(serializeClusterModel(model))));
     expect(assignIncident(reloaded, { id: 'n-1', title: 'payment provdier timeouts on cart-api' }).clusterId).toBe(cluster.get('t-0'));

@@ -25,3 +25,17 @@ describe('title normalisation', () => {
     expect(plain('[FIRING:2] HostOutOfMemory (10.0.0.1:9100 node-exporter warning)')).toBe('HostOutOfMemory (10.0.0.1:9100 node-exporter)');
   });
 });
+
+describe('title normalisation against crafted titles', () => {
+  // Both patterns once had a repeated group that backtracked exponentially on a run of capitals: a title like these,
+  // sent by a webhook, held the worker for hours. They must come back (within the test's time-out) and read right.
+  it('reads long runs of capitals in alert and alarm names without backtracking', () => {
+    const capitals = 'A'.repeat(80);
+    expect(plain(`[FIRING:1] Aa${capitals}! (db-3 warning)`)).toBe(`Aa${capitals}! (db-3)`);
+    expect(plain(`[FIRING:1] Aa${capitals} (db-3 warning)`)).toBe(`Aa${capitals} (db-3)`);
+    expect(plain(`a-Aa${capitals}!`)).toBe(`a-Aa${capitals}!`);
+    // Read as a metric name, but no problem the lexicon knows: left whole.
+    expect(plain(`orders-Aa${capitals}`)).toBe(`orders-Aa${capitals}`);
+    expect(plain(`orders-ErrorRate${capitals}`)).toBe(`orders ErrorRate${capitals}`);
+  });
+});

@@ -183,7 +183,8 @@ const COMPOUND = /^[A-Za-z0-9.]+(?:[-_][A-Za-z0-9.]+){2,}$/;
  * `E1X9KD0PZ7T3AB-5xxErrorRate`: CloudWatch alarms named `<resource>-<MetricName>`). Lower-case pairs
  * (`webhook-retries`, `payment-events`) are names of things and stay whole.
  */
-const METRIC_NAMED = /^[A-Za-z0-9.]+[-_](?:\d[xX]{2}|[pP]\d{2,3})?[A-Z][a-z]+(?:[A-Z][A-Za-z]*)*$/;
+// One optional group, not a repeated one: `(?:[A-Z][A-Za-z]*)*` backtracks exponentially on a long run of capitals.
+const METRIC_NAMED = /^[A-Za-z0-9.]+[-_](?:\d[xX]{2}|[pP]\d{2,3})?[A-Z][a-z]+(?:[A-Z][A-Za-z]*)?$/;
 const DIGIT = /\d/;
 /**
  * Codes with digits that the lexicon reads (`5xx`, `p99`), alone or leading a metric name (`5xxErrorRate`): the only
@@ -244,7 +245,9 @@ const PRODUCTS = new Set(['bucket', 'loadbalancer', 'dns', 'tls', 'cdn', 'lambda
 
 // Label values that only grade an alert.
 const SEVERITY_VALUES = new Set(['critical', 'warning', 'warn', 'info', 'none', 'page', 'error', 'high', 'low', 'medium', 'major', 'minor', 'p1', 'p2', 'p3', 'p4', 'p5']);
-const ALERT_NAME = /^[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+$/;
+// A capitalised word, then a capital and anything alphanumeric (`KubePodCrashLooping`); written without a repeated
+// group, which backtracked exponentially on a long run of capitals from a webhook.
+const ALERT_NAME = /^[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*$/;
 
 /**
  * In an Alertmanager or Grafana subject, what follows the alert name are label values: those that name a condition

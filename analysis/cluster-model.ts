@@ -120,10 +120,13 @@ export interface ClusterModelState {
 /** Services and sources kept per template: enough to compare templates, bounded so state stays small. */
 const MAX_TRACKED_VALUES = 16;
 
+/** Descriptions are clustered by up to this many characters (with `text: 'title+description'`). */
+export const MAX_DESCRIPTION_CHARS = 2000;
+
 /** The text an incident is clustered by: its title without tool wrappers (and its description, when configured). */
 export function incidentText(incident: ClusterIncident, settings: ClusteringSettings): string {
   const title = normalizeTitle(incident.title ?? '');
-  if (settings.text === 'title+description' && incident.description) return `${title} ${incident.description}`;
+  if (settings.text === 'title+description' && incident.description) return `${title} ${incident.description.slice(0, MAX_DESCRIPTION_CHARS)}`;
   return title;
 }
 

@@ -465,7 +465,9 @@ export function conceptsOfWords(rawWords: readonly string[]): string[] {
   return findConcepts(rawWords).map((f) => f.concept);
 }
 
-const CAMEL_BOUNDARY = /([a-z])([A-Z])|([A-Z]+)([A-Z][a-z])|([A-Za-z])(\d)|(\d)([A-Za-z])/g;
+// `(?<![A-Z]{2})`: a run of capitals is tried from its start only (the same splits; without it a long run was tried
+// from every position, quadratic in its length).
+const CAMEL_BOUNDARY = /([a-z])([A-Z])|(?<![A-Z]{2})([A-Z]+)([A-Z][a-z])|([A-Za-z])(\d)|(\d)([A-Za-z])/g;
 
 /**
  * The words of one masked template token, for the lexicon: placeholders dropped, CamelCase and digit boundaries split

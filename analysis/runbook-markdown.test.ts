@@ -174,3 +174,18 @@ describe('renderRunbookMarkdown', () => {
     expect(renderRunbookMarkdown({ title: 'T', description: '', tags: [], steps: [] })).toBe('# T\n');
   });
 });
+
+describe('parseRunbookMarkdown against crafted imports', () => {
+  // The heading and fence patterns backtracked on long lines (a 10,000-space heading took minutes): an import of up to
+  // 256 KB must come back (within the test's time-out) and read as before.
+  it('reads headings and fences with long runs of spaces and letters in linear time', () => {
+    const spaces = ' '.repeat(100_000);
+    const parsed = parseRunbookMarkdown(`# Disk full${spaces}x\n\n## Check${spaces}y\n\n\`\`\`bash\ndf -h\n\`\`\`\n`);
+    expect(parsed.title).toBe(`Disk full${spaces}x`);
+    expect(parsed.steps.map((s) => s.title)).toEqual([`Check${spaces}y`]);
+    // A line that starts like a fence but carries a backtick later is text, not a fence.
+    const text = parseRunbookMarkdown(`# T\n\n## Look\n\n\`\`\`${'a'.repeat(100_000)}\`\n\n\`\`\`bash\nuptime\n\`\`\`\n`);
+    expect(text.steps[0]!.command).toBe('uptime');
+    expect(parseRunbookMarkdown('# Title ##\n\n## Step ###\n\n```bash\nuptime\n```\n').steps[0]!.title).toBe('Step');
+  });
+});

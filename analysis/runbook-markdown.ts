@@ -67,7 +67,9 @@ const TARGET_LANGUAGES: Record<TargetType, string> = {
   other: 'text',
 };
 
-const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
+// The fence run may not be followed by more of its character, and the rest is checked for backticks once: written so
+// that a long line without a closing run is read in linear time (the plain form backtracked quadratically).
+const FENCE_OPEN = /^ {0,3}(`{3,}(?!`)|~{3,}(?!~))(?=[^`]*$)\s*([^\s`]*)[^`]*$/;
 const META = /^(risk|target)\s*:\s*(.*)$/i;
 const TAGS = /^tags\s*:\s*(.*)$/i;
 
@@ -76,13 +78,41 @@ interface Section {
   lines: string[];
 }
 
+/**
+ * What `/^#{level}\s+(.+?)\s*#*\s*$/` captured (trimmed), or null where it did not match — read by hand in linear time,
+ * since that pattern took minutes on a long line of spaces. The capture is the shortest start of the text after the
+ * marker's spaces (one character at least) that leaves only spaces, `#`s and spaces.
+ */
+function headingText(line: string, level: number): string | null {
+  for (let k = 0; k < level; k++) if (line[k] !== '#') return null;
+  const rest = line.slice(level);
+  if (rest === '' || !SPACE.test(rest[0]!)) return null;
+  let from = 0;
+  while (from < rest.length && SPACE.test(rest[from]!)) from++;
+  // Only spaces after the marker: the pattern gives a later space (not a line end) to the capture.
+  if (from === rest.length) {
+    for (let j = 1; j < rest.length; j++) if (!LINE_END.test(rest[j]!)) return '';
+    return null;
+  }
+  const body = rest.slice(from);
+  let m = body.length;
+  while (m > 0 && SPACE.test(body[m - 1]!)) m--;
+  while (m > 0 && body[m - 1] === '#') m--;
+  while (m > 0 && SPACE.test(body[m - 1]!)) m--;
+  // `.` stops at a line end: a capture that would hold one is no match.
+  const capture = body.slice(0, Math.max(1, m));
+  return LINE_END.test(capture) ? null : capture.trim();
+}
+const SPACE = /\s/;
+const LINE_END = /[\n\r\u2028\u2029]/;
+
 export function parseRunbookMarkdown(markdown: string): ParsedRunbook {
   const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
   let i = 0;
   while (i < lines.length && lines[i]!.trim() === '') i++;
-  const titleMatch = /^#\s+(.+?)\s*#*\s*$/.exec(lines[i] ?? '');
-  if (titleMatch === null) throw new RunbookMarkdownError('runbook has no title: its first line must be `# Title`');
-  const title = titleMatch[1]!.trim();
+  const titleText = headingText(lines[i] ?? '', 1);
+  if (titleText === null) throw new RunbookMarkdownError('runbook has no title: its first line must be `# Title`');
+  const title = titleText;
   i++;
 
   // Split the rest into the preamble and `## ` sections, ignoring headings inside fenced blocks.
@@ -95,9 +125,9 @@ export function parseRunbookMarkdown(markdown: string): ParsedRunbook {
     if (fence === null && open !== null) fence = open[1]!;
     else if (fence !== null && line.trim().startsWith(fence[0]!.repeat(fence.length)) && /^[`~]+$/.test(line.trim())) fence = null;
     else if (fence === null) {
-      const heading = /^##\s+(.+?)\s*#*\s*$/.exec(line);
+      const heading = headingText(line, 2);
       if (heading !== null) {
-        sections.push({ title: heading[1]!.trim(), lines: [] });
+        sections.push({ title: heading, lines: [] });
         continue;
       }
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENTITY_MARK, normalizeTitle } from './title-normalize.ts';
+import { recluster } from './recluster.ts';
+import { ENTITY_MARK, MAX_TITLE_CHARS, normalizeTitle } from './title-normalize.ts';
 
 const plain = (title: string) => normalizeTitle(title).split(ENTITY_MARK).join('');
 
@@ -37,5 +38,19 @@ describe('title normalisation against crafted titles', () => {
     // Read as a metric name, but no problem the lexicon knows: left whole.
     expect(plain(`orders-Aa${capitals}`)).toBe(`orders-Aa${capitals}`);
     expect(plain(`orders-ErrorRate${capitals}`)).toBe(`orders ErrorRate${capitals}`);
+  });
+});
+
+describe('titles sent to wear the engine down', () => {
+  // Webhook bodies may be a megabyte: a title is read up to MAX_TITLE_CHARS, and the patterns that read tokens are
+  // linear, so these come back (within the test's time-out) with an answer.
+  it('reads only the start of a huge title, and clusters huge tokens without backtracking', () => {
+    expect(normalizeTitle(`Disk full on db-3${' '.repeat(100_000)}x)`)).toBe('Disk full on db-3');
+    const closing = normalizeTitle(`[FIRING:1] KubeFoo ${')'.repeat(100_000)}x`);
+    expect(closing.length).toBeLessThanOrEqual(MAX_TITLE_CHARS);
+    const huge = ['a.'.repeat(50_000), `${'a+'.repeat(50_000)}1`, `${'1.'.repeat(50_000)}a`, `${'a1-'.repeat(33_000)}_`, `x${'A'.repeat(100_000)}_`];
+    const result = recluster({ incidents: huge.flatMap((title, i) => [{ id: `${i}-a`, title }, { id: `${i}-b`, title }]) });
+    expect(result.assignments).toHaveLength(huge.length * 2);
+    for (let i = 0; i < huge.length; i++) expect(result.assignments[2 * i]!.clusterId).toBe(result.assignments[2 * i + 1]!.clusterId);
   });
 });

@@ -25,7 +25,8 @@ const PREFIXED_STATUS = /^(?:ALARM|OK|INSUFFICIENT_DATA|FIRING|RESOLVED|TRIGGERE
 const NAGIOS = /^\*\*\s*(?:PROBLEM|RECOVERY|ACKNOWLEDGEMENT|FLAPPINGSTART|CUSTOM)\s+(Service|Host)\s+Alert:\s+([^\s/]+)(?:\/(.+?))?\s+is\s+(\w+)\s*\*\*$/i;
 const PARENTHESISED_PRIORITY = /^\((?:P[0-5]|SEV[ -]?[0-5])\)\s*/i;
 const LEADING_PRIORITY = /^P[0-5]\s+(?=[A-Z[])/;
-const TRAILING_STATUS = /\s*(?:[[(](?:P[0-5]|SEV[ -]?[0-5]|critical|warning|warn|page|info)[\])]|\s[-–]\s(?:P[0-5]|critical|warning))$/i;
+// `(?<!\s)`: the match starts where the spaces do (the same matches, in linear time on a long run of spaces).
+const TRAILING_STATUS = /(?<!\s)\s*(?:[[(](?:P[0-5]|SEV[ -]?[0-5]|critical|warning|warn|page|info)[\])]|\s[-–]\s(?:P[0-5]|critical|warning))$/i;
 
 // CloudWatch alarm notifications name the region in words: "ALARM: "name" in US East (N. Virginia)".
 const AWS_REGION_NAMES: Readonly<Record<string, string>> = {
@@ -84,7 +85,9 @@ const QUOTED_NAME = /"([^"\s]+)"/g;
  * split into the entity and words. Whitespace-separated tokens stay the unit; the result is the text everything
  * downstream (masking, mining, labels) works on.
  */
-export function normalizeTitle(text: string): string {
+export function normalizeTitle(title: string): string {
+  // No alert title is this long; reading only its start bounds the work a crafted one can cause in every step after.
+  const text = title.length > MAX_TITLE_CHARS ? title.slice(0, MAX_TITLE_CHARS) : title;
   // Titles come again and again (every firing of an alert): each distinct one is normalised once while the memo has room.
   if (text.length > TITLE_MEMO_MAX_LENGTH) return normalize(text);
   let normalized = titles.get(text);
@@ -107,6 +110,8 @@ let titleHits = 0;
 let remembersTitles = true;
 const TITLE_MEMO_SIZE = 32_768;
 const TITLE_MEMO_MAX_LENGTH = 256;
+/** Titles are read up to this many characters (clustering, names). */
+export const MAX_TITLE_CHARS = 1000;
 
 function normalize(text: string): string {
   let title = (text.includes(ENTITY_MARK) ? text.replace(ENTITY_MARKS, '') : text).trim();
@@ -275,7 +280,7 @@ function markLabelValues(title: string): string {
       return;
     }
     const lead = /^\(+/.exec(token)?.[0] ?? '';
-    const trail = /\)+$/.exec(token)?.[0] ?? '';
+    const trail = /(?<!\))\)+$/.exec(token)?.[0] ?? '';
     const value = token.slice(lead.length, token.length - trail.length);
     if (value === '' || SEVERITY_VALUES.has(value.toLowerCase())) {
       // A dropped last value's closing bracket closes the value before it: `(db-3 node-exporter warning)` → `(db-3 node-exporter)`.

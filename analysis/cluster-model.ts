@@ -350,6 +350,8 @@ export function correctTypos(tokens: readonly string[], typos: ReadonlyMap<strin
  * People's typing: a word of five letters or more that is one swap of neighbouring letters away from a word the
  * account's titles use at least three times as often, and at least three times (`sreving` → `serving`,
  * `CrsahLoopBackOff` → `CrashLoopBackOff`), is read as that word. `counts` are the plain-word tokens of every title.
+ * (The lexicon's own `correctTypo` reads a word one edit from one of its words as that concept; this reads tokens
+ * against the account's words, known to the lexicon or not, before mining, so a typo joins its template.)
  */
 export function findTypos(counts: ReadonlyMap<string, number>): Map<string, string> {
   const found: Array<{ word: string; fix: string; n: number }> = [];

@@ -537,12 +537,10 @@ export class ConceptSpace {
         const kind = conflictKind(c);
         return kind === 'subject' || kind === 'condition';
       }),
-      parents: keys.map((c) => (c.includes(':') ? NO_PARENTS : conceptParents(c))),
+      parents: keys.map((c) => conceptParents(c)),
     };
   }
 }
-
-const NO_PARENTS: readonly string[] = [];
 
 /** A template's concepts with their weights, known-ness and broader concepts, aligned by index. */
 export interface ConceptVector {

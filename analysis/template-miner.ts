@@ -1,6 +1,7 @@
 // One-pass template mining in the spirit of Drain (He et al., ICWS 2017): a fixed-depth prefix tree routes masked
 // tokens to a few candidate templates, the most similar one above a threshold absorbs the incident.
 import { hasDigit, hasPlaceholder } from './masking.ts';
+import { memoize } from './memo.ts';
 import type { MiningSettings } from './settings.ts';
 
 /** The generic placeholder written where incidents of one template disagree. */
@@ -260,7 +261,8 @@ function differentWords(a: string, b: string, first: boolean): boolean {
  * A token's words of four letters or more (split at case changes and non-letters) that touch no digit or
  * placeholder, joined: what stays of it whatever its values.
  */
-function stableWords(token: string): string {
+const stableWords = memoize((token) => readStableWords(token), 20_000);
+function readStableWords(token: string): string {
   const text = token.replace(PLACEHOLDERS, '\u0000');
   const words: string[] = [];
   for (const match of text.matchAll(WORD_RUN)) {

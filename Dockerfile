@@ -1,10 +1,11 @@
 # One image for the worker, the API and the web server; docker-compose.yml picks the command per service:
-#   worker  node --import tsx temporal/worker.ts
-#   api     node --import tsx api/server.ts
+#   worker  node temporal/worker.ts
+#   api     node api/server.ts
 #   web     node web/build/index.js
-# Server code runs from its TypeScript sources through tsx; only the SvelteKit app is built.
+# Server code runs from its TypeScript sources, which Node 24 reads itself (type stripping); only the SvelteKit app is
+# built.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Manifests first, so the dependency layer is rebuilt only when they change.
 COPY package.json package-lock.json ./
@@ -14,15 +15,15 @@ COPY patches/ patches/
 RUN npm ci --no-audit --no-fund
 COPY . .
 # Build the web app, then drop dev dependencies (vite, svelte, typescript, vitest, ...): the adapter-node build
-# bundles what the web server needs, and the server processes need only the production dependencies (tsx included).
+# bundles what the web server needs, and the server processes need only the production dependencies.
 RUN npm run build:web \
  && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # Production node_modules, the server sources and the built web app (.dockerignore keeps tests, local data and secrets out).
 COPY --from=build /app ./
 USER node
 EXPOSE 3000 3001
-CMD ["node", "--import", "tsx", "api/server.ts"]
+CMD ["node", "api/server.ts"]

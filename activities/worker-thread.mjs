@@ -1,10 +1,8 @@
 // The entry of a worker thread that runs one exported function of a TypeScript module (activities/worker-thread.ts).
-// Plain JavaScript, so it loads in every way the worker runs (`node --import tsx`, vitest, the Docker image): it
-// registers tsx itself, because a thread does not inherit the main thread's `--import tsx` hooks on Node 20.
+// Plain JavaScript, so it loads alike under vitest and a plain `node temporal/worker.ts`; the module it imports is
+// TypeScript, which Node reads itself (type stripping), in a thread as in the main one.
 import { parentPort, workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
 
-register();
 const { module, name, input } = workerData;
 try {
   const fn = (await import(module))[name];

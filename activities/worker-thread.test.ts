@@ -13,8 +13,8 @@ describe('work in a worker thread', () => {
       const result = await runInWorkerThread<{ ms: number }, { spun: number; heapMb: number }>(fixture, 'spin', { ms: 1500 }, (p) => progress.push(p));
       expect(result.spun).toBeGreaterThan(0);
       // The thread gets the heap limit this process has (a worker started with --max-old-space-size passes it on; the
-      // young generation comes on top of the old one given).
-      expect(Math.abs(result.heapMb - Math.round(getHeapStatistics().heap_size_limit / 2 ** 20))).toBeLessThan(100);
+      // thread's young generation, 192 MB on Node 24, comes on top of the old one given).
+      expect(Math.abs(result.heapMb - Math.round(getHeapStatistics().heap_size_limit / 2 ** 20))).toBeLessThan(256);
     } finally {
       clearInterval(timer);
     }

@@ -22,9 +22,8 @@ export class WorkerThreadError extends Error {
  */
 export function runInWorkerThread<I, R>(module: URL, name: string, input: I, onProgress: (progress: unknown) => void = () => {}): Promise<R> {
   return new Promise<R>((resolve, reject) => {
-    // No inherited flags: `--import tsx` is registered by the entry itself (a Node 20 thread ignores the inherited one,
-    // a later Node may not), and an explicit list holding a V8 flag such as --max-old-space-size is refused. The heap
-    // limit the worker was given (flag or NODE_OPTIONS) is passed on as the thread's own.
+    // No inherited flags: an explicit list holding a V8 flag such as --max-old-space-size is refused. The heap limit the
+    // worker was given (flag or NODE_OPTIONS) is passed on as the thread's own.
     const thread = new Worker(ENTRY, {
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20) },

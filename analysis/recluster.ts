@@ -64,8 +64,10 @@ export interface ReclusterResult {
 export type EmbedTemplates = (texts: string[]) => Promise<number[][]>;
 
 export class DuplicateIncidentError extends Error {
-  constructor(readonly incidentId: string) {
+  readonly incidentId: string;
+  constructor(incidentId: string) {
     super(`incident id "${incidentId}" appears more than once`);
+    this.incidentId = incidentId;
     this.name = 'DuplicateIncidentError';
   }
 }

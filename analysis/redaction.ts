@@ -20,11 +20,10 @@ export interface RedactorOptions {
 }
 
 export class InvalidRedactionPatternError extends Error {
-  constructor(
-    readonly pattern: string,
-    reason: string,
-  ) {
+  readonly pattern: string;
+  constructor(pattern: string, reason: string) {
     super(`invalid redaction pattern ${JSON.stringify(pattern)}: ${reason}`);
+    this.pattern = pattern;
     this.name = 'InvalidRedactionPatternError';
   }
 }

@@ -38,12 +38,11 @@ export interface ParsedRunbook extends RunbookDocument {
 }
 
 export class RunbookMarkdownError extends Error {
-  constructor(
-    message: string,
-    /** 1-based number of the step at fault, when one is. */
-    readonly step?: number,
-  ) {
+  /** 1-based number of the step at fault, when one is. */
+  readonly step?: number;
+  constructor(message: string, step?: number) {
     super(message);
+    this.step = step;
     this.name = 'RunbookMarkdownError';
   }
 }

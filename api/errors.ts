@@ -19,14 +19,14 @@ export interface ErrorBody {
 
 export class AppError extends Error {
   override name = 'AppError';
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details: ErrorDetail[] = [],
-    options?: { cause?: unknown },
-  ) {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly details: ErrorDetail[];
+  constructor(statusCode: number, code: string, message: string, details: ErrorDetail[] = [], options?: { cause?: unknown }) {
     super(message, options);
+    this.statusCode = statusCode;
+    this.code = code;
+    this.details = details;
   }
 }
 

@@ -65,7 +65,7 @@ function memory(): { peakRssMiB: number; heapUsedMiB: number } {
 async function runInChild(scenario: Scenario, count: number): Promise<RunResult> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'bench/throughput-run.ts'), scenario, String(count)],
+    [join(REPO_ROOT, 'bench/throughput-run.ts'), scenario, String(count)],
     { cwd: REPO_ROOT, maxBuffer: 1 << 20 },
   );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as RunResult;

@@ -124,7 +124,7 @@ export async function drain(url: string, accountId: string): Promise<DrainResult
 async function runStep<T>(args: string[]): Promise<T> {
   // BENCH_CPU_PROF=DIR: a CPU profile of each step's process, for `node --cpu-prof` analysis.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const { stdout } = await promisify(execFile)(process.execPath, [...profile, '--import', 'tsx', join(REPO_ROOT, 'bench/unify-run.ts'), ...args], {
+  const { stdout } = await promisify(execFile)(process.execPath, [...profile, join(REPO_ROOT, 'bench/unify-run.ts'), ...args], {
     cwd: REPO_ROOT,
     maxBuffer: 1 << 20,
   });

@@ -56,9 +56,8 @@ function prepare(deliveries: readonly Delivery[]): LoadRequest[] {
 
 function driveInWorker(url: string, requests: LoadRequest[]): Promise<LoadOutput> {
   return new Promise((resolve, reject) => {
-    // A TypeScript module: the thread registers tsx itself (a worker does not inherit `--import tsx`'s loader).
-    const script = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./lib/webhook-load.ts', import.meta.url).href)}); })`;
-    const worker = new Worker(script, { eval: true, workerData: { url, requests, concurrency: CONCURRENCY } });
+    // A TypeScript module, which the thread reads itself (Node's type stripping).
+    const worker = new Worker(new URL('./lib/webhook-load.ts', import.meta.url), { workerData: { url, requests, concurrency: CONCURRENCY } });
     let output: LoadOutput | undefined;
     worker.once('message', (message: LoadOutput) => (output = message));
     worker.once('error', reject);

@@ -80,14 +80,13 @@ export type ConnectorErrorKind = 'auth' | 'rate_limited' | 'not_found' | 'invali
 /** The only error a connector throws; activities/failures.ts maps its kind to a Temporal failure type. */
 export class ConnectorError extends Error {
   override name = 'ConnectorError';
-  constructor(
-    readonly kind: ConnectorErrorKind,
-    message: string,
-    /** When to try again (rate limits, outages), so a Temporal retry can wait at least this long. */
-    readonly retryAfterMs?: number,
-    options?: { cause?: unknown; status?: number },
-  ) {
+  readonly kind: ConnectorErrorKind;
+  /** When to try again (rate limits, outages), so a Temporal retry can wait at least this long. */
+  readonly retryAfterMs?: number;
+  constructor(kind: ConnectorErrorKind, message: string, retryAfterMs?: number, options?: { cause?: unknown; status?: number }) {
     super(message, options);
+    this.kind = kind;
+    this.retryAfterMs = retryAfterMs;
     this.status = options?.status;
   }
   /** The vendor's HTTP status, when an answer caused this (401 bad key vs 403 missing scope). */

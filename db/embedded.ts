@@ -36,7 +36,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   };
 }
 
-// The `npm start` child: `node --import tsx db/embedded.ts` serves PGlite until SIGINT/SIGTERM.
+// The `npm start` child: `node db/embedded.ts` serves PGlite until SIGINT/SIGTERM.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { loadConfig } = await import('../config.ts');
   const config = loadConfig();

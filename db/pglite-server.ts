@@ -33,10 +33,12 @@ class Connection {
   private chain: Promise<void> = Promise.resolve();
   closed = false;
 
-  constructor(
-    readonly socket: Socket,
-    private readonly server: PGliteServer,
-  ) {
+  readonly socket: Socket;
+  private readonly server: PGliteServer;
+
+  constructor(socket: Socket, server: PGliteServer) {
+    this.socket = socket;
+    this.server = server;
     socket.setNoDelay(true);
     socket.on('data', (data) => this.onData(data));
     socket.on('error', () => this.close());
@@ -115,10 +117,13 @@ export class PGliteServer {
   private readonly connections = new Set<Connection>();
   private server: Server | undefined;
 
-  constructor(
-    private readonly db: PGlite,
-    private readonly maxConnections: number,
-  ) {}
+  private readonly db: PGlite;
+  private readonly maxConnections: number;
+
+  constructor(db: PGlite, maxConnections: number) {
+    this.db = db;
+    this.maxConnections = maxConnections;
+  }
 
   async listen(port: number, host: string): Promise<number> {
     this.server = createServer((socket) => {

@@ -29,11 +29,22 @@ export function startErrorReporting(config: Pick<Config, 'telemetry'>, role: Ser
     environment: config.telemetry.sentryEnvironment,
     ...(version ? { release: `incident-insights@${version}` } : {}),
     serverName: `incident-insights-${role}`,
-    // Our own OpenTelemetry provider traces; Sentry must not install a second one or patch modules.
-    skipOpenTelemetrySetup: true,
+    // Our own OpenTelemetry provider traces; Sentry must not install a second one or patch modules at load time.
+    enableOpenTelemetrySetup: false,
+    enableRuntimeChannelInjection: false,
     defaultIntegrations: false,
     integrations: [Sentry.linkedErrorsIntegration(), Sentry.dedupeIntegration(), Sentry.functionToStringIntegration()],
-    sendDefaultPii: false,
+    // Sentry 11 collects request data by default: nothing about people, requests or queries leaves the process.
+    dataCollection: {
+      userInfo: false,
+      cookies: false,
+      httpHeaders: false,
+      httpBodies: [],
+      urlQueryParams: false,
+      databaseQueryData: false,
+      genAI: { inputs: false, outputs: false },
+      stackFrameVariables: false,
+    },
     beforeSend: (event) => scrubEvent(event),
     beforeBreadcrumb: (crumb) => redactValue(crumb),
   });

@@ -29,11 +29,10 @@ export interface CliIo {
 
 /** A problem with the input file, reported with its line number; nothing is written. */
 export class InputLineError extends Error {
-  constructor(
-    readonly line: number,
-    message: string,
-  ) {
+  readonly line: number;
+  constructor(line: number, message: string) {
     super(`line ${line}: ${message}`);
+    this.line = line;
     this.name = 'InputLineError';
   }
 }

@@ -66,7 +66,7 @@ function nodeChild(name: string, script: string, env: Record<string, string>): C
     spawnChild({
       name,
       command: process.execPath,
-      args: ['--import', 'tsx', join(ROOT, script)],
+      args: [join(ROOT, script)],
       env,
       cwd: ROOT,
       logFile: join(logDir, `${name}.log`),

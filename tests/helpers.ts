@@ -233,7 +233,7 @@ export function spawnWorkerProcess(config: Config, name: string, env: Record<str
   return spawnChild({
     name,
     command: process.execPath,
-    args: ['--import', 'tsx', resolve('temporal', 'worker.ts')],
+    args: [resolve('temporal', 'worker.ts')],
     env: childEnv({
       NODE_ENV: 'test',
       DATABASE_URL: config.database.url!,

@@ -39,11 +39,10 @@ export interface VerifyResult {
 /** A target's failures, by kind: auth and invalid never get better by retrying; unavailable may. */
 export class ExecutorError extends Error {
   override name = 'ExecutorError';
-  constructor(
-    readonly kind: 'auth' | 'invalid' | 'unavailable' | 'host_key_mismatch',
-    message: string,
-  ) {
+  readonly kind: 'auth' | 'invalid' | 'unavailable' | 'host_key_mismatch';
+  constructor(kind: ExecutorError['kind'], message: string) {
     super(message);
+    this.kind = kind;
   }
 }
 

@@ -1,4 +1,4 @@
-// Generates the incident-title benchmark (`node --import tsx bench/incident-titles/generate.ts`): a seeded, deterministic
+// Generates the incident-title benchmark (`node bench/incident-titles/generate.ts`): a seeded, deterministic
 // 90 days of incidents from 63 problem families, written as the CLI's JSONL input plus a separate labels file.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -2,7 +2,7 @@
 // the CLI builds incidents) and prints, for TUNING families only, how each family is clustered and which clusters mix
 // families. Held-out families appear only as aggregate scores and anonymous counts, never their titles or templates.
 //
-//   node --import tsx bench/incident-titles/inspect.ts [--family KEY]... [--samples N] [--settings JSON]
+//   node bench/incident-titles/inspect.ts [--family KEY]... [--samples N] [--settings JSON]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { recluster, type ClusteringSettingsOverrides } from '../../analysis/index.ts';

@@ -3,7 +3,7 @@
 // each validation family's clusters printed with sample titles. The held-out families take no part: cascades into
 // them are dropped.
 //
-//   node --import tsx bench/incident-titles/validate.ts [--quiet] [--settings JSON]
+//   node bench/incident-titles/validate.ts [--quiet] [--settings JSON]
 import { parseArgs } from 'node:util';
 import { recluster, type ClusteringSettingsOverrides } from '../../analysis/index.ts';
 import { parseIncidentLine } from '../../scripts/insights.ts';

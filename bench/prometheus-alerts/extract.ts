@@ -1,7 +1,7 @@
 // Extracts the alert rules of samber/awesome-prometheus-alerts (dist/rules/**/*.yml, CC BY 4.0) into
 // bench/data/prometheus-alert-rules.json: per rule its exporter file, alert name and summary. Run against a checkout:
 //
-//   node --import tsx bench/prometheus-alerts/extract.ts /path/to/awesome-prometheus-alerts [commit]
+//   node bench/prometheus-alerts/extract.ts /path/to/awesome-prometheus-alerts [commit]
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';

@@ -196,7 +196,7 @@ export async function startDrillTemporal(cleanup: Cleanup, options: { logDir: st
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The API and the worker as real processes (node --import tsx), each on a fixed port, restartable.
+// The API and the worker as real processes (node <script>.ts), each on a fixed port, restartable.
 
 export interface DrillProcess {
   name: string;
@@ -256,7 +256,7 @@ function drillProcess(cleanup: Cleanup, options: { name: string; script: string;
       if (current && !current.hasExited()) throw new Error(`${options.name} is already running`);
       starts += 1;
       const logFile = join(options.logDir, `${options.name}-${starts}.log`);
-      const child = spawnChild({ name: options.name, command: process.execPath, args: ['--import', 'tsx', join(ROOT, options.script)], env: options.env, cwd: ROOT, logFile });
+      const child = spawnChild({ name: options.name, command: process.execPath, args: [join(ROOT, options.script)], env: options.env, cwd: ROOT, logFile });
       current = child;
       await waitFor(
         `${options.name} at ${url}${options.healthPath}`,

@@ -92,7 +92,7 @@ describe.skipIf(!helm)('the Helm chart, rendered by helm', () => {
       const c = pod.containers[0];
       const env = envOf(c);
       expect(env.WORKER_ROLE).toBe(role);
-      expect(c.command).toEqual(['node', '--import', 'tsx', 'temporal/worker.ts']);
+      expect(c.command).toEqual(['node', 'temporal/worker.ts']);
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(Number(env.WORKER_SHUTDOWN_GRACE_SECONDS));
       expect([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]).toEqual(['/healthz', '/readyz']);
     }

@@ -73,7 +73,7 @@ it('lets an in-flight API request finish after SIGTERM while new connections are
   const api = spawnChild({
     name: 'shutdown-api',
     command: process.execPath,
-    args: ['--import', 'tsx', resolve('api', 'server.ts')],
+    args: [resolve('api', 'server.ts')],
     env: childEnv({
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',

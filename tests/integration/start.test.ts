@@ -52,7 +52,7 @@ function start(run: number, dir: string = dataDir): { child: Child; output: () =
   const child = spawnChild({
     name: `npm-start-${run}`,
     command: process.execPath,
-    args: ['--import', 'tsx', join(ROOT, 'scripts/start.ts')],
+    args: [join(ROOT, 'scripts/start.ts')],
     cwd: ROOT,
     logFile,
     env: childEnv({

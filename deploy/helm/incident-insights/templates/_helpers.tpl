@@ -111,7 +111,7 @@ spec:
         - name: {{ .component }}
           image: {{ include "ii.image" $root }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-          command: ["node", "--import", "tsx", "temporal/worker.ts"]
+          command: ["node", "temporal/worker.ts"]
           envFrom:
             - configMapRef:
                 name: {{ include "ii.fullname" $root }}-config

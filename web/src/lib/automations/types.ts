@@ -1,5 +1,5 @@
 // Automation targets, runs and previews as the web shows them (the API's answers: docs/api.md#automations).
-import type { Membership } from '$lib/types';
+import type { Membership } from '#lib/types.ts';
 
 export type RunStatus = 'awaiting_approval' | 'approved' | 'running' | 'completed' | 'failed' | 'cancelled' | 'rejected' | 'expired';
 export const RUN_STATUSES: RunStatus[] = ['awaiting_approval', 'approved', 'running', 'completed', 'failed', 'cancelled', 'rejected', 'expired'];

@@ -1,6 +1,6 @@
 // Shapes of the clusters API's answers (api/schemas/clusters.ts): the clustering's state, the shared trend and the
 // windows every page states.
-import type { IncidentListItem } from '$lib/incidents/types';
+import type { IncidentListItem } from '#lib/incidents/types.ts';
 
 export type ClusteringState =
   | { status: 'computing'; reason: 'first-import' | 'recluster'; since: string | null; reclusteredAt: string | null }

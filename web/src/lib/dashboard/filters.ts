@@ -1,6 +1,7 @@
 // The dashboard's filter from the URL, each widget's effective range, and the drill-down links to /incidents: a link
 // carries the dashboard's filter, the element's own filter (intersected, so a chart never widens what it shows) and
 // the element's time window, so the list counts exactly the incidents the element counted.
+import type { ReadonlyURLSearchParams } from '$app/state';
 import type { Bucket, Range, WidgetRange } from './types';
 
 /** The incident filter's URL parameters, named as the API names them. */
@@ -17,7 +18,7 @@ const DAY = 24 * HOUR;
 const RANGE_MS: Record<Exclude<WidgetRange, 'inherit'>, number> = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY, '90d': 90 * DAY };
 const BUCKET_MS: Record<Bucket, number> = { hour: HOUR, day: DAY, week: 7 * DAY };
 
-export function readFilter(params: URLSearchParams): Filter {
+export function readFilter(params: ReadonlyURLSearchParams): Filter {
   const filter: Filter = {};
   for (const key of FILTER_KEYS) {
     const values = params.getAll(key).map((v) => v.trim()).filter(Boolean);
@@ -26,7 +27,7 @@ export function readFilter(params: URLSearchParams): Filter {
   return filter;
 }
 
-export function hasFilter(params: URLSearchParams): boolean {
+export function hasFilter(params: ReadonlyURLSearchParams): boolean {
   return FILTER_KEYS.some((key) => params.has(key));
 }
 

@@ -1,5 +1,5 @@
 // Shapes of the dashboard's API answers and of saved views (the API contract of issue 6).
-import type { ClusteringState, ClusterTrend, TrendWindow } from '$lib/clusters/types';
+import type { ClusteringState, ClusterTrend, TrendWindow } from '#lib/clusters/types.ts';
 
 export type Bucket = 'hour' | 'day' | 'week';
 export type BucketOption = 'auto' | Bucket;

@@ -1,5 +1,6 @@
 // Saved views on the dashboard: what a view keeps of the URL (its filter, a preset range as the preset so that "last
 // 7 days" stays relative), and the URL that opens it again.
+import type { ReadonlyURLSearchParams } from '$app/state';
 import { matchPreset, PRESETS, presetRange, type PresetId } from '../incidents/filter';
 import type { View } from './types';
 
@@ -9,7 +10,7 @@ export const PAGE_PARAMS = ['view', 'layout', 'cursor'];
 export const BUILTIN_VIEW = 'builtin';
 
 /** The URL's filter as a view stores it: a range that is a preset becomes `range=<preset>` instead of two instants. */
-export function viewFilters(params: URLSearchParams, now = Date.now()): Record<string, string | string[]> {
+export function viewFilters(params: ReadonlyURLSearchParams, now = Date.now()): Record<string, string | string[]> {
   const record: Record<string, string | string[]> = {};
   const preset = matchPreset(params.get('from') ?? undefined, params.get('to') ?? undefined, now);
   for (const key of new Set(params.keys())) {

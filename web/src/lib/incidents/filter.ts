@@ -1,5 +1,6 @@
 // The incident filter in a URL: the same parameter names as the API (from, to, service, team, source, severity,
 // status, cluster, integration, novelty, q; lists as repeated keys), so a page's URL can be passed to the API as it is.
+import type { ReadonlyURLSearchParams } from '$app/state';
 
 export const LIST_KEYS = ['service', 'team', 'source', 'severity', 'status', 'cluster', 'integration', 'novelty'] as const;
 export type ListKey = (typeof LIST_KEYS)[number];
@@ -11,7 +12,7 @@ export type IncidentFilterParams = { from?: string; to?: string; q?: string } & 
 export const emptyFilter = (): IncidentFilterParams => ({ service: [], team: [], source: [], severity: [], status: [], cluster: [], integration: [], novelty: [] });
 
 /** The filter a URL names (unknown parameters ignored; blank values dropped). */
-export function readFilter(params: URLSearchParams): IncidentFilterParams {
+export function readFilter(params: ReadonlyURLSearchParams): IncidentFilterParams {
   const filter = emptyFilter();
   for (const key of LIST_KEYS) filter[key] = [...new Set(params.getAll(key).map((v) => v.trim()).filter(Boolean))];
   for (const key of ['from', 'to', 'q'] as const) {
@@ -28,8 +29,8 @@ export const isEmptyFilter = (filter: IncidentFilterParams) =>
  * `base` with its filter replaced by `filter`; other parameters stay (a sort, a saved view's id) except `reset`
  * (by default the page cursor: a new filter starts at the first page).
  */
-export function writeFilter(filter: IncidentFilterParams, base: URLSearchParams = new URLSearchParams(), reset: readonly string[] = ['cursor']): URLSearchParams {
-  const params = new URLSearchParams(base);
+export function writeFilter(filter: IncidentFilterParams, base: ReadonlyURLSearchParams = new URLSearchParams(), reset: readonly string[] = ['cursor']): URLSearchParams {
+  const params = new URLSearchParams(base.toString());
   for (const key of [...FILTER_KEYS, ...reset]) params.delete(key);
   if (filter.from) params.set('from', filter.from);
   if (filter.to) params.set('to', filter.to);
@@ -39,14 +40,14 @@ export function writeFilter(filter: IncidentFilterParams, base: URLSearchParams 
 }
 
 /** Only the filter (and `extra` keys such as sort or cursor) from a page's URL: the query string for the API. */
-export function apiQuery(params: URLSearchParams, extra: readonly string[] = []): URLSearchParams {
+export function apiQuery(params: ReadonlyURLSearchParams, extra: readonly string[] = []): URLSearchParams {
   const query = new URLSearchParams();
   for (const [key, value] of params) if (((FILTER_KEYS as readonly string[]).includes(key) || extra.includes(key)) && value.trim()) query.append(key, value);
   return query;
 }
 
 /** `?a=b` or '' for an empty query. */
-export const search = (params: URLSearchParams) => (params.size > 0 ? `?${params}` : '');
+export const search = (params: ReadonlyURLSearchParams) => (params.size > 0 ? `?${params}` : '');
 
 export const PRESETS = [
   { id: '24h', label: 'Last 24 hours', ms: 86_400_000 },

@@ -1,4 +1,4 @@
-// Shapes of the incident and facet responses the incident pages read (the API contract of issue 6); clusters: $lib/clusters/types.
+// Shapes of the incident and facet responses the incident pages read (the API contract of issue 6); clusters: #lib/clusters/types.
 
 export const SEVERITIES = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
 export const STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
@@ -25,7 +25,7 @@ export interface IncidentListItem {
   url: string | null;
   clusterId?: string | null;
   clusterLabel?: string | null;
-  /** new, back, rare, known; null while pending ($lib/incidents/novelty). */
+  /** new, back, rare, known; null while pending (#lib/incidents/novelty). */
   novelty?: string | null;
   patternPreviousAt?: string | null;
 }

@@ -1,6 +1,6 @@
 // The "Generate runbook" action of the incident and cluster pages: start a draft, then go to its page.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, type ApiEvent } from '$lib/server/api';
+import { api, ApiError, type ApiEvent } from '#lib/server/api.ts';
 
 export async function generateRunbook(event: ApiEvent, subject: { incidentId: string } | { clusterId: string }) {
   let draft: { id: string };

@@ -1,6 +1,6 @@
 // The web server's only way to the API: one fetch wrapper that forwards the request id, has a deadline, and maps
 // failures to the API's error body.
-import { env } from '$env/dynamic/private';
+import { API_URL } from '$app/env/private';
 import { error } from '@sveltejs/kit';
 
 export interface ApiFailure {
@@ -17,7 +17,7 @@ export class ApiError extends Error {
 }
 
 function apiBase(): string {
-  return (env.API_URL ?? 'http://127.0.0.1:3001').replace(/\/$/, '');
+  return API_URL;
 }
 
 export interface ApiCall {

@@ -1,11 +1,11 @@
 // Downloads from the API (the incident CSV, the audit log export) streamed through with the user's session: a link in
 // the page cannot carry the access token itself. The API's content type, file name and `x-audit-*` headers pass on.
-import { env } from '$env/dynamic/private';
+import { API_URL } from '$app/env/private';
 import { error, type RequestEvent } from '@sveltejs/kit';
 
 export async function proxyDownload(event: RequestEvent, apiPath: string, what: string, fallbackName: string): Promise<Response> {
   if (!event.locals.accessToken) error(401, { message: `Sign in to export ${what}`, code: 'unauthenticated' });
-  const base = (env.API_URL ?? 'http://127.0.0.1:3001').replace(/\/$/, '');
+  const base = API_URL;
   let res: Response;
   try {
     res = await fetch(`${base}${apiPath}`, {

@@ -53,10 +53,21 @@ export function startErrorReports(dsn: string | undefined, environment: string |
     dsn,
     environment: environment || 'production',
     serverName: 'incident-insights-web',
-    skipOpenTelemetrySetup: true,
+    enableOpenTelemetrySetup: false,
+    enableRuntimeChannelInjection: false,
     defaultIntegrations: false,
     integrations: [Sentry.linkedErrorsIntegration(), Sentry.dedupeIntegration()],
-    sendDefaultPii: false,
+    // Sentry 11 collects request data by default: nothing about people, requests or queries leaves the process.
+    dataCollection: {
+      userInfo: false,
+      cookies: false,
+      httpHeaders: false,
+      httpBodies: [],
+      urlQueryParams: false,
+      databaseQueryData: false,
+      genAI: { inputs: false, outputs: false },
+      stackFrameVariables: false,
+    },
     beforeSend: (event) => scrubEvent(event),
   });
   Sentry.setTag('service', 'web');

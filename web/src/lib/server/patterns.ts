@@ -1,7 +1,7 @@
 // The account's patterns as choices for a form (runbooks, event rules): by name, largest first. A failure leaves the
 // choices empty; the form still shows the patterns already chosen.
 import { api, type ApiEvent } from './api';
-import type { PatternRef } from '$lib/patterns/names';
+import type { PatternRef } from '#lib/patterns/names.ts';
 
 export async function patternChoices(event: ApiEvent, limit = 200): Promise<PatternRef[]> {
   try {

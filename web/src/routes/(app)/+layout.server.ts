@@ -1,10 +1,10 @@
 // Every page of the product needs a signed-in user acting for an account: who they are, which account, which others;
 // and the theme they chose, for the shell's theme control.
 import { redirect } from '@sveltejs/kit';
-import { api, ApiError } from '$lib/server/api';
-import { parseTheme, THEME_COOKIE } from '$lib/components/shell/theme';
-import { clearSession } from '$lib/server/session';
-import type { Me } from '$lib/types';
+import { api, ApiError } from '#lib/server/api.ts';
+import { parseTheme, THEME_COOKIE } from '#lib/components/shell/theme.ts';
+import { clearSession } from '#lib/server/session.ts';
+import type { Me } from '#lib/types.ts';
 import type { LayoutServerLoad } from './$types';
 
 export const load: LayoutServerLoad = async (event) => {

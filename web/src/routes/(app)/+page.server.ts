@@ -2,13 +2,13 @@
 // filter from the URL; each widget's data streamed on its own, so a slow or failing aggregate neither holds up nor
 // blanks the others. Actions save, share, make default and delete views through the views API.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, type ApiEvent } from '$lib/server/api';
-import { presetRange } from '$lib/incidents/filter';
-import type { Facets } from '$lib/incidents/types';
-import { appendFilter, dashboardRange, readFilter, widgetRange, type Filter } from '$lib/dashboard/filters';
-import { BUILTIN_VIEW, viewParams } from '$lib/dashboard/views';
-import { decodeLayout, DEFAULT_LAYOUT, encodeLayout, normalizeLayout, WIDGETS } from '$lib/dashboard/widgets';
-import type { Range, View, Widget, WidgetResult } from '$lib/dashboard/types';
+import { api, ApiError, type ApiEvent } from '#lib/server/api.ts';
+import { presetRange } from '#lib/incidents/filter.ts';
+import type { Facets } from '#lib/incidents/types.ts';
+import { appendFilter, dashboardRange, readFilter, widgetRange, type Filter } from '#lib/dashboard/filters.ts';
+import { BUILTIN_VIEW, viewParams } from '#lib/dashboard/views.ts';
+import { decodeLayout, DEFAULT_LAYOUT, encodeLayout, normalizeLayout, WIDGETS } from '#lib/dashboard/widgets.ts';
+import type { Range, View, Widget, WidgetResult } from '#lib/dashboard/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 const message = (err: unknown) => (err instanceof ApiError ? err.body.message : err instanceof Error ? err.message : String(err));

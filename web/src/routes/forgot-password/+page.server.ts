@@ -1,6 +1,6 @@
 // Forgot password: ask for a reset link by email (the answer is the same whether or not the email has a user).
-import { api } from '$lib/server/api';
-import { formFailure } from '$lib/server/forms';
+import { api } from '#lib/server/api.ts';
+import { formFailure } from '#lib/server/forms.ts';
 import type { Actions } from './$types';
 
 export const actions: Actions = {

@@ -1,8 +1,8 @@
 // Reset password: a new password with the emailed link; afterwards every session of the user has ended.
 import { redirect } from '@sveltejs/kit';
-import { api } from '$lib/server/api';
-import { formFailure } from '$lib/server/forms';
-import { clearSession } from '$lib/server/session';
+import { api } from '#lib/server/api.ts';
+import { formFailure } from '#lib/server/forms.ts';
+import { clearSession } from '#lib/server/session.ts';
 import type { Actions } from './$types';
 
 export const actions: Actions = {

@@ -1,7 +1,7 @@
 // Session actions from the shell: switch the account the session acts for, sign out.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError } from '$lib/server/api';
-import { clearSession, REFRESH_COOKIE } from '$lib/server/session';
+import { api, ApiError } from '#lib/server/api.ts';
+import { clearSession, REFRESH_COOKIE } from '#lib/server/session.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = () => redirect(303, '/');

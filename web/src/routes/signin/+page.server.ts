@@ -1,7 +1,7 @@
 // Sign in: email and password, then back to where the user was going.
 import { redirect } from '@sveltejs/kit';
-import { formFailure, safeNext } from '$lib/server/forms';
-import { authenticate } from '$lib/server/session';
+import { formFailure, safeNext } from '#lib/server/forms.ts';
+import { authenticate } from '#lib/server/session.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {

@@ -1,6 +1,6 @@
 // Confirm an email address with the emailed link. The link opens this page and a button confirms: mail scanners
 // that follow links (GET) do not use up the link.
-import { api, ApiError } from '$lib/server/api';
+import { api, ApiError } from '#lib/server/api.ts';
 import type { Actions } from './$types';
 
 export const actions: Actions = {

@@ -1,5 +1,5 @@
 // The shell's navigation: which sections a role sees and which one the current path belongs to.
-import type { Role } from '$lib/types';
+import type { Role } from '#lib/types.ts';
 
 export interface NavItem {
   href: string;

@@ -1,6 +1,6 @@
 // The account's audit log (owners and admins): the chain's verification, entries newest first, filtered by kind.
-import { api } from '$lib/server/api';
-import type { AuditEntry, AuditVerification } from '$lib/types';
+import { api } from '#lib/server/api.ts';
+import type { AuditEntry, AuditVerification } from '#lib/types.ts';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

@@ -1,7 +1,7 @@
 // Automation runs: the ones waiting for the caller's approval first, then the history (filter by status in the URL).
-import { api, load as loadApi } from '$lib/server/api';
-import { mayApprove, RUN_STATUSES, type People, type Run, type RunStatus } from '$lib/automations/types';
-import type { Member } from '$lib/types';
+import { api, load as loadApi } from '#lib/server/api.ts';
+import { mayApprove, RUN_STATUSES, type People, type Run, type RunStatus } from '#lib/automations/types.ts';
+import type { Member } from '#lib/types.ts';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

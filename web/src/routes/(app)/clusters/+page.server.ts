@@ -1,8 +1,8 @@
 // Clusters: the recurring patterns among the account's incidents, largest first, with the shared trend; whether they
 // are being computed (the page follows a recluster until it finishes); a recluster on demand.
 import { fail } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import type { ClusteringState, ClusterList } from '$lib/clusters/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import type { ClusteringState, ClusterList } from '#lib/clusters/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

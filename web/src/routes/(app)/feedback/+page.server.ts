@@ -1,8 +1,8 @@
 // Feedback: the shell's Feedback dialog posts here (any member); owners and admins read what everyone sent.
-import { api } from '$lib/server/api';
-import { formFailure } from '$lib/server/forms';
-import { canAdminister } from '$lib/components/shell/nav';
-import type { FeedbackEntry } from '$lib/components/shell/support-types';
+import { api } from '#lib/server/api.ts';
+import { formFailure } from '#lib/server/forms.ts';
+import { canAdminister } from '#lib/components/shell/nav.ts';
+import type { FeedbackEntry } from '#lib/components/shell/support-types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 /** The API refuses more; cut here so an oversized context costs the user nothing but the excess. */

@@ -1,7 +1,7 @@
 // Platform health: every part's status, the latest echo jobs, and a form that starts one.
 import { fail } from '@sveltejs/kit';
-import { api, ApiError } from '$lib/server/api';
-import type { Health, Job } from '$lib/types';
+import { api, ApiError } from '#lib/server/api.ts';
+import type { Health, Job } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { env } from '$env/dynamic/private';
+import { DOCS_DIR } from '$app/env/private';
 
 export interface DocEntry {
   /** `architecture`, `integrations/pagerduty`: the path under docs/ without `.md`, as used in /help/<name>. */
@@ -17,7 +17,7 @@ const NAME = /^[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)?$/;
 
 /** The docs folder: DOCS_DIR, or the repository's docs/ found upwards from this server (built or not) or the cwd. */
 export function docsDir(): string | null {
-  if (env.DOCS_DIR) return existsSync(env.DOCS_DIR) ? resolve(env.DOCS_DIR) : null;
+  if (DOCS_DIR) return existsSync(DOCS_DIR) ? resolve(DOCS_DIR) : null;
   for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
     let dir = start;
     for (;;) {

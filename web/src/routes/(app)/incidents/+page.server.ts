@@ -1,9 +1,9 @@
 // Incidents filtered by the URL (the API's own parameter names, so a view can be shared), sorted, a page at a time;
 // the count and the filter's choices stream in after the rows.
 import { error, redirect } from '@sveltejs/kit';
-import { api, ApiError } from '$lib/server/api';
-import { apiQuery } from '$lib/incidents/filter';
-import { SORTS, type Facets, type IncidentListPage, type IncidentSort } from '$lib/incidents/types';
+import { api, ApiError } from '#lib/server/api.ts';
+import { apiQuery } from '#lib/incidents/filter.ts';
+import { SORTS, type Facets, type IncidentListPage, type IncidentSort } from '#lib/incidents/types.ts';
 import type { PageServerLoad } from './$types';
 
 const PAGE_SIZE = 50;

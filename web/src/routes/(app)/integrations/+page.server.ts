@@ -1,6 +1,6 @@
 // The account's integrations: each tool, its status, its incidents and the progress of its history import.
-import { api } from '$lib/server/api';
-import type { Integration } from '$lib/types';
+import { api } from '#lib/server/api.ts';
+import type { Integration } from '#lib/types.ts';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

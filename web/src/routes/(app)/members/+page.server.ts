@@ -1,8 +1,8 @@
 // Members of the account: who has which role, invitations, and (for owners and admins) managing both.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError } from '$lib/server/api';
-import { formFailure } from '$lib/server/forms';
-import type { Invitation, Member } from '$lib/types';
+import { api, ApiError } from '#lib/server/api.ts';
+import { formFailure } from '#lib/server/forms.ts';
+import type { Invitation, Member } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

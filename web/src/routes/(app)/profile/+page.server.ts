@@ -1,7 +1,7 @@
 // Profile: who you are, your recent sign-in activity, and changing your password (your other sessions end).
-import { api } from '$lib/server/api';
-import { formFailure } from '$lib/server/forms';
-import type { AuditEntry } from '$lib/types';
+import { api } from '#lib/server/api.ts';
+import { formFailure } from '#lib/server/forms.ts';
+import type { AuditEntry } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => ({

@@ -1,7 +1,7 @@
 // The runbook library: words, tag and service filters in the URL, keyset pages, markdown import, and the re-index job.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import type { ReindexStatus, RunbookSummary } from '$lib/runbooks/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import type { ReindexStatus, RunbookSummary } from '#lib/runbooks/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 const MAX_IMPORT_BYTES = 256 * 1024;

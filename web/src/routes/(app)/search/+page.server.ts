@@ -1,6 +1,6 @@
 // One box over runbooks (meaning and words) and past incidents; the query lives in the URL.
-import { api, ApiError } from '$lib/server/api';
-import type { SearchResult } from '$lib/runbooks/types';
+import { api, ApiError } from '#lib/server/api.ts';
+import type { SearchResult } from '#lib/runbooks/types.ts';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

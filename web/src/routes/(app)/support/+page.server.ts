@@ -1,11 +1,11 @@
 // Report a problem: a form that opens a support ticket with the browser's diagnostics, and the tickets so far
 // (the user's own; owners and admins see every ticket of the account).
 import { redirect } from '@sveltejs/kit';
-import { api } from '$lib/server/api';
-import { formFailure } from '$lib/server/forms';
-import { canAdminister } from '$lib/components/shell/nav';
-import { TICKET_STATUSES, type Diagnostics, type Ticket, type TicketStatus } from '$lib/components/shell/support-types';
-import type { Health } from '$lib/types';
+import { api } from '#lib/server/api.ts';
+import { formFailure } from '#lib/server/forms.ts';
+import { canAdminister } from '#lib/components/shell/nav.ts';
+import { TICKET_STATUSES, type Diagnostics, type Ticket, type TicketStatus } from '#lib/components/shell/support-types.ts';
+import type { Health } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

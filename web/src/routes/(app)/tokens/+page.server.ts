@@ -1,8 +1,8 @@
 // API tokens of the account: create one (shown once), see when each was last used, revoke.
 import { fail } from '@sveltejs/kit';
-import { api, ApiError } from '$lib/server/api';
-import { formFailure } from '$lib/server/forms';
-import type { ApiToken } from '$lib/types';
+import { api, ApiError } from '#lib/server/api.ts';
+import { formFailure } from '#lib/server/forms.ts';
+import type { ApiToken } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

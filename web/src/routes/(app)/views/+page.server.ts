@@ -1,7 +1,7 @@
 // Saved views: the caller's own and those shared with the account, to open, rename, share, make default or delete.
 import { fail } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import type { View } from '$lib/dashboard/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import type { View } from '#lib/dashboard/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

@@ -1,7 +1,7 @@
 // A signed-in user without an account (or wanting another) creates one and acts for it.
 import { redirect } from '@sveltejs/kit';
-import { api } from '$lib/server/api';
-import { formFailure } from '$lib/server/forms';
+import { api } from '#lib/server/api.ts';
+import { formFailure } from '#lib/server/forms.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, url }) => {

@@ -1,6 +1,6 @@
 // Accepting an invitation: what it offers, then sign in or sign up (coming back here), then join.
 import { redirect } from '@sveltejs/kit';
-import { api, ApiError } from '$lib/server/api';
+import { api, ApiError } from '#lib/server/api.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 interface Preview {

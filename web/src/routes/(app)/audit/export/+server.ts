@@ -1,6 +1,6 @@
 // The audit log as CSV or JSON (`?format=json`, `?action=` a family): the API's export, streamed through with the
 // user's session. The API records the download in the log.
-import { proxyDownload } from '$lib/server/download';
+import { proxyDownload } from '#lib/server/download.ts';
 import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = async (event) => {

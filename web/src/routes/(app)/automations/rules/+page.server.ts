@@ -1,8 +1,8 @@
 // Automation event rules: list with recent firings, add one (what it matches, runbook, target, cooldown, auto-run),
 // change, enable/disable, delete. Managing them is for owners and admins (automations:targets).
-import { api, load as loadApi } from '$lib/server/api';
-import type { Target } from '$lib/automations/types';
-import { patternChoices } from '$lib/server/patterns';
+import { api, load as loadApi } from '#lib/server/api.ts';
+import type { Target } from '#lib/automations/types.ts';
+import { patternChoices } from '#lib/server/patterns.ts';
 import { failure, list, text, type PickerItem, type Rule } from '../schedules/triggers';
 import type { Actions, PageServerLoad } from './$types';
 

@@ -1,7 +1,7 @@
 // Automation schedules: list with next run times (from Temporal), add one (runbook, target, cron, time zone), pause,
 // resume, change, delete. Managing them is for owners and admins (automations:targets).
-import { api, load as loadApi } from '$lib/server/api';
-import type { Target } from '$lib/automations/types';
+import { api, load as loadApi } from '#lib/server/api.ts';
+import type { Target } from '#lib/automations/types.ts';
 import { failure, list, text, type PickerItem, type Schedule } from './triggers';
 import type { Actions, PageServerLoad } from './$types';
 

@@ -1,7 +1,7 @@
 // Shapes shared by the schedules and event rules pages (api/schemas/automation-triggers.ts), and their form helpers.
 import { fail } from '@sveltejs/kit';
-import { ApiError } from '$lib/server/api';
-import type { PatternRef } from '$lib/patterns/names';
+import { ApiError } from '#lib/server/api.ts';
+import type { PatternRef } from '#lib/patterns/names.ts';
 
 export interface Schedule {
   id: string;

@@ -1,8 +1,8 @@
 // Automation targets: list with verification, add a Lambda function or an SSH host (secrets write-only: never sent
 // back to the browser), verify again, change patterns and required approvals, delete.
 import { fail } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import type { Target, Verification } from '$lib/automations/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import type { Target, Verification } from '#lib/automations/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

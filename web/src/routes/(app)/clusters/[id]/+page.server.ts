@@ -1,10 +1,10 @@
 // One cluster: its analytics (counted now, the shared trend) and newest members, whether the patterns are being computed
 // (the page follows a recluster until it finishes), and the feedback a person can give on it (applied by a recluster).
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import type { ClusterDetail, ClusterList, ClusterSummary } from '$lib/clusters/types';
-import { generateRunbook } from '$lib/runbooks/generate.server';
-import type { RunbookSummary } from '$lib/runbooks/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import type { ClusterDetail, ClusterList, ClusterSummary } from '#lib/clusters/types.ts';
+import { generateRunbook } from '#lib/runbooks/generate.server.ts';
+import type { RunbookSummary } from '#lib/runbooks/types.ts';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 export const load: PageServerLoad = async (event) => {

@@ -1,8 +1,8 @@
 // One incident: what happened when, its raw payloads, its cluster and the incidents like it.
-import { api, load as loadApi } from '$lib/server/api';
-import type { RunbookSummary } from '$lib/runbooks/types';
-import type { IncidentDetail } from '$lib/incidents/types';
-import { generateRunbook } from '$lib/runbooks/generate.server';
+import { api, load as loadApi } from '#lib/server/api.ts';
+import type { RunbookSummary } from '#lib/runbooks/types.ts';
+import type { IncidentDetail } from '#lib/incidents/types.ts';
+import { generateRunbook } from '#lib/runbooks/generate.server.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

@@ -1,6 +1,6 @@
 // The filtered list as CSV: the API's export, streamed through with the user's session.
-import { apiQuery } from '$lib/incidents/filter';
-import { proxyDownload } from '$lib/server/download';
+import { apiQuery } from '#lib/incidents/filter.ts';
+import { proxyDownload } from '#lib/server/download.ts';
 import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = async (event) => {

@@ -1,7 +1,7 @@
 // One integration: its import (followed while it runs), its webhook, and pause, resume, re-import, delete.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import type { Integration } from '$lib/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import type { Integration } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

@@ -1,9 +1,9 @@
 // Connecting a tool: check the credentials with the tool (and see what it offers to import), then connect with the
 // chosen filters; the history import starts at once and the webhook secret is shown this once.
 import { redirect } from '@sveltejs/kit';
-import { api, ApiError } from '$lib/server/api';
-import { formFailure } from '$lib/server/forms';
-import type { ImportChoices, Integration } from '$lib/types';
+import { api, ApiError } from '#lib/server/api.ts';
+import { formFailure } from '#lib/server/forms.ts';
+import type { ImportChoices, Integration } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

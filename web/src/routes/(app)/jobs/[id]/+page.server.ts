@@ -1,7 +1,7 @@
 // One job: its row, its workflow's status in Temporal, and a cancel action.
 import { fail } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import type { JobDetail } from '$lib/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import type { JobDetail } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

@@ -1,7 +1,7 @@
 // One runbook: its steps, versions and (with ?from=) what changed between two versions; delete and ratings.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import type { Runbook, RunbookDiff } from '$lib/runbooks/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import type { Runbook, RunbookDiff } from '#lib/runbooks/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

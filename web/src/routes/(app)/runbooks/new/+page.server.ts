@@ -1,8 +1,8 @@
 // A new runbook from the structured form, with the account's patterns to link it to.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError } from '$lib/server/api';
-import { patternChoices } from '$lib/server/patterns';
-import { readRunbookForm } from '$lib/runbooks/form.server';
+import { api, ApiError } from '#lib/server/api.ts';
+import { patternChoices } from '#lib/server/patterns.ts';
+import { readRunbookForm } from '#lib/runbooks/form.server.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => ({ patterns: await patternChoices(event) });

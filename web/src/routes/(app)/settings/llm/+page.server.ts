@@ -1,7 +1,7 @@
 // AI & privacy: whether the account uses a language model, what prompts may hold, extra redaction, and what was sent.
 import { fail } from '@sveltejs/kit';
-import { api, ApiError } from '$lib/server/api';
-import type { LlmRequest, LlmSettings } from '$lib/runbooks/types';
+import { api, ApiError } from '#lib/server/api.ts';
+import type { LlmRequest, LlmSettings } from '#lib/runbooks/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

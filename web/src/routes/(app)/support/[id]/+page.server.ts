@@ -1,8 +1,8 @@
 // One problem report: what was said, the diagnostics, the status history; owners and admins change its status.
-import { load as loadFromApi, api } from '$lib/server/api';
-import { formFailure } from '$lib/server/forms';
-import { canAdminister } from '$lib/components/shell/nav';
-import type { Ticket } from '$lib/components/shell/support-types';
+import { load as loadFromApi, api } from '#lib/server/api.ts';
+import { formFailure } from '#lib/server/forms.ts';
+import { canAdminister } from '#lib/components/shell/nav.ts';
+import type { Ticket } from '#lib/components/shell/support-types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

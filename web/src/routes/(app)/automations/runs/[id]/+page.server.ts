@@ -1,9 +1,9 @@
 // One automation run: live progress (the page polls while it is not final), approvals, approve / reject with a
 // comment, cancel. The API's refusals (403 the requester, 409 not waiting) come back as the form's message.
 import { fail } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import type { People, RunDetail } from '$lib/automations/types';
-import type { Member } from '$lib/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import type { People, RunDetail } from '#lib/automations/types.ts';
+import type { Member } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

@@ -1,6 +1,6 @@
 // The pending-approvals count for the shell's badge, which the layout refreshes every 30 s without reloading the page.
 import { json } from '@sveltejs/kit';
-import { api } from '$lib/server/api';
+import { api } from '#lib/server/api.ts';
 import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = async (event) => {

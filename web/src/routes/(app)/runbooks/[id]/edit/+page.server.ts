@@ -1,9 +1,9 @@
 // Edit a runbook: the save is a new version, refused (409) when someone saved another since this form was opened.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import { readRunbookForm } from '$lib/runbooks/form.server';
-import { patternChoices } from '$lib/server/patterns';
-import type { Runbook } from '$lib/runbooks/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import { readRunbookForm } from '#lib/runbooks/form.server.ts';
+import { patternChoices } from '#lib/server/patterns.ts';
+import type { Runbook } from '#lib/runbooks/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

@@ -1,9 +1,9 @@
 // Running a runbook: choose a target (the page then previews each step's risk and the target's policy outcome), set
 // dry run and the approval window, request; the run page follows it. `?incident=` ties the run to an incident.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import { mayRun, type RunDetail, type RunPreview, type Target } from '$lib/automations/types';
-import type { Runbook } from '$lib/runbooks/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import { mayRun, type RunDetail, type RunPreview, type Target } from '#lib/automations/types.ts';
+import type { Runbook } from '#lib/runbooks/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

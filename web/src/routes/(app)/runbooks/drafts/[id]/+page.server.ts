@@ -1,8 +1,8 @@
 // A runbook draft: followed while it is generated, then refined, edited by hand, rated, saved as a runbook or cancelled.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '$lib/server/api';
-import { parseSteps } from '$lib/runbooks/steps';
-import type { Draft } from '$lib/runbooks/types';
+import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
+import { parseSteps } from '#lib/runbooks/steps.ts';
+import type { Draft } from '#lib/runbooks/types.ts';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 export const load: PageServerLoad = async (event) => {

@@ -15,8 +15,11 @@ let other: SignedIn;
 
 const DAY = 86_400_000;
 const today = Math.floor(Date.now() / DAY) * DAY;
-/** 10:00 UTC `k` days before today (k = 0: today). */
-const daysAgo = (k: number, minutes = 0) => new Date(today - k * DAY + 10 * 3_600_000 + minutes * 60_000).toISOString();
+/** 10:00 UTC `k` days before today; today (k = 0) no later than halfway from midnight to now, so it has happened. */
+const daysAgo = (k: number, minutes = 0) => {
+  const at = today - k * DAY + 10 * 3_600_000 + minutes * 60_000;
+  return new Date(k === 0 ? Math.min(at, today + Math.floor((Date.now() - today) / 2)) : at).toISOString();
+};
 
 interface Fixture {
   cluster: string;

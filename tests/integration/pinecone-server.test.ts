@@ -44,7 +44,7 @@ describe('data plane', () => {
     const upsert = server.requests.at(-1)!;
     expect(upsert).toMatchObject({ method: 'POST', path: '/data/runbooks/vectors/upsert', body: { namespace: 'acc-a' } });
     expect(upsert.headers['api-key']).toBe(server.apiKey);
-    expect(upsert.headers['x-pinecone-api-version']).toBe('2026-04');
+    expect(upsert.headers['x-pinecone-api-version']).toBe('2026-07');
 
     const result = await index.query({ vector: unit(1, 0.1, 0), topK: 2, includeMetadata: true });
     expect(result.namespace).toBe('acc-a');

@@ -145,16 +145,16 @@ export async function startPineconeServer(options: PineconeServerOptions = {}): 
     const totalVectorCount = [...index.namespaces.values()].reduce((sum, v) => sum + count(v), 0);
     return { namespaces, dimension: index.dimension ?? 0, indexFullness: 0, totalVectorCount, metric: index.metric, vectorType: 'dense' };
   };
+  // The index model of API version 2026-07: a deployment envelope and a schema whose reserved `_values` field is the
+  // dense vector (its dimension unset until the first upsert fixes it).
   const describe = (index: LocalIndex) => ({
     name: index.name,
-    dimension: index.dimension,
-    metric: index.metric,
     host: hostFor(index.name),
     deletion_protection: 'disabled',
     tags: null,
-    spec: { serverless: { cloud: 'aws', region: 'us-east-1' } },
+    deployment: { deployment_type: 'managed', cloud: 'aws', region: 'us-east-1' },
+    schema: { fields: { _values: { type: 'dense_vector', metric: index.metric, ...(index.dimension !== undefined ? { dimension: index.dimension } : {}) } } },
     status: { ready: true, state: 'Ready' },
-    vector_type: 'dense',
   });
 
   type Body = Record<string, unknown>;

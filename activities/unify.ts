@@ -56,7 +56,7 @@ export async function unifyInTransaction(tx: Tx, accountId: string, limit: numbe
     const key: IncidentKey = { integrationId: event.integrationId, source: event.source, externalId: event.externalId };
     const id = incidentKeyString(key);
     const group = byIncident.get(id) ?? { key, records: [] };
-    group.records.push(event.record as unknown as UnifiedRecord);
+    group.records.push(event.record);
     byIncident.set(id, group);
   }
 
@@ -68,7 +68,7 @@ export async function unifyInTransaction(tx: Tx, accountId: string, limit: numbe
   let orphans = 0;
   for (const [id, group] of byIncident) {
     const row = stored.get(id);
-    let incident: UnifiedIncident | undefined = row as unknown as UnifiedIncident | undefined;
+    let incident: UnifiedIncident | undefined = row;
     for (const record of group.records) {
       const next = mergeUnified(incident, record);
       if (next) incident = next;
@@ -77,8 +77,8 @@ export async function unifyInTransaction(tx: Tx, accountId: string, limit: numbe
     // `source` and the ids come from the key: a record cannot move an incident to another integration.
     // The stored row's id (from the lock, not the merge) makes its merged version an update of that row.
     if (incident) {
-      merged.push({ ...(incident as unknown as StoredIncident), ...group.key, kind: 'incident', ...(row ? { id: row.id } : {}) });
-      const reason = firingCandidate(row, incident as unknown as StoredIncident, now);
+      merged.push({ ...incident, ...group.key, kind: 'incident', ...(row ? { id: row.id } : {}) });
+      const reason = firingCandidate(row, incident, now);
       if (reason) candidates.push({ key: group.key, reason });
     }
   }

@@ -1,10 +1,10 @@
 // Automations (migration 0019): targets (secrets sealed, never read back out except by the worker), runs, their steps
 // and outputs, and approvals.
+import type { AutomationRunStep, AutomationStepStatus } from '../workflows/activity-contract.ts';
 import type { TransactionSql } from './sql.ts';
 
 export type TargetKind = 'lambda' | 'ssh';
 export type RunStatus = 'awaiting_approval' | 'approved' | 'running' | 'completed' | 'failed' | 'cancelled' | 'rejected' | 'expired';
-export type StepStatus = 'pending' | 'skipped' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'rejected', 'expired'];
 
 export interface TargetRow {
@@ -162,14 +162,8 @@ const runFrom = (tx: TransactionSql) => tx`
   join automation_targets t on t.id = r.target_id
   left join runbook_versions v on v.runbook_id = r.runbook_id and v.version = r.runbook_version`;
 
-export interface NewRunStep {
-  index: number;
-  title: string;
-  command: string;
-  risk: string;
-  destructive: boolean;
-  deniedReason: string | null;
-}
+/** A step as a run is created with it: the runbook step and the policy's verdict (denied steps start skipped). */
+export type NewRunStep = Pick<AutomationRunStep, 'index' | 'title' | 'command' | 'risk' | 'destructive' | 'deniedReason'>;
 
 export interface NewRun {
   id: string;
@@ -253,26 +247,8 @@ export async function setRunStatus(tx: TransactionSql, accountId: string, id: st
   return rows.length > 0;
 }
 
-export interface RunStepRow {
-  index: number;
-  title: string;
-  command: string;
-  risk: string;
-  destructive: boolean;
-  deniedReason: string | null;
-  status: StepStatus;
-  stdout: string | null;
-  stderr: string | null;
-  exitCode: number | null;
-  truncated: boolean;
-  alreadyRan: boolean;
-  error: string | null;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
-
-export async function listRunSteps(tx: TransactionSql, accountId: string, runId: string): Promise<RunStepRow[]> {
-  return tx<RunStepRow[]>`
+export async function listRunSteps(tx: TransactionSql, accountId: string, runId: string): Promise<AutomationRunStep[]> {
+  return tx<AutomationRunStep[]>`
     select index, title, command, risk, destructive, denied_reason as "deniedReason", status, stdout, stderr, exit_code as "exitCode",
            truncated, already_ran as "alreadyRan", error, started_at as "startedAt", finished_at as "finishedAt"
     from automation_run_steps where account_id = ${accountId} and run_id = ${runId} order by index`;
@@ -289,15 +265,9 @@ export async function recordStepOutputSoFar(tx: TransactionSql, accountId: strin
            where account_id = ${accountId} and run_id = ${runId} and index = ${index} and status = 'running'`;
 }
 
-export interface StepOutcome {
-  status: Extract<StepStatus, 'succeeded' | 'failed' | 'skipped' | 'cancelled'>;
-  stdout?: string | null;
-  stderr?: string | null;
-  exitCode?: number | null;
-  truncated?: boolean;
-  alreadyRan?: boolean;
-  error?: string | null;
-  deniedReason?: string | null;
+/** How a step ended; what is left out is stored as null (false for the flags), a denial reason kept when given none. */
+export interface StepOutcome extends Partial<Pick<AutomationRunStep, 'stdout' | 'stderr' | 'exitCode' | 'truncated' | 'alreadyRan' | 'error' | 'deniedReason'>> {
+  status: Extract<AutomationStepStatus, 'succeeded' | 'failed' | 'skipped' | 'cancelled'>;
 }
 
 export async function finishStep(tx: TransactionSql, accountId: string, runId: string, index: number, o: StepOutcome): Promise<void> {

@@ -1,40 +1,19 @@
 // Unified incidents: read and locked by their natural key for merging, upserted in sets, and listed, counted, faceted
 // and read one by one for the API.
+import type { SourceKind, UnifiedIncident } from '../connectors/types.ts';
 import { incidentConditions, SEVERITIES, type IncidentFilter, type IncidentStatus, type Severity } from './incident-filter.ts';
 import type { PendingQuery, Row } from 'postgres';
 import type { Novelty } from './incident-novelty.ts';
 import type { TransactionSql } from './sql.ts';
 
-/** An incident's natural key: the integration (null once deleted with its data kept), the tool and its id. */
-export interface IncidentKey {
-  integrationId: string | null;
-  source: string;
-  externalId: string;
-}
+/**
+ * The unified incident as stored: what the connectors produce (connectors/types.ts, ISO-8601 strings), plus the
+ * integration it came from (null once the integration was deleted with its data kept).
+ */
+export type StoredIncident = UnifiedIncident & { integrationId: string | null };
 
-/** The unified incident as stored (ISO strings, like connectors' UnifiedIncident, plus where it came from). */
-export interface StoredIncident extends IncidentKey {
-  kind: 'incident';
-  title: string;
-  description?: string;
-  service?: string;
-  serviceId?: string;
-  team?: string;
-  teamId?: string;
-  severity: 'P1' | 'P2' | 'P3' | 'P4' | 'P5';
-  severityOriginal?: string;
-  status: 'triggered' | 'acknowledged' | 'resolved';
-  createdAt: string;
-  acknowledgedAt?: string;
-  resolvedAt?: string;
-  observedAt: string;
-  assignees: string[];
-  tags: string[];
-  url?: string;
-  dedupKey?: string;
-  labels: Record<string, string>;
-  timeline: { type: string; at: string; actor?: string; message?: string; id?: string }[];
-}
+/** An incident's natural key: the integration, the tool and its id. */
+export type IncidentKey = Pick<StoredIncident, 'integrationId' | 'source' | 'externalId'>;
 
 export const incidentKeyString = (key: IncidentKey) => `${key.integrationId ?? ''}\u001f${key.source}\u001f${key.externalId}`;
 
@@ -162,7 +141,7 @@ export type IncidentSort = (typeof INCIDENT_SORTS)[number];
 export interface IncidentListRow {
   id: string;
   integrationId: string | null;
-  source: string;
+  source: SourceKind;
   externalId: string;
   title: string;
   service: string | null;

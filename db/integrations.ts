@@ -1,8 +1,10 @@
 // Integrations (connected ticket tools) of an account: tenant rows, so every function takes a tenant transaction.
 // Secrets stay sealed here (db/secret-box.ts); only the ingestion code that needs them opens them.
+import type { SourceKind } from '../connectors/types.ts';
 import type { TransactionSql } from './sql.ts';
 
-export type IntegrationKind = 'pagerduty' | 'opsgenie' | 'alertmanager' | 'webhook' | 'csv';
+/** An integration is one ticket tool: its kind is the source of the incidents it brings. */
+export type IntegrationKind = SourceKind;
 export type IntegrationStatus = 'active' | 'paused' | 'error';
 
 export interface IntegrationRow {

@@ -1,5 +1,6 @@
 // Raw events: what the tools sent, stored once each (the unique key absorbs redeliveries and retried pages), and
 // the unification's queue (rows not unified yet).
+import type { SourceKind, UnifiedRecord } from '../connectors/types.ts';
 import { storable } from './storable-text.ts';
 import type { TransactionSql } from './sql.ts';
 
@@ -9,7 +10,7 @@ export interface NewRawEvent {
   /** The incident it is about. */
   externalId: string;
   /** The unified record made of it (plain JSON). */
-  record: object;
+  record: UnifiedRecord;
   /** The tool's payload; null when the integration drops fields. */
   payload: unknown;
 }
@@ -17,9 +18,10 @@ export interface NewRawEvent {
 export interface PendingRawEvent {
   id: string;
   integrationId: string | null;
-  source: string;
+  source: SourceKind;
   externalId: string;
-  record: Record<string, unknown>;
+  /** As insertRawEvents stored it. */
+  record: UnifiedRecord;
 }
 
 /** Stores the events that are new and queues them for the unification; answers how many were new. */
@@ -27,7 +29,7 @@ export async function insertRawEvents(
   tx: TransactionSql,
   accountId: string,
   integrationId: string,
-  source: string,
+  source: SourceKind,
   events: readonly NewRawEvent[],
 ): Promise<number> {
   if (events.length === 0) return 0;

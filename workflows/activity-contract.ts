@@ -214,11 +214,40 @@ export interface AutomationRunRef {
   runId: string;
 }
 
-export interface AutomationStepPlan {
+/** Pending until sent, running, then succeeded or failed; skipped (denied, a dry run) or cancelled (the run ended first). */
+export type AutomationStepStatus = 'pending' | 'skipped' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * One step of an automation run as the run records it (automation_run_steps, db/automations.ts): the runbook step it
+ * sends, the policy's verdict and what happened. The one declaration of a run step: the workflow's state, the
+ * activities' results, the database and the API's RunStep schema are all made of it. Payloads carry small parts of
+ * it (index, status, exit code, alreadyRan), never its output or timestamps.
+ */
+export interface AutomationRunStep {
   index: number;
+  title: string;
+  command: string;
+  risk: string;
+  destructive: boolean;
+  /** Why the policy denied it (then it is skipped, never sent); null when allowed. */
+  deniedReason: string | null;
+  status: AutomationStepStatus;
+  stdout: string | null;
+  stderr: string | null;
+  /** Null when the command did not finish or never ran. */
+  exitCode: number | null;
+  /** stdout or stderr was cut. */
+  truncated: boolean;
+  /** The target had run this step already (a retry): its stored result, not a second execution. */
+  alreadyRan: boolean;
+  error: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface AutomationStepPlan extends Pick<AutomationRunStep, 'index' | 'destructive'> {
   /** False: the policy denied it; it is never sent. */
   allowed: boolean;
-  destructive: boolean;
   /** A destructive step that waits for an approval of its own. */
   needsOwnApproval: boolean;
 }
@@ -249,10 +278,8 @@ export interface RunAutomationStepInput extends AutomationRunRef {
   index: number;
 }
 
-export interface RunAutomationStepResult {
-  status: 'succeeded' | 'failed' | 'skipped';
-  exitCode: number | null;
-  alreadyRan: boolean;
+export interface RunAutomationStepResult extends Pick<AutomationRunStep, 'exitCode' | 'alreadyRan'> {
+  status: Extract<AutomationStepStatus, 'succeeded' | 'failed' | 'skipped'>;
   /** Why it failed or was skipped (a denied pattern, a target error); never output or secrets. */
   reason?: string;
 }

@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { CancellationScope, condition, defineQuery, defineUpdate, isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { APPROVAL_REFUSED_ROLE, mayApprove } from '../analysis/automation-policy.ts';
-import type { Activities, AutomationStepPlan, VerifyAutomationTargetResult } from './activity-contract.ts';
+import type { Activities, AutomationRunStep, AutomationStepPlan, VerifyAutomationTargetResult } from './activity-contract.ts';
 import { AUTOMATION_TASK_QUEUE_SUFFIX, automationStepActivity, automationVerifyActivity, databaseActivity } from './retry.ts';
 
 export interface AutomationRunInput {
@@ -27,7 +27,7 @@ export interface AutomationRunState {
   approvals: { userId: string; decision: 'approve' | 'reject'; stepIndex: number | null }[];
   /** A destructive step waiting for its own approval. */
   awaitingStep: number | null;
-  steps: { index: number; status: 'pending' | 'skipped' | 'running' | 'succeeded' | 'failed' | 'cancelled'; exitCode: number | null }[];
+  steps: Pick<AutomationRunStep, 'index' | 'status' | 'exitCode'>[];
   expiresAt: string;
 }
 

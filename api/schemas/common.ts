@@ -36,3 +36,13 @@ export const commonErrors = {
   400: ErrorResponse,
   500: ErrorResponse,
 } as const;
+
+/** A record as a JSON response carries it: a Date becomes its ISO-8601 string. */
+export type AsJson<T> = { [K in keyof T]: Date extends T[K] ? Exclude<T[K], Date> | string : T[K] };
+
+/**
+ * True when a response schema has exactly the fields of the record it sends and every record fits it (the schema may
+ * say less of a value, `string` for a union of names). `true satisfies Describes<Static<typeof S>, T>;` beside a schema
+ * stops tsc when the schema or the record changes without the other.
+ */
+export type Describes<Schema, Sent> = [keyof Schema] extends [keyof Sent] ? ([keyof Sent] extends [keyof Schema] ? ([Sent] extends [Schema] ? true : false) : false) : false;

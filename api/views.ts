@@ -1,9 +1,12 @@
-// Response views that several route files answer with: the user and their accounts, members, an audit entry.
+// Response views that several route files answer with: the user and their accounts, members, a job, an audit entry.
 import type { AuditEntry } from '../db/audit.ts';
 import type { MemberRow } from '../db/invitations.ts';
+import type { JobRow } from '../db/jobs.ts';
 import type { Sql } from '../db/sql.ts';
 import { withUser } from '../db/tenancy.ts';
 import { getUserById, listMembershipsOfUser, type MembershipRow, type UserRow } from '../db/users.ts';
+import type { AppDeps } from './deps.ts';
+import type { Job } from './schemas/jobs.ts';
 
 /** The user as the API shows them to themselves. */
 export const userView = (user: Pick<UserRow, 'id' | 'email' | 'name' | 'emailVerifiedAt'>) => ({
@@ -28,6 +31,30 @@ export async function meView(sql: Sql, userId: string, accountId: string | null)
 }
 
 export const memberView = (m: MemberRow) => ({ ...m, joinedAt: m.joinedAt.toISOString() });
+
+export function workflowUiUrl(uiUrl: string | undefined, namespace: string, workflowId: string): string | undefined {
+  return uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
+}
+
+/** A job row as the API shows it, with a link to its workflow in the Temporal Web UI. */
+export function jobView(row: JobRow, config: AppDeps['config'], namespace: string): Job {
+  const temporalUiUrl = workflowUiUrl(config.temporal.uiUrl, namespace, row.workflowId);
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    workflowId: row.workflowId,
+    input: row.input,
+    result: row.result,
+    error: row.error,
+    progress: { done: row.progressDone, total: row.progressTotal },
+    attempts: row.attempts,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    completedAt: row.completedAt ? row.completedAt.toISOString() : null,
+    ...(temporalUiUrl ? { temporalUiUrl } : {}),
+  };
+}
 
 /** An audit entry: the account's log and a user's own security events show it alike. */
 export const auditEntryView = (e: AuditEntry) => ({

@@ -21,8 +21,10 @@ import { authRoutes } from './routes/auth.ts';
 import { authActivityRoutes } from './routes/auth-activity.ts';
 import { authPasswordRoutes } from './routes/auth-password.ts';
 import { authVerifyEmailRoutes } from './routes/auth-verify-email.ts';
-import { automationTriggerRoutes } from './routes/automation-triggers.ts';
-import { automationRoutes } from './routes/automations.ts';
+import { automationRuleRoutes } from './routes/automation-rules.ts';
+import { automationRunRoutes } from './routes/automation-runs.ts';
+import { automationScheduleRoutes } from './routes/automation-schedules.ts';
+import { automationTargetRoutes } from './routes/automation-targets.ts';
 import { clusterRoutes } from './routes/clusters.ts';
 import { csvImportRoutes } from './routes/csv-import.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -134,7 +136,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(searchRoutes, { deps });
   await app.register(runbookDraftRoutes, { deps });
   await app.register(llmSettingsRoutes, { deps });
-  await app.register(automationRoutes, { deps });
-  await app.register(automationTriggerRoutes, { deps });
+  await app.register(automationTargetRoutes, { deps });
+  await app.register(automationRunRoutes, { deps });
+  await app.register(automationScheduleRoutes, { deps });
+  await app.register(automationRuleRoutes, { deps });
   return app;
 }

@@ -39,6 +39,7 @@ import { llmSettingsRoutes } from './routes/llm-settings.ts';
 import { memberRoutes } from './routes/members.ts';
 import { runbookDraftRoutes } from './routes/runbook-drafts.ts';
 import { runbookRoutes } from './routes/runbooks.ts';
+import { runbooksReindexRoutes } from './routes/runbooks-reindex.ts';
 import { searchRoutes } from './routes/search.ts';
 import { supportTicketRoutes } from './routes/support-tickets.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -134,6 +135,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(supportTicketRoutes, { deps });
   await app.register(runbookRoutes, { deps });
   await app.register(searchRoutes, { deps });
+  await app.register(runbooksReindexRoutes, { deps });
   await app.register(runbookDraftRoutes, { deps });
   await app.register(llmSettingsRoutes, { deps });
   await app.register(automationTargetRoutes, { deps });

@@ -12,10 +12,6 @@ import { EchoJobBody, Job, JobDetail, JobEnvelope, JobList, JobListQuery, JobPar
 import { jobView } from '../views.ts';
 import { startAccountWorkflow, TEMPORAL_DEADLINE_MS, temporalFailure } from '../workflow-starts.ts';
 
-// Moved to named modules; re-exported only until the route files that still import them from here are split.
-export { TEMPORAL_DEADLINE_MS, temporalFailure } from '../workflow-starts.ts';
-export { jobView } from '../views.ts';
-
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 const CLOSED_WITHOUT_BOOKKEEPING: Record<string, 'failed' | 'cancelled'> = {
   TERMINATED: 'failed',

@@ -35,6 +35,7 @@ import { incidentRoutes } from './routes/incidents.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { llmRequestRoutes } from './routes/llm-requests.ts';
 import { llmSettingsRoutes } from './routes/llm-settings.ts';
 import { memberRoutes } from './routes/members.ts';
 import { runbookDraftRoutes } from './routes/runbook-drafts.ts';
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(runbooksReindexRoutes, { deps });
   await app.register(runbookDraftRoutes, { deps });
   await app.register(llmSettingsRoutes, { deps });
+  await app.register(llmRequestRoutes, { deps });
   await app.register(automationTargetRoutes, { deps });
   await app.register(automationRunRoutes, { deps });
   await app.register(automationScheduleRoutes, { deps });

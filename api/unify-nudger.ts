@@ -1,12 +1,10 @@
 // Nudges an account's unification after intake, at most once per short window per account (a burst of webhooks
 // costs one Temporal call), always with a trailing nudge so the last event of a burst is not left for the Schedule.
 // A finished import (a CSV upload) is told at once, with its own signal: the unification reclusters after it.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
-import { mainTaskQueue } from '../temporal/task-queues.ts';
 import { unifyImportFinishedSignal, unifyMoreSignal, unifyNowWorkflowId, unifyWorkflow } from '../workflows/index.ts';
-import { AccountIdKey, KindKey } from '../workflows/search-attributes.ts';
 import type { AppDeps } from './deps.ts';
+import { startAccountWorkflow } from './workflow-starts.ts';
 
 const WINDOW_MS = 500;
 
@@ -23,19 +21,9 @@ export function createUnifyNudger(deps: Pick<AppDeps, 'temporal' | 'config'>, lo
 
   const send = async (accountId: string, signal: typeof unifyMoreSignal | typeof unifyImportFinishedSignal = unifyMoreSignal) => {
     try {
-      await deps.temporal.client.workflow.signalWithStart(unifyWorkflow, {
-        workflowId: unifyNowWorkflowId(accountId),
-        taskQueue: mainTaskQueue(deps.config),
-        args: [{ accountId }],
-        signal,
-        signalArgs: [],
-        typedSearchAttributes: [
-          { key: AccountIdKey, value: accountId },
-          { key: KindKey, value: 'unify' },
-        ],
-      });
+      // No deadline of its own: nudges are fired and forgotten, and an import waits for its signal as long as Temporal takes.
+      await startAccountWorkflow(deps, unifyWorkflow, { workflowId: unifyNowWorkflowId(accountId), accountId, kind: 'unify', args: [{ accountId }], signal, deadlineMs: null });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
       // The events are stored; the account's Schedule unifies them within 15 minutes.
       log.warn({ err, accountId }, 'could not nudge the unification');
     }

@@ -85,7 +85,7 @@ export async function recordSignInFailure(sql: Sql | TransactionSql, email: stri
   await sql`delete from sign_in_failures where at < now() - interval '1 day' and id in (select id from sign_in_failures order by id limit 100)`;
 }
 
-/** Serialises password checks per client address and per email for the transaction (see api/routes/auth.ts). */
+/** Serialises password checks per client address and per email for the transaction (see api/auth/sign-in-limits.ts). */
 export async function lockSignInAttempts(tx: TransactionSql, email: string, ip: string): Promise<void> {
   // Always address first, then email: two requests never wait for each other in opposite orders.
   await tx`select pg_advisory_xact_lock(hashtext(${`sign-in address ${ip}`}))`;

@@ -105,6 +105,21 @@ function violationsOfOneFile(path: string, text: string): string[] {
   }
 }
 
+/** One URL resource per route file, small enough to read whole (shared/conventions.md, API). */
+const ROUTES = 'api/routes';
+const MAX_ROUTE_FILE_LINES = 300;
+
+/** Imports from one file in api/routes/ of another: routes share through named modules (api/views.ts, ...). */
+function routeToRouteImports(root: string = ROOT): string[] {
+  return sourceFiles(join(root, ROUTES)).flatMap((file) =>
+    importsOf(file)
+      .filter(({ specifier }) => specifier.startsWith('.'))
+      .map(({ specifier }) => relative(root, resolve(dirname(file), specifier)))
+      .filter((target) => target.startsWith(`${ROUTES}/`))
+      .map((target) => `${relative(root, file)} imports ${target}`),
+  );
+}
+
 describe('architecture', () => {
   it.each(SERVER_FOLDERS)('%s/ imports only what its layer may', (folder) => {
     expect(violations(folder)).toEqual([]);
@@ -124,6 +139,31 @@ describe('architecture', () => {
       .filter((file) => /process\.env/.test(readFileSync(file, 'utf8')))
       .map((file) => relative(ROOT, file));
     expect(offenders).toEqual([]);
+  });
+
+  it('api/routes/ files never import each other (what two routes share lives in a named module)', () => {
+    expect(routeToRouteImports()).toEqual([]);
+  });
+
+  it(`keeps every file in api/routes/ at ${MAX_ROUTE_FILE_LINES} lines or fewer`, () => {
+    const long = sourceFiles(join(ROOT, ROUTES))
+      .map((file) => ({ file: relative(ROOT, file), text: readFileSync(file, 'utf8') }))
+      .map(({ file, text }) => ({ file, lines: text.split('\n').length - (text.endsWith('\n') ? 1 : 0) }))
+      .filter(({ lines }) => lines > MAX_ROUTE_FILE_LINES)
+      .map(({ file, lines }) => `${file}: ${lines} lines`);
+    expect(long).toEqual([]);
+  });
+
+  it('catches a route file importing another (the checker itself works)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'arch-'));
+    try {
+      mkdirSync(join(root, ROUTES), { recursive: true });
+      writeFileSync(join(root, ROUTES, 'members.ts'), "import { userView } from './auth.ts';\nimport { AppError } from '../errors.ts';\n");
+      writeFileSync(join(root, ROUTES, 'auth.ts'), "export const userView = () => ({});\n");
+      expect(routeToRouteImports(root)).toEqual(['api/routes/members.ts imports api/routes/auth.ts']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('catches forbidden imports (the checker itself works)', () => {

@@ -1,32 +1,19 @@
-// The audit log through the API: an account's entries (newest first), the verification of its hash chain, the whole
-// chain (or a filtered part) as a CSV or JSON download, and a user's own security events (sign-ins, failed sign-ins,
-// password changes).
+// The audit log through the API: an account's entries (newest first), the verification of its hash chain, and the
+// whole chain (or a filtered part) as a CSV or JSON download.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { appendAudit, auditEntriesAfter, listAccountAudit, listUserSecurityEvents, verifyAccountChain, type AuditEntry as AuditRow } from '../../db/audit.ts';
+import { appendAudit, auditEntriesAfter, listAccountAudit, verifyAccountChain, type AuditEntry as AuditRow } from '../../db/audit.ts';
 import { clusterNames, patternRefs } from '../../db/cluster-names.ts';
-import { withAccount, withUser } from '../../db/tenancy.ts';
+import { withAccount } from '../../db/tenancy.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { csvRow, streamFromAccount } from '../export-stream.ts';
 import { auditActor } from '../plugins/authentication.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
-import { AuditExportQuery, AuditPage, AuditQuery, AuditVerification, SecurityEvents } from '../schemas/audit.ts';
+import { AuditExportQuery, AuditPage, AuditQuery, AuditVerification } from '../schemas/audit.ts';
+import { auditEntryView } from '../views.ts';
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse };
-
-const entryView = (e: AuditRow) => ({
-  seq: e.seq,
-  occurredAt: e.occurredAt.toISOString(),
-  action: e.action,
-  actor: { userId: e.actorUserId, tokenId: e.actorTokenId, label: e.actorLabel },
-  subjectUserId: e.subjectUserId,
-  target: e.targetType && e.targetId ? { type: e.targetType, id: e.targetId } : null,
-  ip: e.ip,
-  requestId: e.requestId,
-  details: e.details,
-  hash: e.hash,
-});
 
 /** The clusters an entry names: a feedback's target and the cluster it merged into, a rule's clusters. */
 function clusterIdsOf(e: AuditRow): string[] {
@@ -57,7 +44,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
       const last = entries.at(-1);
       const view = (e: AuditRow) => {
         const ids = clusterIdsOf(e);
-        return { ...entryView(e), ...(ids.length > 0 ? { patterns: patternRefs(names, ids) } : {}) };
+        return { ...auditEntryView(e), ...(ids.length > 0 ? { patterns: patternRefs(names, ids) } : {}) };
       };
       return { entries: entries.map(view), nextBefore: entries.length === limit && last && last.seq > 1 ? last.seq : null };
     },
@@ -129,7 +116,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
           after = rows.at(-1)!.seq;
           const chunk =
             format === 'json'
-              ? rows.map((e, i) => `${first && i === 0 ? '' : ','}${JSON.stringify({ ...entryView(e), prevHash: e.prevHash })}`).join('')
+              ? rows.map((e, i) => `${first && i === 0 ? '' : ','}${JSON.stringify({ ...auditEntryView(e), prevHash: e.prevHash })}`).join('')
               : rows
                   .map((e) =>
                     csvRow([e.seq, e.occurredAt.toISOString(), e.action, e.actorLabel, e.actorUserId, e.actorTokenId, e.subjectUserId, e.targetType, e.targetId, e.ip, e.requestId, JSON.stringify(e.details), e.prevHash, e.hash]),
@@ -151,22 +138,6 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
         .header('x-audit-chain-entries', String(verification.entries))
         .header('x-audit-chain-head', verification.headHash ?? '')
         .send(stream as unknown as string);
-    },
-  );
-
-  app.get(
-    '/api/auth/activity',
-    {
-      config: { access: 'signed-in' },
-      schema: {
-        tags: ['auth'],
-        summary: 'Your recent sign-ins, failed sign-ins and password changes (the last 50)',
-        response: { 200: SecurityEvents, ...errors },
-      },
-    },
-    async (request) => {
-      const userId = request.caller!.userId;
-      return { events: (await withUser(sql, userId, (tx) => listUserSecurityEvents(tx, userId, 50))).map(entryView) };
     },
   );
 };

@@ -2,7 +2,6 @@
 // cluster's analytics and incidents, whether the clustering is being computed, feedback that survives reclusters, and a
 // recluster on demand (a workflow).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { patternTemplate, validateFeedback } from '../../analysis/index.ts';
 import { appendAudit } from '../../db/audit.ts';
 import { addClusterFeedback, getCluster } from '../../db/clusters.ts';
@@ -10,43 +9,24 @@ import { withDashboardTransaction } from '../../db/dashboard.ts';
 import { markReclusterStarted, readClusteringState } from '../../db/clustering-state.ts';
 import { listIncidents } from '../../db/incidents.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { mainTaskQueue } from '../../temporal/task-queues.ts';
 import { reclusterNowWorkflowId, reclusterWorkflow } from '../../workflows/index.ts';
-import { AccountIdKey, KindKey } from '../../workflows/search-attributes.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
 import { clusterDetailFacts, listClusterFacts } from '../cluster-analytics.ts';
 import { auditActor } from '../plugins/authentication.ts';
 import { ClusterDetail, ClusterFeedbackBody, ClusteringStateResponse, ClusterList, ClusterListQuery, ClusterParams, ReclusterStarted } from '../schemas/clusters.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
-import { TEMPORAL_DEADLINE_MS, temporalFailure } from './jobs.ts';
+import { startAccountWorkflow } from '../workflow-starts.ts';
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse };
 
 export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
-  const { sql, temporal, config } = deps;
+  const { sql } = deps;
 
   /** Starts the account's on-demand recluster (or finds it running), and marks the clustering as computing at once. */
   const startRecluster = async (accountId: string, reason: string) => {
     const workflowId = reclusterNowWorkflowId(accountId);
-    let started: boolean;
-    try {
-      await temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
-        temporal.client.workflow.start(reclusterWorkflow, {
-          workflowId,
-          taskQueue: mainTaskQueue(config),
-          args: [{ accountId, reason }],
-          typedSearchAttributes: [
-            { key: AccountIdKey, value: accountId },
-            { key: KindKey, value: 'recluster' },
-          ],
-        }),
-      );
-      started = true;
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw temporalFailure(err);
-      started = false;
-    }
+    const { started } = await startAccountWorkflow(deps, reclusterWorkflow, { workflowId, accountId, kind: 'recluster', args: [{ accountId, reason }] });
     // Pages say "computing…" from now on, not only once a worker has picked the recluster up; the recluster clears it.
     const state = await withAccount(sql, accountId, async (tx) => {
       if (started) await markReclusterStarted(tx, accountId, reason);

@@ -2,13 +2,10 @@
 // and follow the history import (a backfill workflow), pause, resume, edit, delete with or without its data.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Type } from 'typebox';
 import { restConnectorFor } from '../../connectors/registry.ts';
-import { ConnectorError, type SourceKind } from '../../connectors/types.ts';
-import { validateMapping } from '../../connectors/field-mapping.ts';
+import { ConnectorError } from '../../connectors/types.ts';
 import { appendAudit } from '../../db/audit.ts';
-import { countIncidents } from '../../db/incidents.ts';
 import {
   deleteIntegration,
   getIntegration,
@@ -19,15 +16,14 @@ import {
   updateIntegration,
   type IntegrationRow,
 } from '../../db/integrations.ts';
-import { finishJob, insertJob, latestJobOfWorkflow } from '../../db/jobs.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { deleteSyncSchedule, ensureAccountSchedules, reconcileSyncSchedule } from '../../temporal/schedules.ts';
-import { mainTaskQueue } from '../../temporal/task-queues.ts';
-import { backfillWorkflow, backfillWorkflowId } from '../../workflows/index.ts';
-import { AccountIdKey, IntegrationIdKey, KindKey } from '../../workflows/search-attributes.ts';
+import { cancelBackfill, historyRange, startBackfill } from '../backfills.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
+import { checkCredentialsAllowed, checkFilters, checkMapping, verifyCredentials, VERIFY_TIMEOUT_MS } from '../integration-checks.ts';
+import { integrationView } from '../integration-view.ts';
 import { auditActor } from '../plugins/authentication.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
 import {
@@ -43,23 +39,11 @@ import {
   UpdateIntegrationBody,
   VerifiedCredentials,
   VerifyCredentialsBody,
-  type Credentials,
   type IntegrationSettings,
 } from '../schemas/integrations.ts';
-import { jobView, TEMPORAL_DEADLINE_MS, temporalFailure } from './jobs.ts';
+import { jobView } from '../views.ts';
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse, 503: ErrorResponse };
-const DEFAULT_HISTORY_DAYS = 90;
-const VERIFY_TIMEOUT_MS = 15_000;
-
-/** How each tool proves a webhook delivery is its own. */
-const WEBHOOK_AUTH: Record<SourceKind, string> = {
-  pagerduty: 'X-PagerDuty-Signature: HMAC-SHA256 with your webhook subscription’s signing secret (set it as `webhookSecret`)',
-  opsgenie: 'Custom header X-Webhook-Token: <secret> in the Webhook integration',
-  alertmanager: 'Authorization: Bearer <secret> (receiver http_config.authorization.credentials)',
-  webhook: 'Authorization: Bearer <secret>, or X-Webhook-Token: <secret>',
-  csv: 'Authorization: Bearer <secret> (an upload, not a webhook)',
-};
 
 export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql, config, temporal } = deps;
@@ -67,44 +51,6 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
   const secretBox = () => {
     if (!deps.secretBox) throw new AppError(503, 'master_key_missing', 'INSIGHTS_MASTER_KEY is not set: credentials cannot be stored safely, so integrations are off');
     return deps.secretBox;
-  };
-
-  const checkCredentialsAllowed = (credentials: Credentials | undefined) => {
-    if (credentials?.baseUrl && !config.ingestion.allowCustomVendorUrls) {
-      throw new AppError(400, 'invalid_body', 'A custom API host is not allowed here', [{ field: 'credentials.baseUrl', in: 'body', message: 'body.credentials.baseUrl is refused (ALLOW_CUSTOM_VENDOR_URLS is off)' }]);
-    }
-  };
-
-  /** Filters the tool cannot match are refused, not silently matching nothing. */
-  const checkFilters = (kind: SourceKind, settings: IntegrationSettings | undefined) => {
-    if (settings?.filters?.urgencies?.length && kind !== 'pagerduty') {
-      throw new AppError(400, 'invalid_body', 'Only PagerDuty has urgencies', [{ field: 'settings.filters.urgencies', in: 'body', message: `body.settings.filters.urgencies does not apply to ${kind}` }]);
-    }
-  };
-
-  const checkMapping = (kind: SourceKind, settings: IntegrationSettings | undefined) => {
-    if (kind !== 'webhook' && kind !== 'csv') return;
-    if (!settings?.mapping) throw new AppError(400, 'invalid_body', `A ${kind} integration needs a field mapping`, [{ field: 'settings.mapping', in: 'body', message: 'body.settings.mapping is required' }]);
-    const problems = validateMapping(settings.mapping);
-    if (problems.length > 0) {
-      throw new AppError(400, 'invalid_mapping', `The field mapping is not usable: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems.map((p) => ({ field: `settings.mapping.${p.field}`, in: 'body', message: p.message })));
-    }
-  };
-
-  /** The tool's word on the credentials: who they belong to, or what is wrong with them, named. */
-  const verifyCredentials = async (kind: SourceKind, credentials: Credentials | undefined) => {
-    const connector = restConnectorFor(kind);
-    if (!connector) return undefined;
-    if (!credentials) throw new AppError(400, 'invalid_body', `A ${kind} integration needs credentials`, [{ field: 'credentials', in: 'body', message: 'body.credentials is required' }]);
-    try {
-      return await connector.verify(credentials as never, AbortSignal.timeout(VERIFY_TIMEOUT_MS));
-    } catch (err) {
-      if (!(err instanceof ConnectorError)) throw err;
-      if (err.kind === 'auth' || err.kind === 'invalid' || err.kind === 'not_found') {
-        throw new AppError(400, 'credentials_refused', err.message, [{ field: 'credentials.apiKey', in: 'body', message: err.message }]);
-      }
-      throw new AppError(502, 'tool_unavailable', `${kind} did not answer usefully: ${err.message}`);
-    }
   };
 
   /**
@@ -118,76 +64,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
     );
   };
 
-  const view = async (tx: TransactionSql, row: IntegrationRow) => {
-    const job = await latestJobOfWorkflow(tx, row.accountId, backfillWorkflowId(row.accountId, row.id));
-    return {
-      id: row.id,
-      kind: row.kind,
-      name: row.name,
-      status: row.status,
-      error: row.error,
-      errorAt: row.errorAt?.toISOString() ?? null,
-      settings: row.settings as IntegrationSettings,
-      syncIntervalMinutes: row.syncIntervalMinutes,
-      watermark: row.watermark?.toISOString() ?? null,
-      lastSyncedAt: row.lastSyncedAt?.toISOString() ?? null,
-      hasCredentials: row.hasCredentials,
-      webhook: { url: `${config.api.publicUrl}/api/webhooks/${row.accountId}/${row.id}`, auth: WEBHOOK_AUTH[row.kind], configured: row.hasWebhookSecret },
-      incidents: await countIncidents(tx, row.accountId, row.id),
-      backfill: job ? jobView(job, config, temporal.namespace) : null,
-      createdAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
-    };
-  };
-
-  const historyRange = (settings: IntegrationSettings | undefined, override?: { since?: string | undefined; until?: string | undefined }) => {
-    const until = override?.until ?? settings?.history?.until ?? new Date().toISOString();
-    const since = override?.since ?? settings?.history?.since ?? new Date(Date.parse(until) - (settings?.history?.days ?? DEFAULT_HISTORY_DAYS) * 86_400_000).toISOString();
-    if (Date.parse(since) >= Date.parse(until)) {
-      throw new AppError(400, 'invalid_body', 'The history window is empty: `since` must be before `until`', [{ field: 'since', in: 'body', message: 'body.since is not before until' }]);
-    }
-    return { since, until };
-  };
-
-  /** Asks a running import to stop; its workflow records the cancellation on its job. No import running: nothing. */
-  const cancelBackfill = async (accountId: string, integrationId: string) => {
-    await temporal.client.workflow
-      .getHandle(backfillWorkflowId(accountId, integrationId))
-      .cancel()
-      .catch(() => undefined);
-  };
-
-  /** A job row, then the backfill workflow; one backfill per integration at a time. */
-  const startBackfill = async (accountId: string, integrationId: string, range: { since: string; until: string }) => {
-    const jobId = randomUUID();
-    const workflowId = backfillWorkflowId(accountId, integrationId);
-    const row = await withAccount(sql, accountId, (tx) =>
-      insertJob(tx, { id: jobId, accountId, kind: 'backfill', workflowId, input: { integrationId, ...range } }).catch((err: unknown) => {
-        if ((err as { code?: string }).code === '23505') throw new AppError(409, 'backfill_running', 'This integration is importing its history already; wait for it or cancel it');
-        throw err;
-      }),
-    );
-    try {
-      await temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
-        temporal.client.workflow.start(backfillWorkflow, {
-          workflowId,
-          taskQueue: mainTaskQueue(config),
-          args: [{ accountId, integrationId, jobId, ...range }],
-          typedSearchAttributes: [
-            { key: AccountIdKey, value: accountId },
-            { key: IntegrationIdKey, value: integrationId },
-            { key: KindKey, value: 'backfill' },
-          ],
-        }),
-      );
-    } catch (err) {
-      const error = err instanceof WorkflowExecutionAlreadyStartedError ? 'another backfill of this integration is running' : `could not start the workflow: ${(err as Error).message}`;
-      await withAccount(sql, accountId, (tx) => finishJob(tx, accountId, jobId, { status: 'failed', error }));
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new AppError(409, 'backfill_running', 'This integration is importing its history already');
-      throw temporalFailure(err);
-    }
-    return row;
-  };
+  const view = (tx: TransactionSql, row: IntegrationRow) => integrationView(deps, tx, row);
 
   app.get(
     '/api/integrations',
@@ -219,7 +96,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       },
     },
     async (request) => {
-      checkCredentialsAllowed(request.body.credentials);
+      checkCredentialsAllowed(config, request.body.credentials);
       const connector = restConnectorFor(request.body.kind);
       if (!connector) throw new AppError(400, 'invalid_body', `${request.body.kind} has no API to verify`, [{ field: 'kind', in: 'body', message: 'body.kind has no credentials' }]);
       const account = (await verifyCredentials(request.body.kind, request.body.credentials))!;
@@ -246,7 +123,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       const box = secretBox();
       const body = request.body;
       const accountId = request.accountId;
-      checkCredentialsAllowed(body.credentials);
+      checkCredentialsAllowed(config, body.credentials);
       checkMapping(body.kind, body.settings);
       checkFilters(body.kind, body.settings);
       const range = restConnectorFor(body.kind) ? historyRange(body.settings) : undefined;
@@ -274,7 +151,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       if (range && body.backfill !== false) {
         // The integration exists from here on: an import that cannot start now shows as failed on it (with the
         // reason) and can be started again, rather than failing the connection and losing the secret shown once.
-        await startBackfill(accountId, id, range).catch((err: unknown) => request.log.warn({ err, integrationId: id }, 'the history import did not start'));
+        await startBackfill(deps, accountId, id, range).catch((err: unknown) => request.log.warn({ err, integrationId: id }, 'the history import did not start'));
       }
       await syncSchedule(row, request.log);
       const integration = await withAccount(sql, accountId, (tx) => view(tx, row));
@@ -294,7 +171,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       const existing = await withAccount(sql, accountId, (tx) => getIntegration(tx, accountId, request.params.id));
       if (!existing) throw notFound('integration', request.params.id);
       const body = request.body;
-      checkCredentialsAllowed(body.credentials);
+      checkCredentialsAllowed(config, body.credentials);
       if (body.settings) {
         checkMapping(existing.kind, body.settings);
         checkFilters(existing.kind, body.settings);
@@ -361,7 +238,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
           if (!row) throw notFound('integration', request.params.id);
           await syncSchedule(row, request.log);
           // Paused means nothing is fetched: a running import stops too (it can be started again after resuming).
-          if (action === 'pause') await cancelBackfill(request.accountId, row.id);
+          if (action === 'pause') await cancelBackfill(temporal, request.accountId, row.id);
           await appendAudit(tx, request.accountId, { action: `integration.${action === 'pause' ? 'paused' : 'resumed'}`, actor: auditActor(request), target: { type: 'integration', id: row.id }, details: {} });
           return { integration: await view(tx, row) };
         }),
@@ -380,7 +257,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       if (!row) throw notFound('integration', request.params.id);
       if (!restConnectorFor(row.kind)) throw new AppError(409, 'no_history', `A ${row.kind} integration has no history to import`);
       if (row.status === 'paused') throw new AppError(409, 'integration_paused', 'Resume the integration first');
-      const job = await startBackfill(accountId, row.id, historyRange(row.settings as IntegrationSettings, request.body ?? {}));
+      const job = await startBackfill(deps, accountId, row.id, historyRange(row.settings as IntegrationSettings, request.body ?? {}));
       return reply.status(202).send({ job: jobView(job, config, temporal.namespace) });
     },
   );
@@ -394,7 +271,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
     async (request, reply) => {
       const row = await withAccount(sql, request.accountId, (tx) => getIntegration(tx, request.accountId, request.params.id));
       if (!row) throw notFound('integration', request.params.id);
-      await cancelBackfill(request.accountId, row.id);
+      await cancelBackfill(temporal, request.accountId, row.id);
       return reply.status(202).send(null);
     },
   );
@@ -409,7 +286,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
       const accountId = request.accountId;
       const keepData = request.query.keepData ?? false;
       // A running import would write into a deleted integration: stop it first (best effort, it checks again).
-      await cancelBackfill(accountId, request.params.id);
+      await cancelBackfill(temporal, accountId, request.params.id);
       await deleteSyncSchedule(temporal, accountId, request.params.id).catch((err: unknown) => request.log.warn({ err }, 'could not delete the sync schedule'));
       await withAccount(sql, accountId, async (tx) => {
         const row = await getIntegration(tx, accountId, request.params.id);

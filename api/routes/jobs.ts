@@ -4,13 +4,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { finishJob, getJob, insertJob, listJobs, type JobRow } from '../../db/jobs.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { mainTaskQueue } from '../../temporal/task-queues.ts';
 import { echoWorkflow, echoWorkflowId, type EchoInput } from '../../workflows/index.ts';
-import { AccountIdKey, KindKey } from '../../workflows/search-attributes.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound, serviceUnavailable } from '../errors.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
 import { EchoJobBody, Job, JobDetail, JobEnvelope, JobList, JobListQuery, JobParams } from '../schemas/jobs.ts';
+import { jobView } from '../views.ts';
+import { startAccountWorkflow, TEMPORAL_DEADLINE_MS, temporalFailure } from '../workflow-starts.ts';
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 const CLOSED_WITHOUT_BOOKKEEPING: Record<string, 'failed' | 'cancelled'> = {
@@ -19,51 +19,8 @@ const CLOSED_WITHOUT_BOOKKEEPING: Record<string, 'failed' | 'cancelled'> = {
   FAILED: 'failed',
   CANCELLED: 'cancelled',
 };
-/** Temporal calls from a request get this long, so a Temporal outage degrades a page instead of hanging it. */
-export const TEMPORAL_DEADLINE_MS = 3_000;
 /** A queued job whose workflow Temporal has never heard of after this long will never start. */
 const NEVER_STARTED_AFTER_MS = 60_000;
-/** gRPC codes that mean "Temporal cannot answer right now" (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED). */
-const TRANSIENT_GRPC_CODES = new Set([14, 4, 8]);
-
-function grpcCode(err: unknown): number | undefined {
-  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-  }
-  return undefined;
-}
-
-/** Temporal refused or failed: 503 when it is unreachable or overloaded, 500 (cause logged) for anything else. */
-export function temporalFailure(err: unknown): AppError {
-  const code = grpcCode(err);
-  if (code === undefined || TRANSIENT_GRPC_CODES.has(code)) return serviceUnavailable('temporal', err);
-  return new AppError(500, 'internal', 'Temporal refused the request', [], { cause: err });
-}
-
-export function workflowUiUrl(uiUrl: string | undefined, namespace: string, workflowId: string): string | undefined {
-  return uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
-}
-
-/** A job row as the API shows it, with a link to its workflow in the Temporal Web UI. */
-export function jobView(row: JobRow, config: AppDeps['config'], namespace: string): Job {
-  const temporalUiUrl = workflowUiUrl(config.temporal.uiUrl, namespace, row.workflowId);
-  return {
-    id: row.id,
-    kind: row.kind,
-    status: row.status,
-    workflowId: row.workflowId,
-    input: row.input,
-    result: row.result,
-    error: row.error,
-    progress: { done: row.progressDone, total: row.progressTotal },
-    attempts: row.attempts,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-    completedAt: row.completedAt ? row.completedAt.toISOString() : null,
-    ...(temporalUiUrl ? { temporalUiUrl } : {}),
-  };
-}
 
 export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql, temporal, config } = deps;
@@ -145,28 +102,18 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
         }),
       );
       try {
-        await withDeadline(() =>
-          temporal.client.workflow.start(echoWorkflow, {
-            workflowId,
-            taskQueue: mainTaskQueue(config),
-            args: [input],
-            typedSearchAttributes: [
-              { key: AccountIdKey, value: accountId },
-              { key: KindKey, value: 'echo' },
-            ],
-          }),
-        );
-      } catch (err) {
+        // A new id: no workflow runs with it already.
+        await startAccountWorkflow(deps, echoWorkflow, { workflowId, accountId, kind: 'echo', args: [input] });
+      } catch (failure) {
         const started = await workflowExists(workflowId);
         if (started !== true) {
           // Not started (or cannot tell: then the job page settles it once Temporal answers again).
-          const failure = temporalFailure(err);
           if (started === false) {
-            await withAccount(sql, accountId, (tx) => finishJob(tx, accountId, id, { status: 'failed', error: `could not start the workflow: ${failure.message}` }));
+            await withAccount(sql, accountId, (tx) => finishJob(tx, accountId, id, { status: 'failed', error: `could not start the workflow: ${(failure as Error).message}` }));
           }
           throw failure;
         }
-        request.log.warn({ err, jobId: id }, 'the start answer was lost, but the workflow runs');
+        request.log.warn({ err: failure, jobId: id }, 'the start answer was lost, but the workflow runs');
       }
       request.log.info({ jobId: id, workflowId }, 'echo job started');
       return reply.status(202).header('location', `/api/jobs/${id}`).send({ job: toJob(row) });

@@ -1,15 +1,14 @@
-// What the account lets reach a language model (on/off, which fields, extra redaction patterns), and what was sent.
+// What the account lets reach a language model (on/off, which fields, extra redaction patterns).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createRedactor, InvalidRedactionPatternError } from '../../analysis/redaction.ts';
 import { appendAudit } from '../../db/audit.ts';
 import { getLlmSettingsRow, putLlmSettings } from '../../db/llm-settings.ts';
-import { listLlmRequests } from '../../db/runbook-drafts.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { auditActor } from '../plugins/authentication.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
-import { LlmRequestList, LlmRequestQuery, LlmSettings, LlmSettingsBody } from '../schemas/llm-settings.ts';
+import { LlmSettings, LlmSettingsBody } from '../schemas/llm-settings.ts';
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse };
 
@@ -70,24 +69,6 @@ export const llmSettingsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = a
         return saved;
       });
       return view(row);
-    },
-  );
-
-  app.get(
-    '/api/llm-requests',
-    {
-      config: { access: 'llm:manage' },
-      schema: {
-        tags: ['runbooks'],
-        summary: 'What was sent to a model (already redacted), newest first',
-        querystring: LlmRequestQuery,
-        response: { 200: LlmRequestList, ...errors },
-      },
-    },
-    async (request) => {
-      const q = request.query;
-      const requests = await withAccount(sql, request.accountId, (tx) => listLlmRequests(tx, request.accountId, { limit: q.limit ?? 25, draftId: q.draftId, before: q.before }));
-      return { requests };
     },
   );
 };

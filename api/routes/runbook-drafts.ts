@@ -1,5 +1,5 @@
 // Runbook drafts: start a generation for an incident or a cluster, follow it, refine it with an instruction, edit its
-// steps, save it as a runbook, rate drafts and runbooks, cancel a generation.
+// steps, save it as a runbook, rate it, cancel a generation.
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
@@ -7,79 +7,25 @@ import { settleRisks } from '../../analysis/runbook-diff.ts';
 import { renderRunbookMarkdown } from '../../analysis/runbook-markdown.ts';
 import type { RunbookStep } from '../../analysis/runbook-types.ts';
 import { appendAudit } from '../../db/audit.ts';
-import { clusterNames } from '../../db/cluster-names.ts';
 import { getCluster } from '../../db/clusters.ts';
 import { getIncident } from '../../db/incidents.ts';
-import {
-  getDraft,
-  insertDraft,
-  listConversation,
-  listDraftsOfSubject,
-  markDraftSaved,
-  ratingSummary,
-  replaceDraftSteps,
-  updateOpenDraft,
-  upsertRating,
-  type DraftRow,
-  type DraftSubjectKind,
-  type RatingTarget,
-} from '../../db/runbook-drafts.ts';
-import { getRunbook, getRunbookVersion, insertRunbook } from '../../db/runbooks.ts';
+import { getDraft, insertDraft, listDraftsOfSubject, markDraftSaved, replaceDraftSteps, updateOpenDraft, type DraftRow, type DraftSubjectKind } from '../../db/runbook-drafts.ts';
+import { insertRunbook } from '../../db/runbooks.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { embedderForAccount, runbookIndexFor } from '../../search/index.ts';
 import { indexRunbook } from '../../search/runbook-search.ts';
-import { mainTaskQueue } from '../../temporal/task-queues.ts';
 import { runbookGenerationWorkflow, runbookGenerationWorkflowId } from '../../workflows/index.ts';
-import { AccountIdKey, KindKey } from '../../workflows/search-attributes.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
 import { auditActor } from '../plugins/authentication.ts';
+import { draftSummaryOf, fullDraft, subjectName } from '../runbook-draft-view.ts';
+import { rateRunbookOrDraft } from '../runbook-ratings.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
 import { Draft, DraftList, DraftListQuery, DraftParams, DraftStepsBody, RatingBody, RatingSummary, RefineBody, SaveDraftBody, SavedDraft, StartDraftBody } from '../schemas/runbook-drafts.ts';
-import { RunbookParams } from '../schemas/runbooks.ts';
-import { TEMPORAL_DEADLINE_MS, temporalFailure } from './jobs.ts';
+import { startAccountWorkflow, startFailureMessage, TEMPORAL_DEADLINE_MS, temporalFailure } from '../workflow-starts.ts';
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
-
-/** What a draft is for, as people call it: the pattern's name or the incident's title; null when it no longer exists. */
-async function subjectName(tx: TransactionSql, accountId: string, kind: DraftSubjectKind, id: string): Promise<string | null> {
-  if (kind === 'cluster') return (await clusterNames(tx, accountId, [id])).get(id) ?? null;
-  return (await getIncident(tx, accountId, id))?.title ?? null;
-}
-
-const summaryOf = (subject: string | null) => (d: DraftRow) => ({
-  id: d.id,
-  conversationId: d.conversationId,
-  parentId: d.parentId,
-  subject: { kind: d.subjectKind, id: d.subjectId, name: subject },
-  instruction: d.instruction,
-  status: d.status,
-  stage: d.stage,
-  mode: d.mode,
-  model: d.model,
-  title: d.title,
-  summary: d.summary,
-  steps: d.steps as RunbookStep[] | null,
-  sources: d.sources,
-  warnings: d.warnings,
-  error: d.error,
-  workflowId: d.workflowId,
-  savedRunbookId: d.savedRunbookId,
-  createdAt: d.createdAt,
-  updatedAt: d.updatedAt,
-});
-
-async function fullDraft(tx: TransactionSql, accountId: string, id: string) {
-  const draft = await getDraft(tx, accountId, id);
-  if (!draft) throw notFound('runbook draft', id);
-  const conversation = await listConversation(tx, accountId, draft.conversationId);
-  return {
-    ...summaryOf(await subjectName(tx, accountId, draft.subjectKind, draft.subjectId))(draft),
-    ratings: await ratingSummary(tx, accountId, 'draft', id),
-    conversation: conversation.map((c) => ({ id: c.id, instruction: c.instruction, status: c.status, createdAt: c.createdAt })),
-  };
-}
 
 export const runbookDraftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql, temporal, config } = deps;
@@ -103,20 +49,11 @@ export const runbookDraftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = 
       }),
     );
     try {
-      await temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
-        temporal.client.workflow.start(runbookGenerationWorkflow, {
-          workflowId,
-          taskQueue: mainTaskQueue(config),
-          args: [{ accountId, draftId: id }],
-          typedSearchAttributes: [
-            { key: AccountIdKey, value: accountId },
-            { key: KindKey, value: 'runbook' },
-          ],
-        }),
-      );
-    } catch (err) {
-      await withAccount(sql, accountId, (tx) => updateOpenDraft(tx, accountId, id, { status: 'failed', error: `could not start the workflow: ${(err as Error).message}` }));
-      throw temporalFailure(err);
+      // A new draft id: no workflow runs with it already.
+      await startAccountWorkflow(deps, runbookGenerationWorkflow, { workflowId, accountId, kind: 'runbook', args: [{ accountId, draftId: id }] });
+    } catch (failure) {
+      await withAccount(sql, accountId, (tx) => updateOpenDraft(tx, accountId, id, { status: 'failed', error: `could not start the workflow: ${startFailureMessage(failure)}` }));
+      throw failure;
     }
     return withAccount(sql, accountId, (tx) => fullDraft(tx, accountId, id));
   };
@@ -166,7 +103,7 @@ export const runbookDraftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = 
         drafts: await listDraftsOfSubject(tx, request.accountId, kind as DraftSubjectKind, rest.join(':'), request.query.limit ?? 25),
         name: await subjectName(tx, request.accountId, kind as DraftSubjectKind, rest.join(':')),
       }));
-      return { drafts: drafts.map(summaryOf(name)) };
+      return { drafts: drafts.map(draftSummaryOf(name)) };
     },
   );
 
@@ -306,54 +243,12 @@ export const runbookDraftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = 
     },
   );
 
-  const rate = async (request: FastifyRequest, kind: RatingTarget, id: string, body: { step?: number | undefined; value: 'up' | 'down'; reason?: string | undefined }) => {
-    const accountId = request.accountId;
-    return withAccount(sql, accountId, async (tx) => {
-      let stepCount: number;
-      if (kind === 'draft') {
-        const draft = await loadDraft(accountId, id, tx);
-        stepCount = draft.steps?.length ?? 0;
-      } else {
-        const runbook = await getRunbook(tx, accountId, id);
-        if (!runbook) throw notFound('runbook', id);
-        stepCount = (await getRunbookVersion(tx, accountId, id, runbook.currentVersion))?.steps.length ?? 0;
-      }
-      if (body.step !== undefined && body.step >= stepCount) {
-        const message = `body.step is ${body.step}, but the ${kind} has ${stepCount} step(s)`;
-        throw new AppError(400, 'invalid_body', message, [{ field: 'step', in: 'body', message }]);
-      }
-      await upsertRating(tx, { accountId, targetKind: kind, targetId: id, step: body.step, userId: request.caller!.userId, value: body.value, reason: body.reason?.trim() || undefined });
-      await appendAudit(tx, accountId, {
-        action: 'runbook.rated',
-        actor: auditActor(request),
-        target: { type: kind === 'draft' ? 'runbook_draft' : 'runbook', id },
-        details: { value: body.value, ...(body.step !== undefined ? { step: body.step } : {}) },
-      });
-      return ratingSummary(tx, accountId, kind, id);
-    });
-  };
-
   app.post(
     '/api/runbook-drafts/:id/ratings',
     {
       config: { access: 'runbooks:generate' },
       schema: { tags: ['runbooks'], summary: 'Rate a draft or one of its steps (one rating per person: rating again replaces it)', params: DraftParams, body: RatingBody, response: { 200: RatingSummary, ...errors } },
     },
-    async (request) => rate(request, 'draft', request.params.id, request.body),
-  );
-
-  app.post(
-    '/api/runbooks/:id/ratings',
-    {
-      config: { access: 'runbooks:generate' },
-      schema: {
-        tags: ['runbooks'],
-        summary: 'Rate a runbook or one of its steps (ratings of whole runbooks move them in search)',
-        params: RunbookParams,
-        body: RatingBody,
-        response: { 200: RatingSummary, ...errors },
-      },
-    },
-    async (request) => rate(request, 'runbook', request.params.id, request.body),
+    async (request) => rateRunbookOrDraft(sql, request, 'draft', request.params.id, request.body),
   );
 };

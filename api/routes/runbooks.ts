@@ -1,129 +1,30 @@
 // The runbook library: create, read, list, edit (each save a new version, guarded by the version the editor started
-// from), compare versions, import a markdown runbook, delete. Step risks are never saved below what the rules say.
+// from), compare versions, rate, import a markdown runbook, delete. Step risks are never saved below what the rules
+// say. The re-index job is runbooks-reindex.ts.
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { Type, type Static } from 'typebox';
-import { diffRunbooks, settleRisks } from '../../analysis/runbook-diff.ts';
-import { parseRunbookMarkdown, renderRunbookMarkdown, RunbookMarkdownError } from '../../analysis/runbook-markdown.ts';
-import type { RunbookStep } from '../../analysis/runbook-types.ts';
+import { Type } from 'typebox';
+import { diffRunbooks } from '../../analysis/runbook-diff.ts';
 import { appendAudit } from '../../db/audit.ts';
-import {
-  deleteRunbook,
-  getRunbook,
-  getRunbookVersion,
-  insertRunbook,
-  insertRunbookVersion,
-  listRunbooks,
-  listRunbookVersions,
-  type RunbookRow,
-  type RunbookVersionRow,
-  type RunbookSource,
-} from '../../db/runbooks.ts';
-import { clusterNames, patternRefs } from '../../db/cluster-names.ts';
-import type { TransactionSql } from '../../db/sql.ts';
+import { deleteRunbook, getRunbook, getRunbookVersion, insertRunbook, insertRunbookVersion, listRunbooks, type RunbookSource } from '../../db/runbooks.ts';
+import { clusterNames } from '../../db/cluster-names.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { embedderForAccount, runbookIndexFor } from '../../search/index.ts';
 import { indexRunbook, removeRunbookFromIndex } from '../../search/runbook-search.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
 import { auditActor } from '../plugins/authentication.ts';
-import { validationDetails } from '../plugins/error-handler.ts';
+import { contentOf, decodeCursor, encodeCursor, fullRunbook, runbookSummaryOf, stepsOf, wordsOf, type RunbookInput } from '../runbook-content.ts';
+import { importDraft } from '../runbook-import.ts';
+import { rateRunbookOrDraft } from '../runbook-ratings.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
-import {
-  CreateRunbookBody,
-  Runbook,
-  RunbookDiff,
-  RunbookDiffQuery,
-  RunbookList,
-  RunbookParams,
-  RunbookQuery,
-  RunbookVersion,
-  RunbookVersionParams,
-  UpdateRunbookBody,
-} from '../schemas/runbooks.ts';
+import { RatingBody, RatingSummary } from '../schemas/runbook-drafts.ts';
+import { CreateRunbookBody, Runbook, RunbookDiff, RunbookDiffQuery, RunbookList, RunbookParams, RunbookQuery, RunbookVersion, RunbookVersionParams, UpdateRunbookBody } from '../schemas/runbooks.ts';
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 /** A markdown runbook is a page of text; a bigger file is something else. */
 const IMPORT_LIMIT = 256 * 1024;
-
-// A cursor is the last row's key; opaque to clients, checked here since it ends up in SQL parameters.
-const EXACT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const encodeCursor = (p: { updatedAt: string; id: string }) => Buffer.from(JSON.stringify([p.updatedAt, p.id])).toString('base64url');
-
-function decodeCursor(cursor: string): { updatedAt: string; id: string } {
-  const refuse = (): never => {
-    throw new AppError(400, 'invalid_query', 'query.cursor is not one this API gave out', [{ field: 'cursor', in: 'query', message: 'query.cursor is not one this API gave out' }]);
-  };
-  let parts: unknown;
-  try {
-    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return refuse();
-  }
-  if (!Array.isArray(parts) || parts.length !== 2) return refuse();
-  const [updatedAt, id] = parts as unknown[];
-  if (typeof updatedAt !== 'string' || !EXACT_TIME.test(updatedAt) || Number.isNaN(Date.parse(updatedAt))) return refuse();
-  if (typeof id !== 'string' || !UUID.test(id)) return refuse();
-  return { updatedAt, id };
-}
-
-/** Words of `q`, at most 10 (a search box, not a document). */
-const wordsOf = (q: string | undefined) => (q ?? '').split(/\s+/).filter(Boolean).slice(0, 10);
-
-const summaryOf = (patterns: ReadonlyMap<string, string>) => (row: RunbookRow) => ({
-  id: row.id,
-  title: row.title,
-  description: row.description,
-  tags: row.tags,
-  services: row.services,
-  clusterIds: row.clusterIds,
-  clusters: patternRefs(patterns, row.clusterIds),
-  source: row.source,
-  version: row.currentVersion,
-  stepCount: row.stepCount,
-  createdBy: row.createdBy,
-  updatedBy: row.updatedBy,
-  createdAt: row.createdAt,
-  updatedAt: row.updatedAt,
-});
-
-/** Stored steps were checked against the vocabulary when saved. */
-const stepsOf = (version: RunbookVersionRow) => version.steps as RunbookStep[];
-
-/** The runbook at its current version, with the list of its versions. */
-async function fullRunbook(tx: TransactionSql, accountId: string, id: string): Promise<Static<typeof Runbook>> {
-  const row = await getRunbook(tx, accountId, id);
-  if (!row) throw notFound('runbook', id);
-  const current = (await getRunbookVersion(tx, accountId, id, row.currentVersion))!;
-  return { ...summaryOf(await clusterNames(tx, accountId, row.clusterIds))(row), steps: stepsOf(current), markdown: current.markdown, versions: await listRunbookVersions(tx, accountId, id) };
-}
-
-interface Draft {
-  title: string;
-  description?: string | undefined;
-  tags?: string[] | undefined;
-  services?: string[] | undefined;
-  clusterIds?: string[] | undefined;
-  steps: RunbookStep[];
-  note?: string | undefined;
-}
-
-/** A draft as stored: trimmed as the markdown renders it (so a stored step and its rendering agree), risks settled. */
-function contentOf(draft: Draft) {
-  const { steps, raised } = settleRisks(draft.steps.map((s) => ({ ...s, title: s.title.trim(), command: s.command.trim(), explanation: s.explanation.trim() })));
-  const title = draft.title.trim();
-  const description = (draft.description ?? '').trim();
-  const tags = draft.tags ?? [];
-  const markdown = renderRunbookMarkdown({ title, description, tags, steps });
-  return {
-    content: { title, description, tags, services: draft.services ?? [], clusterIds: draft.clusterIds ?? [], steps, markdown, note: draft.note?.trim() || null },
-    raised,
-  };
-}
 
 export const runbookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql } = deps;
@@ -146,7 +47,7 @@ export const runbookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     }
   };
 
-  const create = async (request: FastifyRequest, draft: Draft, source: RunbookSource) => {
+  const create = async (request: FastifyRequest, draft: RunbookInput, source: RunbookSource) => {
     const accountId = request.accountId;
     const id = randomUUID();
     const { content, raised } = contentOf(draft);
@@ -189,7 +90,7 @@ export const runbookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
         });
         return { page: found, patterns: await clusterNames(tx, request.accountId, found.rows.flatMap((r) => r.clusterIds)) };
       });
-      return { runbooks: page.rows.map(summaryOf(patterns)), nextCursor: page.last ? encodeCursor(page.last) : null };
+      return { runbooks: page.rows.map(runbookSummaryOf(patterns)), nextCursor: page.last ? encodeCursor(page.last) : null };
     },
   );
 
@@ -325,6 +226,21 @@ export const runbookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     },
   );
 
+  app.post(
+    '/api/runbooks/:id/ratings',
+    {
+      config: { access: 'runbooks:generate' },
+      schema: {
+        tags: ['runbooks'],
+        summary: 'Rate a runbook or one of its steps (ratings of whole runbooks move them in search)',
+        params: RunbookParams,
+        body: RatingBody,
+        response: { 200: RatingSummary, ...errors },
+      },
+    },
+    async (request) => rateRunbookOrDraft(sql, request, 'runbook', request.params.id, request.body),
+  );
+
   // The import reads markdown only, in a scope of its own (the rest of the API speaks JSON).
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -351,54 +267,3 @@ export const runbookRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     );
   });
 };
-
-// ajv-formats is CommonJS; its default export arrives wrapped under native ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
-/** An imported runbook meets the limits of a typed-in one: the same schema, checked as strictly as a JSON body. */
-const checkImported = addFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: false })).compile(CreateRunbookBody);
-
-function checkDraft(draft: Draft): Draft {
-  if (checkImported(draft)) return draft;
-  const details = validationDetails('body', (checkImported.errors ?? []) as never);
-  throw new AppError(400, 'invalid_body', `The runbook was read, but ${details.map((d) => d.message).join('; ')}`, details);
-}
-
-/**
- * The line where the parser's complaint starts: the title's line, or the heading of the step it names (counted as the
- * parser counts them, `## ` outside fenced blocks), so the writer of the file finds the place at once.
- */
-function lineOf(markdown: string, step: number | undefined): number {
-  const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
-  const first = Math.max(0, lines.findIndex((l) => l.trim() !== ''));
-  if (step === undefined) return first + 1;
-  let fence: string | null = null;
-  let seen = 0;
-  for (let i = first + 1; i < lines.length; i++) {
-    const trimmed = lines[i]!.trim();
-    const open = /^ {0,3}(`{3,}|~{3,})/.exec(lines[i]!);
-    if (fence === null && open) fence = open[1]!;
-    else if (fence !== null && /^[`~]+$/.test(trimmed) && trimmed.startsWith(fence)) fence = null;
-    else if (fence === null && /^##\s+\S/.test(lines[i]!) && ++seen === step) return i + 1;
-  }
-  return first + 1;
-}
-
-/** The markdown as a draft, or 400 naming the line and step where it went wrong. */
-function importDraft(markdown: string): Draft {
-  let parsed;
-  try {
-    parsed = parseRunbookMarkdown(markdown);
-  } catch (err) {
-    if (!(err instanceof RunbookMarkdownError)) throw err;
-    const line = lineOf(markdown, err.step);
-    throw new AppError(400, 'invalid_markdown', `line ${line}: ${err.message}`, [
-      { field: err.step === undefined ? `line ${line}` : `line ${line} (step ${err.step})`, in: 'body', message: err.message },
-    ]);
-  }
-  if (parsed.steps.length === 0) {
-    const message = 'runbook has no steps: add a `## Step title` section with one fenced code block for each';
-    throw new AppError(400, 'invalid_markdown', message, [{ in: 'body', message }]);
-  }
-  const { warnings: _, ...draft } = parsed;
-  return checkDraft(draft);
-}

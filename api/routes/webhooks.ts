@@ -12,7 +12,7 @@ import { withAccount } from '../../db/tenancy.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
-import { WebhookAccepted, WebhookParams } from '../schemas/integrations.ts';
+import { WebhookAccepted, WebhookParams } from '../schemas/webhooks.ts';
 import { createUnifyNudger } from '../unify-nudger.ts';
 import { webhookDeliveries, webhookEvents, webhookRefused } from '../../observability/metrics.ts';
 

@@ -1,4 +1,4 @@
-// The audit log: entries of the account's chain, its verification, and a user's own security events.
+// The audit log: entries of the account's chain and its verification.
 import { Type } from 'typebox';
 import { DateTime, PatternRef } from './common.ts';
 
@@ -57,5 +57,3 @@ export const AuditVerification = Type.Object({
   ),
   checkedAt: DateTime,
 });
-
-export const SecurityEvents = Type.Object({ events: Type.Array(AuditEntry) });

@@ -1,9 +1,9 @@
 // Sign-up, sign-in, sessions, and the caller's own view of their accounts.
 import { Type, type Static } from 'typebox';
 
-const Email = Type.String({ format: 'email', maxLength: 254, description: 'Compared case-insensitively' });
-const Password = Type.String({ minLength: 1, maxLength: 256, description: 'At least 12 characters; never logged' });
-const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Compared case-insensitively' });
+export const Password = Type.String({ minLength: 1, maxLength: 256, description: 'At least 12 characters; never logged' });
+export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 
 export const SignUpBody = Type.Object(
   { email: Email, password: Password, name: Name, accountName: Type.Optional(Name) },
@@ -42,9 +42,3 @@ export const MeResponse = Type.Object({
 });
 
 export const SwitchAccountBody = Type.Object({ accountId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
-export const CreateAccountBody = Type.Object({ name: Name }, { additionalProperties: false });
-
-export const ChangePasswordBody = Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false });
-export const ResetRequestBody = Type.Object({ email: Email }, { additionalProperties: false });
-export const VerifyEmailBody = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false });
-export const ResetConfirmBody = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }), newPassword: Password }, { additionalProperties: false });

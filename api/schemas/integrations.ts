@@ -1,4 +1,4 @@
-// Integrations (connected ticket tools), their webhooks, and the unified incidents they produce.
+// Integrations (connected ticket tools): credentials, what to import, how their webhooks are reached, history imports.
 import { Type, type Static } from 'typebox';
 import { DateTime, Uuid } from './common.ts';
 import { Job } from './jobs.ts';
@@ -154,11 +154,3 @@ export const BackfillBody = Type.Object(
 );
 export const BackfillStarted = Type.Object({ job: Job });
 export const RotatedSecret = Type.Object({ webhookSecret: Type.String({ description: 'Shown this once; the previous one stops working' }) });
-
-export const WebhookParams = Type.Object({ accountId: Type.String({ minLength: 1, maxLength: 64 }), integrationId: Uuid }, { additionalProperties: false });
-export const WebhookAccepted = Type.Object({
-  received: Type.Integer({ description: 'Events in the delivery' }),
-  stored: Type.Integer({ description: 'New ones (the rest were delivered before, or filtered out)' }),
-  filtered: Type.Integer(),
-});
-

@@ -1,4 +1,4 @@
-// Members of an account, invitations to join it, and ownership.
+// Members of an account: their roles and approver grants.
 import { Type } from 'typebox';
 import { DateTime, Uuid } from './common.ts';
 
@@ -14,26 +14,9 @@ export const Member = Type.Object({
   emailVerified: Type.Boolean({ description: 'Whether the member confirmed their email address' }),
 });
 
-export const Invitation = Type.Object({
-  id: Uuid,
-  email: Type.String(),
-  role: RoleSchema,
-  invitedByName: Type.String(),
-  createdAt: DateTime,
-  expiresAt: DateTime,
-});
-
 export const MemberList = Type.Object({ members: Type.Array(Member) });
 export const MemberEnvelope = Type.Object({ member: Member });
-export const InvitationList = Type.Object({ invitations: Type.Array(Invitation) });
-export const InvitationEnvelope = Type.Object({ invitation: Invitation });
 
-export const InviteBody = Type.Object(
-  { email: Type.String({ format: 'email', maxLength: 254 }), role: RoleSchema },
-  { additionalProperties: false },
-);
-export const TokenBody = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false });
-export const InvitationParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 export const MemberParams = Type.Object({ userId: Uuid }, { additionalProperties: false });
 export const MemberPatchBody = Type.Object(
   {
@@ -44,18 +27,3 @@ export const MemberPatchBody = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
-export const RenameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) }, { additionalProperties: false });
-export const DeleteAccountBody = Type.Object(
-  { confirmName: Type.String({ maxLength: 100, description: 'The account’s current name, typed by the user' }) },
-  { additionalProperties: false },
-);
-export const TransferBody = Type.Object({ userId: Uuid }, { additionalProperties: false });
-
-export const InvitationPreview = Type.Object({
-  accountName: Type.String(),
-  email: Type.String(),
-  role: RoleSchema,
-  invitedByName: Type.String(),
-  expiresAt: DateTime,
-  status: Type.Union([Type.Literal('open'), Type.Literal('expired'), Type.Literal('used'), Type.Literal('revoked')]),
-});

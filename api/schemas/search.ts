@@ -1,4 +1,4 @@
-// One search box over runbooks (semantic and keyword) and past incidents, and the runbook re-index job.
+// One search box over runbooks (semantic and keyword) and past incidents.
 import { Type, type Static } from 'typebox';
 import { DateTime, Uuid } from './common.ts';
 
@@ -50,21 +50,4 @@ export const SearchResult = Type.Object({
   incidents: Type.Array(IncidentSearchHit),
   index: Type.Union([Type.Literal('pinecone'), Type.Literal('pgvector'), Type.Literal('exact')], { description: 'Where the runbook chunks were searched' }),
   embeddingModel: Type.String({ description: 'The model that embedded the query (`local-hash-384` when nothing left the product)' }),
-});
-
-export const ReindexStarted = Type.Object({
-  workflowId: Type.String(),
-  started: Type.Boolean({ description: 'false: a re-index was already running; this is that one' }),
-});
-
-export const ReindexStatus = Type.Object({
-  workflowId: Type.String(),
-  status: Type.Union([Type.Literal('none'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelled'), Type.Literal('terminated'), Type.Literal('timed_out')], {
-    description: 'none: never re-indexed',
-  }),
-  phase: Type.Union([Type.Literal('clearing'), Type.Literal('indexing'), Type.Literal('completed'), Type.Null()]),
-  total: Type.Integer({ description: 'Runbooks when the re-index started (or the account’s runbooks, with none)' }),
-  indexed: Type.Integer(),
-  failed: Type.Integer(),
-  behind: Type.Integer({ description: 'Runbooks whose current version is not the indexed one, now' }),
 });

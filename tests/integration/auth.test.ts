@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SIGN_IN_LIMITS } from '../../api/routes/auth.ts';
+import { SIGN_IN_LIMITS } from '../../api/auth/sign-in-limits.ts';
 import { latestEmails } from '../../db/outbox.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import type { TemporalClient } from '../../temporal/client.ts';

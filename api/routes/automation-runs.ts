@@ -1,39 +1,14 @@
-// Automations: targets (secrets sealed and write-only; verified on save by the worker, so the API never talks to
-// customer infrastructure itself) and runs of a runbook on a target (the policy checked, approvals through the run
-// workflow's update, whose validator's refusal comes back as 403/409, cancel through workflow cancellation).
+// Automation runs: a runbook run on a target, the policy checked, approvals through the run workflow's update (whose
+// validator's refusal comes back as 403/409), cancel through workflow cancellation, and the preview of a run.
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { InvalidPatternError, validatePatterns, withPolicy } from '../../analysis/automation-policy.ts';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { withPolicy } from '../../analysis/automation-policy.ts';
 import { appendAudit } from '../../db/audit.ts';
-import {
-  countPendingApprovals,
-  deleteTarget,
-  getRun,
-  getTarget,
-  insertTarget,
-  listApprovals,
-  listRuns,
-  listRunSteps,
-  listTargets,
-  targetSecretContext,
-  updateTarget,
-  type RunRow,
-  type TargetRow,
-} from '../../db/automations.ts';
+import { countPendingApprovals, getRun, listApprovals, listRuns, listRunSteps, type RunRow } from '../../db/automations.ts';
 import type { TransactionSql } from '../../db/sql.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { mainTaskQueue } from '../../temporal/task-queues.ts';
-import {
-  approveAutomationRunUpdate,
-  automationRunWorkflow,
-  automationRunWorkflowId,
-  rejectAutomationRunUpdate,
-  verifyAutomationTargetWorkflow,
-  verifyAutomationTargetWorkflowId,
-} from '../../workflows/index.ts';
-import type { VerifyAutomationTargetResult } from '../../workflows/activity-contract.ts';
-import { AccountIdKey, KindKey } from '../../workflows/search-attributes.ts';
+import { approveAutomationRunUpdate, automationRunWorkflow, automationRunWorkflowId, rejectAutomationRunUpdate } from '../../workflows/index.ts';
 import { enqueueApprovalRequests } from '../../db/automation-notifications.ts';
 import { insertPlannedRun, loadRunInputs } from '../../db/automation-triggers.ts';
 import type { AppDeps } from '../deps.ts';
@@ -41,216 +16,17 @@ import { deliverEmails } from '../email-delivery.ts';
 import { AppError, notFound } from '../errors.ts';
 import { allows } from '../permissions.ts';
 import { auditActor, type Caller } from '../plugins/authentication.ts';
-import {
-  CreateRunBody,
-  CreateTargetBody,
-  DecisionBody,
-  IdParams,
-  PendingApprovals,
-  PreviewRunBody,
-  RunDetail,
-  RunPreview,
-  RunList,
-  RunListQuery,
-  TargetEnvelope,
-  TargetList,
-  UpdateTargetBody,
-} from '../schemas/automations.ts';
+import { CreateRunBody, DecisionBody, PendingApprovals, PreviewRunBody, RunDetail, RunList, RunListQuery, RunParams, RunPreview } from '../schemas/automation-runs.ts';
 import { commonErrors, ErrorResponse } from '../schemas/common.ts';
-import { TEMPORAL_DEADLINE_MS, temporalFailure } from './jobs.ts';
+import { startAccountWorkflow, TEMPORAL_DEADLINE_MS, temporalFailure } from '../workflow-starts.ts';
 
 const errors = { ...commonErrors, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 503: ErrorResponse };
-/** How long a save waits for the worker's verify call. */
-const VERIFY_WAIT_MS = 20_000;
 /** An approval runs a database activity inside the update: more than a plain Temporal call. */
 const UPDATE_DEADLINE_MS = 15_000;
 const DEFAULT_EXPIRY_SECONDS = 3600;
 
-export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+export const automationRunRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const { sql, config, temporal } = deps;
-
-  const secretBox = () => {
-    if (!deps.secretBox) throw new AppError(503, 'master_key_missing', 'INSIGHTS_MASTER_KEY is not set: target secrets cannot be stored safely, so automations are off');
-    return deps.secretBox;
-  };
-
-  const checkPatterns = (field: string, patterns: string[] | undefined) => {
-    try {
-      validatePatterns(patterns ?? []);
-    } catch (err) {
-      if (err instanceof InvalidPatternError) throw new AppError(400, 'invalid_body', err.message, [{ field, in: 'body', message: err.message }]);
-      throw err;
-    }
-  };
-
-  const checkConfig = (body: { config?: CreateTargetBody['config'] | undefined; secrets?: CreateTargetBody['secrets'] | undefined }) => {
-    if (body.config?.kind === 'lambda' && body.config.endpoint && !config.ingestion.allowCustomVendorUrls) {
-      throw new AppError(400, 'invalid_body', 'A custom Lambda endpoint is not allowed here', [{ field: 'config.endpoint', in: 'body', message: 'body.config.endpoint is refused (ALLOW_CUSTOM_VENDOR_URLS is off)' }]);
-    }
-    if (body.config && body.secrets) {
-      const sshSecrets = 'privateKey' in body.secrets;
-      if ((body.config.kind === 'ssh') !== sshSecrets) throw new AppError(400, 'invalid_body', `These secrets do not fit a ${body.config.kind} target`, [{ field: 'secrets', in: 'body', message: 'body.secrets does not match body.config.kind' }]);
-    }
-  };
-
-  const targetView = (row: TargetRow) => ({
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    config: { ...row.config, kind: row.kind } as never,
-    hasSecrets: row.hasSecrets,
-    allowPatterns: row.allowPatterns,
-    denyPatterns: row.denyPatterns,
-    requiredApprovals: row.requiredApprovals,
-    verifiedAt: row.verifiedAt?.toISOString() ?? null,
-    verifiedIdentity: row.verifiedIdentity,
-    verifyError: row.verifyError,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  });
-
-  /** The worker's read-only verify call, waited for; an unreachable worker is said, not hidden. */
-  const verify = async (accountId: string, targetId: string): Promise<VerifyAutomationTargetResult> => {
-    try {
-      return await temporal.connection.withDeadline(Date.now() + VERIFY_WAIT_MS, () =>
-        temporal.client.workflow.execute(verifyAutomationTargetWorkflow, {
-          workflowId: `${verifyAutomationTargetWorkflowId(accountId, targetId)}/${randomUUID()}`,
-          taskQueue: mainTaskQueue(config),
-          args: [{ accountId, targetId }],
-          workflowExecutionTimeout: `${VERIFY_WAIT_MS} ms`,
-          typedSearchAttributes: [
-            { key: AccountIdKey, value: accountId },
-            { key: KindKey, value: 'verify-target' },
-          ],
-        }),
-      );
-    } catch (err) {
-      if (err instanceof WorkflowFailedError) return { ok: false, errorKind: 'unavailable', error: 'the worker did not finish the verification' };
-      return { ok: false, errorKind: 'unavailable', error: `no worker answered within ${VERIFY_WAIT_MS / 1000} s` };
-    }
-  };
-
-  const targetOf = async (accountId: string, id: string) => {
-    const row = await withAccount(sql, accountId, (tx) => getTarget(tx, accountId, id));
-    if (!row) throw notFound('automation target', id);
-    return row;
-  };
-
-  app.get(
-    '/api/automation-targets',
-    { config: { access: 'automations:read' }, schema: { tags: ['automations'], summary: 'Where runs can execute (never their secrets)', response: { 200: TargetList, ...errors } } },
-    async (request) => ({ targets: (await withAccount(sql, request.accountId, (tx) => listTargets(tx, request.accountId))).map(targetView) }),
-  );
-
-  app.get(
-    '/api/automation-targets/:id',
-    { config: { access: 'automations:read' }, schema: { tags: ['automations'], summary: 'One target', params: IdParams, response: { 200: TargetEnvelope, ...errors } } },
-    async (request) => ({ target: targetView(await targetOf(request.accountId, request.params.id)) }),
-  );
-
-  app.post(
-    '/api/automation-targets',
-    {
-      config: { access: 'automations:targets' },
-      schema: {
-        tags: ['automations'],
-        summary: 'Add a target: secrets sealed (never returned), then verified by the worker with a read-only call',
-        body: CreateTargetBody,
-        response: { 201: TargetEnvelope, ...errors },
-      },
-    },
-    async (request, reply) => {
-      const body = request.body;
-      checkConfig(body);
-      checkPatterns('allowPatterns', body.allowPatterns);
-      checkPatterns('denyPatterns', body.denyPatterns);
-      const box = body.secrets ? secretBox() : undefined;
-      const { accountId } = request;
-      const id = randomUUID();
-      const { kind, ...rest } = body.config;
-      await withAccount(sql, accountId, async (tx) => {
-        await insertTarget(tx, {
-          id,
-          accountId,
-          kind,
-          name: body.name,
-          config: rest,
-          secrets: body.secrets && box ? box.seal(JSON.stringify(body.secrets), targetSecretContext(accountId, id)) : null,
-          allowPatterns: body.allowPatterns ?? [],
-          denyPatterns: body.denyPatterns ?? [],
-          requiredApprovals: body.requiredApprovals ?? 1,
-          createdBy: request.caller!.userId,
-        });
-        await appendAudit(tx, accountId, { action: 'automation_target.created', actor: auditActor(request), target: { type: 'automation_target', id }, details: { kind, name: body.name } });
-      });
-      const verification = await verify(accountId, id);
-      reply.code(201);
-      return { target: targetView(await targetOf(accountId, id)), verification };
-    },
-  );
-
-  app.patch(
-    '/api/automation-targets/:id',
-    {
-      config: { access: 'automations:targets' },
-      schema: { tags: ['automations'], summary: 'Change a target; new config or secrets are verified again', params: IdParams, body: UpdateTargetBody, response: { 200: TargetEnvelope, ...errors } },
-    },
-    async (request) => {
-      const { accountId } = request;
-      const body = request.body;
-      const existing = await targetOf(accountId, request.params.id);
-      if (body.config && body.config.kind !== existing.kind) throw new AppError(400, 'invalid_body', 'A target’s kind cannot change', [{ field: 'config.kind', in: 'body', message: 'body.config.kind differs' }]);
-      checkConfig({ config: body.config ?? ({ ...existing.config, kind: existing.kind } as never), secrets: body.secrets });
-      checkPatterns('allowPatterns', body.allowPatterns);
-      checkPatterns('denyPatterns', body.denyPatterns);
-      const box = body.secrets ? secretBox() : undefined;
-      const configRest = body.config ? (({ kind: _kind, ...rest }) => rest)(body.config) : undefined;
-      await withAccount(sql, accountId, async (tx) => {
-        await updateTarget(tx, accountId, existing.id, {
-          name: body.name,
-          config: configRest,
-          secrets: body.secrets && box ? box.seal(JSON.stringify(body.secrets), targetSecretContext(accountId, existing.id)) : undefined,
-          allowPatterns: body.allowPatterns,
-          denyPatterns: body.denyPatterns,
-          requiredApprovals: body.requiredApprovals,
-        });
-        const changed = Object.keys(body).filter((k) => k !== 'secrets');
-        await appendAudit(tx, accountId, {
-          action: 'automation_target.updated',
-          actor: auditActor(request),
-          target: { type: 'automation_target', id: existing.id },
-          details: { changed, secretsReplaced: body.secrets !== undefined, ...(body.denyPatterns ? { denyPatterns: body.denyPatterns } : {}), ...(body.allowPatterns ? { allowPatterns: body.allowPatterns } : {}) },
-        });
-      });
-      const verification = body.config || body.secrets ? await verify(accountId, existing.id) : undefined;
-      return { target: targetView(await targetOf(accountId, existing.id)), ...(verification ? { verification } : {}) };
-    },
-  );
-
-  app.post(
-    '/api/automation-targets/:id/verify',
-    { config: { access: 'automations:targets' }, schema: { tags: ['automations'], summary: 'Verify a target again (a read-only call, on the worker)', params: IdParams, response: { 200: TargetEnvelope, ...errors } } },
-    async (request) => {
-      const existing = await targetOf(request.accountId, request.params.id);
-      const verification = await verify(request.accountId, existing.id);
-      return { target: targetView(await targetOf(request.accountId, existing.id)), verification };
-    },
-  );
-
-  app.delete(
-    '/api/automation-targets/:id',
-    { config: { access: 'automations:targets' }, schema: { tags: ['automations'], summary: 'Delete a target (its secrets wiped; past runs keep naming it)', params: IdParams, response: { 204: { type: 'null' }, ...errors } } },
-    async (request, reply) => {
-      const { accountId } = request;
-      const deleted = await withAccount(sql, accountId, async (tx) => {
-        const ok = await deleteTarget(tx, accountId, request.params.id);
-        if (ok) await appendAudit(tx, accountId, { action: 'automation_target.deleted', actor: auditActor(request), target: { type: 'automation_target', id: request.params.id } });
-        return ok;
-      });
-      if (!deleted) throw notFound('automation target', request.params.id);
-      reply.code(204);
-    },
-  );
 
   const runView = (row: RunRow) => ({
     id: row.id,
@@ -306,7 +82,7 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
 
   app.get(
     '/api/automation-runs/:id',
-    { config: { access: 'automations:read' }, schema: { tags: ['automations'], summary: 'A run with its steps, outputs (redacted) and approvals', params: IdParams, response: { 200: RunDetail, ...errors } } },
+    { config: { access: 'automations:read' }, schema: { tags: ['automations'], summary: 'A run with its steps, outputs (redacted) and approvals', params: RunParams, response: { 200: RunDetail, ...errors } } },
     async (request) => withAccount(sql, request.accountId, (tx) => runDetail(tx, request.accountId, request.params.id)),
   );
 
@@ -370,20 +146,16 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
         throw err;
       });
       try {
-        await temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
-          temporal.client.workflow.start(automationRunWorkflow, {
-            workflowId,
-            taskQueue: mainTaskQueue(config),
-            args: [{ accountId, runId, requestedBy: userId, requiredApprovals: created.requiredApprovals, expiresAt: expiresAt.toISOString(), dryRun: body.dryRun ?? false }],
-            typedSearchAttributes: [
-              { key: AccountIdKey, value: accountId },
-              { key: KindKey, value: 'automation-run' },
-            ],
-          }),
-        );
-      } catch (err) {
+        // A new run id: no workflow runs with it already.
+        await startAccountWorkflow(deps, automationRunWorkflow, {
+          workflowId,
+          accountId,
+          kind: 'automation-run',
+          args: [{ accountId, runId, requestedBy: userId, requiredApprovals: created.requiredApprovals, expiresAt: expiresAt.toISOString(), dryRun: body.dryRun ?? false }],
+        });
+      } catch (failure) {
         await withAccount(sql, accountId, (tx) => tx`update automation_runs set status = 'failed', finished_at = now(), summary = ${tx.json({ error: 'the workflow did not start' })} where id = ${runId}`);
-        throw temporalFailure(err);
+        throw failure;
       }
       await deliverEmails(deps, created.emailIds, request.log);
       reply.code(201);
@@ -420,7 +192,7 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
         schema: {
           tags: ['automations'],
           summary: decision === 'approve' ? 'Approve a run (or its waiting destructive step); not your own' : 'Reject a run (or its waiting destructive step): nothing more runs',
-          params: IdParams,
+          params: RunParams,
           body: DecisionBody,
           response: { 200: RunDetail, ...errors },
         },
@@ -431,7 +203,7 @@ export const automationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
 
   app.post(
     '/api/automation-runs/:id/cancel',
-    { config: { access: 'automations:run' }, schema: { tags: ['automations'], summary: 'Cancel a run: steps not started are cancelled, a running one finishes and is recorded', params: IdParams, response: { 202: RunDetail, ...errors } } },
+    { config: { access: 'automations:run' }, schema: { tags: ['automations'], summary: 'Cancel a run: steps not started are cancelled, a running one finishes and is recorded', params: RunParams, response: { 202: RunDetail, ...errors } } },
     async (request, reply) => {
       const { accountId } = request;
       const run = await withAccount(sql, accountId, (tx) => getRun(tx, accountId, request.params.id));

@@ -1,68 +1,17 @@
-// Automation triggers: schedules (a Temporal Schedule each: cron expressions in an IANA time zone) and event rules
-// (a new or re-opened incident matching clusters, services, severities, new-pattern labels starts a run).
+// Automation event rules: a new or re-opened incident matching clusters, services, severities or new-pattern labels
+// requests a run.
 import { Type, type Static } from 'typebox';
 import { DateTime, PatternRef, Uuid } from './common.ts';
+import { TriggerName } from './automation-schedules.ts';
 
-const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'Shown in lists and in the audit log as the actor (`schedule <name>`, `rule <name>`)' });
-const Cron = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
-  minItems: 1,
-  maxItems: 10,
-  description: 'Cron expressions (5 fields: minute hour day-of-month month day-of-week, e.g. `0 6 * * 1-5`); the schedule fires at each',
-});
-const TimeZone = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone the cron expressions are read in, e.g. `Europe/Berlin` (default UTC)' });
 const Severity = Type.Union([Type.Literal('P1'), Type.Literal('P2'), Type.Literal('P3'), Type.Literal('P4'), Type.Literal('P5')]);
 const NoveltyLabel = Type.Union([Type.Literal('new'), Type.Literal('back'), Type.Literal('rare'), Type.Literal('known')]);
-
-export const ScheduleIdParams = Type.Object({ id: Uuid });
-
-export const CreateScheduleBody = Type.Object(
-  {
-    name: Name,
-    runbookId: Uuid,
-    runbookVersion: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 2147483647 }), Type.Null()], { description: 'A fixed version; absent or null: the current version when it fires' })),
-    targetId: Uuid,
-    cron: Cron,
-    timeZone: Type.Optional(TimeZone),
-    dryRun: Type.Optional(Type.Boolean({ description: 'Runs record what would run and execute nothing' })),
-    enabled: Type.Optional(Type.Boolean({ description: 'False: created paused' })),
-  },
-  { additionalProperties: false },
-);
-export type CreateScheduleBody = Static<typeof CreateScheduleBody>;
-
-export const UpdateScheduleBody = Type.Partial(CreateScheduleBody, { additionalProperties: false });
-export type UpdateScheduleBody = Static<typeof UpdateScheduleBody>;
-
-export const Schedule = Type.Object({
-  id: Uuid,
-  name: Type.String(),
-  runbookId: Uuid,
-  runbookTitle: Type.Union([Type.String(), Type.Null()], { description: 'Null: the runbook was deleted (the schedule starts nothing)' }),
-  runbookVersion: Type.Union([Type.Integer(), Type.Null()], { description: 'Null: the current version' }),
-  targetId: Uuid,
-  targetName: Type.Union([Type.String(), Type.Null()], { description: 'Null: the target was deleted (the schedule starts nothing)' }),
-  cron: Type.Array(Type.String()),
-  timeZone: Type.String(),
-  dryRun: Type.Boolean(),
-  enabled: Type.Boolean(),
-  temporalScheduleId: Type.String({ description: 'For `temporal schedule describe --schedule-id …`' }),
-  nextRunTimes: Type.Array(DateTime, { description: 'The next times Temporal will fire it (empty while paused)' }),
-  lastFiredAt: Type.Union([DateTime, Type.Null()]),
-  lastRunId: Type.Union([Uuid, Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()], { description: 'Why the last firing started nothing' }),
-  createdBy: Type.Union([Uuid, Type.Null()], { description: 'Runs are requested in this person’s name: they cannot approve them' }),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-
-export const ScheduleEnvelope = Type.Object({ schedule: Schedule });
-export const ScheduleList = Type.Object({ schedules: Type.Array(Schedule) });
 
 export const RuleIdParams = Type.Object({ id: Uuid });
 
 export const CreateRuleBody = Type.Object(
   {
-    name: Name,
+    name: TriggerName,
     enabled: Type.Optional(Type.Boolean()),
     clusterIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, description: 'Incident clusters it matches; empty: any' })),
     services: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, description: 'Services it matches; empty: any' })),

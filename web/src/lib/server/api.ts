@@ -64,6 +64,7 @@ export function rawBody(contentType: string) {
  * with the response). Throws ApiError only when the API did not answer, or answered with a body that is not JSON.
  */
 export async function request<A extends ApiAnswer>(event: ApiEvent, call: (client: ApiClient) => Promise<A>, options: ApiOptions = {}): Promise<A> {
+  let sent = false;
   let status: number | undefined;
   const client = createClient<paths>({
     baseUrl: apiBase(),
@@ -73,8 +74,11 @@ export async function request<A extends ApiAnswer>(event: ApiEvent, call: (clien
       ...(event.locals.accessToken ? { authorization: `Bearer ${event.locals.accessToken}` } : {}),
       ...(options.cookie ? { cookie: options.cookie } : {}),
     },
+    // On the request itself: SvelteKit's fetch takes a Request as it is, without a second argument.
+    ...(options.timeoutMs === null ? {} : { signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) }),
     fetch: async (req) => {
-      const res = await event.fetch(req, options.timeoutMs === null ? {} : { signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+      sent = true;
+      const res = await event.fetch(req);
       status = res.status;
       return res;
     },
@@ -83,10 +87,13 @@ export async function request<A extends ApiAnswer>(event: ApiEvent, call: (clien
   try {
     answer = await call(client);
   } catch (err) {
-    if (status === undefined) {
+    if (sent && status === undefined) {
       throw new ApiError(503, { code: 'api_unreachable', message: `The API at ${apiBase()} did not answer (${err instanceof Error ? err.message : String(err)})`, details: [] });
     }
-    throw new ApiError(502, { code: 'bad_gateway', message: `The API answered ${status} with a body that is not JSON`, details: [] });
+    if (status !== undefined && err instanceof SyntaxError) {
+      throw new ApiError(502, { code: 'bad_gateway', message: `The API answered ${status} with a body that is not JSON`, details: [] });
+    }
+    throw err;
   }
   // openapi-fetch keeps a failure's body as text when it is not JSON.
   if (typeof answer.error === 'string' && answer.error !== '') {

@@ -1,7 +1,7 @@
 // Downloads from the API (the incident CSV, the audit log export) streamed through with the user's session: a link in
 // the page cannot carry the access token itself. The API's content type, file name and `x-audit-*` headers pass on.
 import { error, type RequestEvent } from '@sveltejs/kit';
-import { ApiError, request, type ApiClient } from './api';
+import { ApiError, request, type ApiClient, type ApiFailure } from './api';
 
 /** An export route of the generated client, asked for its body as a stream. */
 type Export = (client: ApiClient) => Promise<{ response: Response; error?: unknown }>;
@@ -18,7 +18,7 @@ export async function proxyDownload(event: RequestEvent, call: Export, what: str
   }
   const res = answer.response;
   if (!res.ok) {
-    const body = answer.error as { error?: { message?: string; code?: string } } | undefined;
+    const body = answer.error as Partial<ApiFailure> | undefined;
     error(res.status, { message: body?.error?.message ?? `The export failed (${res.status})`, code: body?.error?.code ?? `http_${res.status}` });
   }
   const headers = new Headers({ 'content-type': res.headers.get('content-type') ?? 'application/octet-stream', 'cache-control': 'no-store' });

@@ -1,60 +1,19 @@
-// Shapes of the API's responses that pages use (the API's OpenAPI document at /docs/json is the reference).
+// The shell's API shapes, named from the generated schema (#lib/api), and what pages derive from them.
+import type { Answer } from '#lib/api/index.ts';
 
-export type CheckStatus = 'ok' | 'down';
+export type Health = Answer<'/api/health', 'get'>;
+export type Check = Health['checks']['api'];
+export type CheckStatus = Check['status'];
 
-export interface Check {
-  status: CheckStatus;
-  latencyMs?: number;
-  version?: string;
-  detail?: string;
-  error?: string;
-}
-
-export interface Health {
-  status: 'ok' | 'degraded';
-  checkedAt: string;
-  checks: { api: Check; postgres: Check; temporal: Check; worker: Check };
-  temporal: { namespace: string; taskQueue: string; uiUrl?: string };
-}
-
-export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-
-export interface Job {
-  id: string;
-  kind: string;
-  status: JobStatus;
-  workflowId: string;
-  input: Record<string, unknown>;
-  result: Record<string, unknown> | null;
-  error: string | null;
-  progress: { done: number; total: number };
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  completedAt: string | null;
-  temporalUiUrl?: string;
-}
-
-export interface JobDetail {
-  job: Job;
-  workflow: { status: string; runId: string; historyLength: number } | null;
-}
+export type JobDetail = Answer<'/api/jobs/{id}', 'get'>;
+export type Job = JobDetail['job'];
+export type JobStatus = Job['status'];
 
 export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 export const isFinal = (status: JobStatus) => FINAL_STATUSES.includes(status);
 
-export interface Membership {
-  accountId: string;
-  accountName: string;
-  role: 'owner' | 'admin' | 'responder' | 'viewer';
-  approver: boolean;
-}
-
-export interface Me {
-  user: { id: string; email: string; name: string; emailVerified: boolean };
-  account: Membership | null;
-  memberships: Membership[];
-}
+export type Me = Answer<'/api/auth/me', 'get'>;
+export type Membership = Me['memberships'][number];
 
 export type Role = Membership['role'];
 export const ROLES: readonly Role[] = ['owner', 'admin', 'responder', 'viewer'];
@@ -63,59 +22,15 @@ const RANK: Record<Role, number> = { viewer: 0, responder: 1, admin: 2, owner: 3
 export const rolesGrantableBy = (role: Role): Role[] => ROLES.filter((r) => RANK[r] <= RANK[role]);
 export const outranks = (a: Role, b: Role) => RANK[a] > RANK[b];
 
-export interface Member {
-  userId: string;
-  name: string;
-  email: string;
-  role: Role;
-  approver: boolean;
-  joinedAt: string;
-  emailVerified: boolean;
-}
+export type Member = Answer<'/api/members', 'get'>['members'][number];
+export type Invitation = Answer<'/api/invitations', 'get'>['invitations'][number];
+export type ApiToken = Answer<'/api/tokens', 'get'>['tokens'][number];
+export type AuditEntry = Answer<'/api/audit', 'get'>['entries'][number];
+export type AuditVerification = Answer<'/api/audit/verify', 'get'>;
 
-export interface Invitation {
-  id: string;
-  email: string;
-  role: Role;
-  invitedByName: string;
-  createdAt: string;
-  expiresAt: string;
-}
-
-export interface ApiToken {
-  id: string;
-  name: string;
-  role: Role;
-  createdBy: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-export interface AuditEntry {
-  seq: number;
-  occurredAt: string;
-  action: string;
-  actor: { userId: string | null; tokenId: string | null; label: string };
-  subjectUserId: string | null;
-  target: { type: string; id: string } | null;
-  ip: string | null;
-  requestId: string | null;
-  details: Record<string, unknown>;
-  /** The clusters the entry names, by their names now (null: no longer exists). */
-  patterns?: { id: string; name: string | null }[];
-  hash: string;
-}
-
-export interface AuditVerification {
-  valid: boolean;
-  entries: number;
-  headHash: string | null;
-  firstBroken?: { seq: number; reason: 'content_changed' | 'link_broken' | 'gap' | 'head_mismatch' };
-  checkedAt: string;
-}
-
-export type IntegrationKind = 'pagerduty' | 'opsgenie' | 'alertmanager' | 'webhook' | 'csv';
+export type Integration = Answer<'/api/integrations/{id}', 'get'>['integration'];
+export type IntegrationKind = Integration['kind'];
+export type ImportChoices = Answer<'/api/integrations/verify', 'post'>['choices'];
 
 export const INTEGRATION_KINDS: { kind: IntegrationKind; label: string; hasApi: boolean }[] = [
   { kind: 'pagerduty', label: 'PagerDuty', hasApi: true },
@@ -126,34 +41,3 @@ export const INTEGRATION_KINDS: { kind: IntegrationKind; label: string; hasApi: 
 ];
 
 export const kindLabel = (kind: string) => INTEGRATION_KINDS.find((k) => k.kind === kind)?.label ?? kind;
-
-export interface Integration {
-  id: string;
-  kind: IntegrationKind;
-  name: string;
-  status: 'active' | 'paused' | 'error';
-  error: string | null;
-  errorAt: string | null;
-  settings: {
-    filters?: { services?: string[]; teams?: string[]; urgencies?: string[]; priorities?: string[]; statuses?: string[] };
-    drop?: string[];
-    history?: { since?: string; until?: string; days?: number };
-  };
-  syncIntervalMinutes: number;
-  watermark: string | null;
-  lastSyncedAt: string | null;
-  hasCredentials: boolean;
-  webhook: { url: string; auth: string; configured: boolean };
-  incidents: number;
-  backfill: Job | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ImportChoices {
-  services: { id: string; name: string }[];
-  teams: { id: string; name: string }[];
-  priorities: { id: string; name: string }[];
-  urgencies: string[];
-}
-

@@ -1,119 +1,24 @@
-// Automation targets, runs and previews as the web shows them (the API's answers: docs/api.md#automations).
+// Automation targets, runs and previews as the web shows them, named from the generated schema (#lib/api).
+import type { Answer } from '#lib/api/index.ts';
 import type { Membership } from '#lib/types.ts';
 
-export type RunStatus = 'awaiting_approval' | 'approved' | 'running' | 'completed' | 'failed' | 'cancelled' | 'rejected' | 'expired';
+export type Target = Answer<'/api/automation-targets', 'get'>['targets'][number];
+export type LambdaConfig = Extract<Target['config'], { kind: 'lambda' }>;
+export type SshConfig = Extract<Target['config'], { kind: 'ssh' }>;
+export type Verification = NonNullable<Answer<'/api/automation-targets/{id}/verify', 'post'>['verification']>;
+
+export type Run = Answer<'/api/automation-runs', 'get'>['runs'][number];
+export type RunStatus = Run['status'];
+export type RunDetail = Answer<'/api/automation-runs/{id}', 'get'>;
+export type RunStep = RunDetail['steps'][number];
+export type StepStatus = RunStep['status'];
+export type Approval = RunDetail['approvals'][number];
+export type RunPreview = Answer<'/api/automation-runs/preview', 'post'>;
+
 export const RUN_STATUSES: RunStatus[] = ['awaiting_approval', 'approved', 'running', 'completed', 'failed', 'cancelled', 'rejected', 'expired'];
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'rejected', 'expired'];
 export const isFinalRun = (status: RunStatus) => FINAL_RUN_STATUSES.includes(status);
 export const statusLabel = (status: string) => status.replace('_', ' ');
-
-export interface LambdaConfig {
-  kind: 'lambda';
-  region: string;
-  functionName: string;
-  roleArn?: string;
-  externalId?: string;
-  endpoint?: string;
-}
-export interface SshConfig {
-  kind: 'ssh';
-  host: string;
-  port: number;
-  username: string;
-  hostKeyFingerprint: string;
-}
-
-export interface Target {
-  id: string;
-  kind: 'lambda' | 'ssh';
-  name: string;
-  config: LambdaConfig | SshConfig;
-  hasSecrets: boolean;
-  allowPatterns: string[];
-  denyPatterns: string[];
-  requiredApprovals: number;
-  verifiedAt: string | null;
-  verifiedIdentity: string | null;
-  verifyError: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Verification {
-  ok: boolean;
-  identity?: string;
-  errorKind?: string;
-  error?: string;
-}
-
-export interface Run {
-  id: string;
-  runbookId: string;
-  runbookVersion: number;
-  runbookTitle: string;
-  targetId: string;
-  targetName: string;
-  requestedBy: string | null;
-  trigger: string;
-  incidentId: string | null;
-  status: RunStatus;
-  dryRun: boolean;
-  requiredApprovals: number;
-  expiresAt: string;
-  workflowId: string;
-  summary: Record<string, unknown>;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** In lists only: the caller already approved or rejected the run. */
-  decidedByMe?: boolean;
-  /** In lists only: the destructive step that waits for its own approval now. */
-  awaitingStep?: number | null;
-}
-
-export type StepStatus = 'pending' | 'skipped' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface RunStep {
-  index: number;
-  title: string;
-  command: string;
-  risk: string;
-  destructive: boolean;
-  deniedReason: string | null;
-  status: StepStatus;
-  stdout: string | null;
-  stderr: string | null;
-  exitCode: number | null;
-  truncated: boolean;
-  alreadyRan: boolean;
-  error: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface Approval {
-  stepIndex: number | null;
-  userId: string;
-  decision: 'approve' | 'reject';
-  comment: string | null;
-  createdAt: string;
-}
-
-export interface RunDetail {
-  run: Run;
-  steps: RunStep[];
-  approvals: Approval[];
-  /** The destructive step that waits for its own approval now (the API works it out). */
-  awaitingStep: number | null;
-}
-
-export interface RunPreview {
-  runbookId: string;
-  version: number;
-  targetId: string;
-  requiredApprovals: number;
-  steps: { index: number; title: string; command: string; risk: string; destructive: boolean; allowed: boolean; reason: string | null; needsOwnApproval: boolean }[];
-}
 
 /** Mirrors analysis/automation-policy.ts mayApprove (the workflow decides; this only hides buttons that would fail). */
 export const mayApprove = (account: Membership | null | undefined) =>

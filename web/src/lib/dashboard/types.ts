@@ -1,151 +1,43 @@
-// Shapes of the dashboard's API answers and of saved views (the API contract of issue 6).
-import type { ClusteringState, ClusterTrend, TrendWindow } from '#lib/clusters/types.ts';
+// The dashboard's API answers and saved views, named from the generated schema (#lib/api), and what its widgets add.
+import type { Answer } from '#lib/api/index.ts';
 
-export type Bucket = 'hour' | 'day' | 'week';
-export type BucketOption = 'auto' | Bucket;
-export type GroupBy = 'severity' | 'source' | 'service' | 'team' | 'status' | 'cluster';
-export type BreakdownBy = 'service' | 'team';
-export type WidgetRange = 'inherit' | '24h' | '7d' | '30d' | '90d';
-export type WidgetType = 'headline' | 'incidents-over-time' | 'response-times' | 'top-clusters' | 'new-patterns' | 'breakdown' | 'heatmap';
-export type WidgetSize = 'small' | 'medium' | 'large' | 'full';
+export type View = Answer<'/api/views', 'get'>['views'][number];
+export type Widget = NonNullable<View['layout']>[number];
+export type WidgetType = Widget['type'];
+export type WidgetSize = Widget['size'];
+export type WidgetOptions = Widget['options'];
+export type GroupBy = NonNullable<WidgetOptions['groupBy']>;
+export type BreakdownBy = NonNullable<WidgetOptions['by']>;
+export type BucketOption = NonNullable<WidgetOptions['bucket']>;
+export type WidgetRange = NonNullable<WidgetOptions['range']>;
 
-export interface WidgetOptions {
-  groupBy?: GroupBy;
-  by?: BreakdownBy;
-  bucket?: BucketOption;
-  range?: WidgetRange;
-}
-
-export interface Widget {
-  id: string;
-  type: WidgetType;
-  size: WidgetSize;
-  options: WidgetOptions;
-}
-
-export interface View {
-  id: string;
-  name: string;
-  page: 'dashboard' | 'incidents';
-  filters: Record<string, string | string[]>;
-  layout: Widget[] | null;
-  shared: boolean;
-  isDefault: boolean;
-  mine: boolean;
-  createdBy: { id: string; email: string };
-  updatedAt: string;
-}
-
-export interface Range {
-  from: string;
-  to: string;
-}
-
-export interface Headline {
-  incidents: number;
-  open: number;
-  highSeverity: number;
-  mttaP50Seconds: number | null;
-  mttrP50Seconds: number | null;
-  mttaP90Seconds: number | null;
-  mttrP90Seconds: number | null;
-  /** Percentiles of a 1-in-16 sample (ranges of more than 150,000 incidents): estimates. */
-  sampled?: boolean;
-}
-
-export interface Summary {
-  range: Range;
-  previousRange: Range;
-  current: Headline;
-  previous: Headline;
-}
-
-export interface OverTime {
-  bucket: Bucket;
-  buckets: string[];
-  series: { key: string | null; label: string; counts: number[] }[];
-}
-
-export interface Percentiles {
-  p50: (number | null)[];
-  p90: (number | null)[];
-  p95: (number | null)[];
-}
-
-export interface ResponseTimes {
-  bucket: Bucket;
-  buckets: string[];
-  mtta: Percentiles;
-  mttr: Percentiles;
-  sampled?: boolean;
-}
-
-export interface TopCluster {
-  id: string;
-  label: string;
-  /** In the range, the filter applied. */
-  count: number;
-  previousCount: number;
-  change: number | null;
-  /** clusterTrend.direction is rising. */
-  rising: boolean;
-  /** Incidents per bucket of the range (the sparkline). */
-  trend: number[];
-  /** The shared trend: the pattern's own, whatever the range and filter. */
-  clusterTrend: ClusterTrend;
-}
-
-export interface TopClusters {
-  state: ClusteringState;
-  bucket: Bucket;
-  buckets: string[];
-  trendWindow: TrendWindow;
-  clusters: TopCluster[];
-}
-
-export interface BreakdownRow {
-  key: string | null;
-  label: string;
-  count: number;
-  open: number;
-  mttaP50Seconds: number | null;
-  mttrP50Seconds: number | null;
-}
-
-export interface Breakdown {
-  by: BreakdownBy;
-  rows: BreakdownRow[];
-  sampled?: boolean;
-}
-
-export interface Heatmap {
-  tz: string;
-  cells: number[][];
-}
-
+export type Summary = Answer<'/api/dashboard/summary', 'get'>;
+export type Range = Summary['range'];
+export type Headline = Summary['current'];
+export type OverTime = Answer<'/api/dashboard/incidents-over-time', 'get'>;
+export type Bucket = OverTime['bucket'];
+export type ResponseTimes = Answer<'/api/dashboard/response-times', 'get'>;
+export type Percentiles = ResponseTimes['mtta'];
+export type TopClusters = Answer<'/api/dashboard/top-clusters', 'get'>;
+export type TopCluster = TopClusters['clusters'][number];
+export type Breakdown = Answer<'/api/dashboard/breakdown', 'get'>;
+export type BreakdownRow = Breakdown['rows'][number];
+export type Heatmap = Answer<'/api/dashboard/heatmap', 'get'>;
 /** GET /api/incident-novelty: incidents per new-pattern label and the patterns that appeared or came back. */
-export interface NewPatterns {
-  range: Range;
-  counts: { new: number; back: number; rare: number; known: number; pending: number };
-  patterns: {
-    pattern: { id: string; name: string | null };
-    novelty: 'new' | 'back';
-    incidentId: string;
-    at: string;
-    quietDays: number | null;
-    incidents: number;
-  }[];
-}
+export type NewPatterns = Answer<'/api/incident-novelty', 'get'>;
 
-export interface WidgetDataByType {
-  headline: Summary;
-  'incidents-over-time': OverTime;
-  'response-times': ResponseTimes;
-  'top-clusters': TopClusters;
-  'new-patterns': NewPatterns;
-  breakdown: Breakdown;
-  heatmap: Heatmap;
+/** The API route that answers each widget. */
+export interface WidgetPaths {
+  headline: '/api/dashboard/summary';
+  'incidents-over-time': '/api/dashboard/incidents-over-time';
+  'response-times': '/api/dashboard/response-times';
+  'top-clusters': '/api/dashboard/top-clusters';
+  'new-patterns': '/api/incident-novelty';
+  breakdown: '/api/dashboard/breakdown';
+  heatmap: '/api/dashboard/heatmap';
 }
+export type WidgetPath = WidgetPaths[WidgetType];
+export type WidgetDataByType = { [T in WidgetType]: Answer<WidgetPaths[T], 'get'> };
 
 /** What the page's load streams for one widget: its data and the exact range it was asked for, or why it failed. */
 export type WidgetResult<T extends WidgetType = WidgetType> =

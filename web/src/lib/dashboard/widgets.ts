@@ -1,6 +1,6 @@
 // The dashboard's widget registry (what each widget is called, which options it takes, which API answers it), the
 // default layout, and the compact form a layout takes in the URL while it is being edited.
-import type { BreakdownBy, BucketOption, GroupBy, Widget, WidgetOptions, WidgetRange, WidgetSize, WidgetType } from './types';
+import type { BreakdownBy, BucketOption, GroupBy, Widget, WidgetOptions, WidgetPath, WidgetRange, WidgetSize, WidgetType } from './types';
 
 export const WIDGET_TYPES: readonly WidgetType[] = ['headline', 'incidents-over-time', 'response-times', 'top-clusters', 'new-patterns', 'breakdown', 'heatmap'];
 export const SIZES: readonly WidgetSize[] = ['small', 'medium', 'large', 'full'];
@@ -25,7 +25,7 @@ interface WidgetSpec {
   /** Which options the widget reads (the editor offers only these). */
   takes: readonly (keyof WidgetOptions)[];
   /** The API path and query (without the filter) that answers it. */
-  endpoint: (options: WidgetOptions) => { path: string; query: Record<string, string> };
+  endpoint: (options: WidgetOptions) => { path: WidgetPath; query: Record<string, string> };
 }
 
 export const WIDGETS: Record<WidgetType, WidgetSpec> = {

@@ -1,9 +1,10 @@
 // New-pattern labels in words: the badge an incident carries on the list and its page ("New pattern", "Back after 45
 // days quiet", "Rare pattern"), and the choices of the list's filter. The definition is the API's (docs/clustering.md).
+import type { Query } from '#lib/api/index.ts';
 import type { Tone } from './format';
 
-export type Novelty = 'new' | 'back' | 'rare' | 'known';
-export type NoveltyFilterValue = Novelty | 'pending';
+export type NoveltyFilterValue = NonNullable<Query<'/api/incidents', 'get'>['novelty']>[number];
+export type Novelty = Exclude<NoveltyFilterValue, 'pending'>;
 
 const DAY_MS = 86_400_000;
 

@@ -1,11 +1,9 @@
 // Patterns (clusters) as people read them: by the name a user gave, else the computed label, never a raw id or the
 // engine's placeholder tokens. Every page that refers to a pattern goes through here (PatternLink.svelte).
+import type { Answer } from '#lib/api/index.ts';
 
 /** A pattern as the API refers to it: `name` null when it no longer exists. */
-export interface PatternRef {
-  id: string;
-  name: string | null;
-}
+export type PatternRef = Answer<'/api/runbooks', 'get'>['runbooks'][number]['clusters'][number];
 
 export const GONE_PATTERN = 'a pattern that no longer exists';
 

@@ -1,20 +1,10 @@
 // Reads the runbook form (new and edit) into the API's body, or says what is wrong.
 import { parseList, parseSteps } from './steps';
-import type { Step } from './types';
+import type { RunbookBody, RunbookValues } from './types';
 
-export interface RunbookBody {
-  title: string;
-  description: string;
-  tags: string[];
-  services: string[];
-  clusterIds: string[];
-  steps: Step[];
-  note?: string;
-}
-
-export function readRunbookForm(form: FormData): { body: RunbookBody } | { error: string; field: string; values: Omit<RunbookBody, 'note'> } {
+export function readRunbookForm(form: FormData): { body: RunbookBody & RunbookValues } | { error: string; field: string; values: RunbookValues } {
   const parsed = parseSteps(form.get('steps'));
-  const values = {
+  const values: RunbookValues = {
     title: String(form.get('title') ?? '').trim(),
     description: String(form.get('description') ?? '').trim(),
     tags: parseList(form.get('tags')),

@@ -1,25 +1,24 @@
 // Downloads from the API (the incident CSV, the audit log export) streamed through with the user's session: a link in
 // the page cannot carry the access token itself. The API's content type, file name and `x-audit-*` headers pass on.
-import { API_URL } from '$app/env/private';
 import { error, type RequestEvent } from '@sveltejs/kit';
+import { ApiError, request, type ApiClient, type ApiFailure } from './api';
 
-export async function proxyDownload(event: RequestEvent, apiPath: string, what: string, fallbackName: string): Promise<Response> {
+/** An export route of the generated client, asked for its body as a stream. */
+type Export = (client: ApiClient) => Promise<{ response: Response; error?: unknown }>;
+
+export async function proxyDownload(event: RequestEvent, call: Export, what: string, fallbackName: string): Promise<Response> {
   if (!event.locals.accessToken) error(401, { message: `Sign in to export ${what}`, code: 'unauthenticated' });
-  const base = API_URL;
-  let res: Response;
+  let answer: Awaited<ReturnType<Export>>;
   try {
-    res = await fetch(`${base}${apiPath}`, {
-      headers: {
-        authorization: `Bearer ${event.locals.accessToken}`,
-        'x-request-id': event.locals.requestId,
-        'x-forwarded-for': event.getClientAddress(),
-      },
-    });
+    // No deadline: a large export streams for as long as it takes.
+    answer = await request(event, call, { timeoutMs: null });
   } catch (err) {
-    error(503, { message: `The API did not answer (${err instanceof Error ? err.message : String(err)})`, code: 'api_unreachable' });
+    if (err instanceof ApiError) error(err.status, { message: err.body.message, code: err.body.code });
+    throw err;
   }
+  const res = answer.response;
   if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { error?: { message?: string; code?: string } } | null;
+    const body = answer.error as Partial<ApiFailure> | undefined;
     error(res.status, { message: body?.error?.message ?? `The export failed (${res.status})`, code: body?.error?.code ?? `http_${res.status}` });
   }
   const headers = new Headers({ 'content-type': res.headers.get('content-type') ?? 'application/octet-stream', 'cache-control': 'no-store' });

@@ -5,7 +5,7 @@ import type { PatternRef } from '#lib/patterns/names.ts';
 
 export async function patternChoices(event: ApiEvent, limit = 200): Promise<PatternRef[]> {
   try {
-    const { clusters } = await api<{ clusters: { id: string; name: string | null; label: string }[] }>(event, `/api/clusters?limit=${limit}`);
+    const { clusters } = await api(event, (c) => c.GET('/api/clusters', { params: { query: { limit } } }));
     return clusters.map((c) => ({ id: c.id, name: c.name ?? c.label }));
   } catch {
     return [];

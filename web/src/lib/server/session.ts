@@ -1,18 +1,14 @@
 // The browser's session with the web server: the API's access token and refresh token, kept in httpOnly cookies
 // on the web origin (the browser never talks to the API itself), refreshed before the access token expires.
 import type { Cookies } from '@sveltejs/kit';
-import { api, ApiError, type ApiEvent } from './api';
+import type { Answer } from '#lib/api/index.ts';
+import { ApiError, failure, request, type ApiClient, type ApiEvent } from './api';
 
 export const ACCESS_COOKIE = 'ii_access';
 export const REFRESH_COOKIE = 'ii_refresh';
 const REFRESH_MAX_AGE = 30 * 24 * 3600;
 
-export interface TokenResponse {
-  accessToken: string;
-  expiresIn: number;
-  user: { id: string; email: string; name: string };
-  account: { accountId: string; accountName: string; role: string } | null;
-}
+export type TokenResponse = Answer<'/api/auth/refresh', 'post'>;
 
 function cookieOptions(url: URL) {
   return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: url.protocol === 'https:' };
@@ -39,18 +35,20 @@ export function clearSession(cookies: Cookies, url: URL): void {
   cookies.delete(REFRESH_COOKIE, cookieOptions(url));
 }
 
-/** Calls an API auth route that answers with tokens (sign-in, sign-up, refresh) and stores the session. */
-export async function authenticate(event: ApiEvent & { cookies: Cookies; url: URL }, path: string, body?: unknown, refreshToken?: string): Promise<TokenResponse> {
-  let issued: string | undefined;
-  const tokens = await api<TokenResponse>(event, path, {
-    method: 'POST',
-    ...(body === undefined ? {} : { body }),
-    ...(refreshToken ? { cookie: `${REFRESH_COOKIE}=${refreshToken}` } : {}),
-    onResponse: (res) => {
-      issued = refreshTokenOf(res);
-    },
-  });
-  storeSession(event.cookies, event.url, tokens, issued);
+/** What an auth route that answers with tokens gives: openapi-fetch's answer for sign-in, sign-up or refresh. */
+type TokenAnswer = { data: TokenResponse; error?: never; response: Response } | { data?: never; error: unknown; response: Response };
+
+/** Calls an API auth route that answers with tokens, with the refresh cookie when given; the tokens and the new refresh token. */
+async function exchangeTokens(event: ApiEvent, call: (client: ApiClient) => Promise<TokenAnswer>, refreshToken?: string) {
+  const answer = await request(event, call, refreshToken ? { cookie: `${REFRESH_COOKIE}=${refreshToken}` } : {});
+  if (!answer.response.ok || !answer.data) throw failure(answer);
+  return { tokens: answer.data, refreshToken: refreshTokenOf(answer.response) };
+}
+
+/** Calls an API auth route that answers with tokens (sign-in, sign-up) and stores the session. */
+export async function authenticate(event: ApiEvent & { cookies: Cookies; url: URL }, call: (client: ApiClient) => Promise<TokenAnswer>): Promise<TokenResponse> {
+  const { tokens, refreshToken } = await exchangeTokens(event, call);
+  storeSession(event.cookies, event.url, tokens, refreshToken);
   event.locals.accessToken = tokens.accessToken;
   return tokens;
 }
@@ -67,14 +65,7 @@ export async function refreshSession(event: ApiEvent & { cookies: Cookies; url: 
   if (!refreshToken) return false;
   let exchange = inFlight.get(refreshToken);
   if (!exchange) {
-    let issued: string | undefined;
-    exchange = api<TokenResponse>(event, '/api/auth/refresh', {
-      method: 'POST',
-      cookie: `${REFRESH_COOKIE}=${refreshToken}`,
-      onResponse: (res) => {
-        issued = refreshTokenOf(res);
-      },
-    }).then((tokens) => ({ tokens, refreshToken: issued }));
+    exchange = exchangeTokens(event, (c) => c.POST('/api/auth/refresh'), refreshToken);
     inFlight.set(refreshToken, exchange);
     // Kept a little after it settles, for requests that were already on their way with the old cookie.
     void exchange.catch(() => undefined).finally(() => setTimeout(() => inFlight.delete(refreshToken), 10_000).unref());

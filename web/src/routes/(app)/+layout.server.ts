@@ -12,7 +12,7 @@ export const load: LayoutServerLoad = async (event) => {
   if (!event.locals.accessToken) redirect(303, `/signin?next=${next}`);
   let me: Me;
   try {
-    me = await api<Me>(event, '/api/auth/me');
+    me = await api(event, (c) => c.GET('/api/auth/me'));
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       clearSession(event.cookies, event.url);
@@ -22,6 +22,6 @@ export const load: LayoutServerLoad = async (event) => {
   }
   if (!me.account) redirect(303, '/accounts/new');
   // The Automations badge: runs waiting for an approval this member may give (0 when the API cannot say).
-  const { pending } = await api<{ pending: number }>(event, '/api/automation-runs/pending-approvals').catch(() => ({ pending: 0 }));
+  const { pending } = await api(event, (c) => c.GET('/api/automation-runs/pending-approvals')).catch(() => ({ pending: 0 }));
   return { me, theme: parseTheme(event.cookies.get(THEME_COOKIE)), pendingApprovals: pending };
 };

@@ -2,20 +2,19 @@
 // filter from the URL; each widget's data streamed on its own, so a slow or failing aggregate neither holds up nor
 // blanks the others. Actions save, share, make default and delete views through the views API.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, type ApiEvent } from '#lib/server/api.ts';
+import { api, ApiError, asQuery, type ApiEvent } from '#lib/server/api.ts';
 import { presetRange } from '#lib/incidents/filter.ts';
-import type { Facets } from '#lib/incidents/types.ts';
 import { appendFilter, dashboardRange, readFilter, widgetRange, type Filter } from '#lib/dashboard/filters.ts';
 import { BUILTIN_VIEW, viewParams } from '#lib/dashboard/views.ts';
 import { decodeLayout, DEFAULT_LAYOUT, encodeLayout, normalizeLayout, WIDGETS } from '#lib/dashboard/widgets.ts';
-import type { Range, View, Widget, WidgetResult } from '#lib/dashboard/types.ts';
+import type { Range, View, Widget, WidgetPath, WidgetResult } from '#lib/dashboard/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 const message = (err: unknown) => (err instanceof ApiError ? err.body.message : err instanceof Error ? err.message : String(err));
 
 export const load: PageServerLoad = async (event) => {
   const params = event.url.searchParams;
-  const views = await api<{ views: View[] }>(event, '/api/views?page=dashboard').then(
+  const views = await api(event, (c) => c.GET('/api/views', { params: { query: { page: 'dashboard' } } })).then(
     (r) => ({ list: r.views, error: null }),
     (err: unknown) => ({ list: [] as View[], error: message(err) }),
   );
@@ -55,15 +54,15 @@ export const load: PageServerLoad = async (event) => {
   for (const widget of layout) {
     const request = widgetRequest(widget, filter, range, now);
     keys[widget.id] = request.key;
-    if (!asked.has(request.url)) asked.set(request.url, fetchWidget(event, request.url, request.range));
+    if (!asked.has(request.url)) asked.set(request.url, fetchWidget(event, request.path, request.params, request.range));
     widgets[widget.id] = asked.get(request.url)!;
   }
   // Whether the account has any incident at all: none yet means "connect a tool", not "nothing in this range".
-  const anyIncident = api<{ incidents: unknown[] }>(event, '/api/incidents?limit=1').then(
+  const anyIncident = api(event, (c) => c.GET('/api/incidents', { params: { query: { limit: 1 } } })).then(
     (r) => r.incidents.length > 0,
     () => true,
   );
-  const facets = api<Facets>(event, `/api/incidents/facets?${new URLSearchParams({ from: range.from, to: range.to })}`);
+  const facets = api(event, (c) => c.GET('/api/incidents/facets', { params: { query: { from: range.from, to: range.to } } }));
   facets.catch(() => undefined); // the filter bar says when they failed
 
   return {
@@ -93,12 +92,12 @@ function widgetRequest(widget: Widget, filter: Filter, dashboard: Range, now: Da
   // range's name, not its instants, so moving or resizing it does not count as a new question.
   const relative = widget.options.range && widget.options.range !== 'inherit' ? `range=${widget.options.range}` : `from=${range.from}&to=${range.to}`;
   const keyParams = appendFilter(new URLSearchParams(query), filter, ['from', 'to']);
-  return { url: `${path}?${params}`, range, key: `${path}?${keyParams}&${relative}` };
+  return { path, params, url: `${path}?${params}`, range, key: `${path}?${keyParams}&${relative}` };
 }
 
-async function fetchWidget(event: ApiEvent, url: string, range: Range): Promise<WidgetResult> {
+async function fetchWidget(event: ApiEvent, path: WidgetPath, params: URLSearchParams, range: Range): Promise<WidgetResult> {
   try {
-    return { ok: true, data: await api(event, url), range };
+    return { ok: true, data: await api(event, (c) => c.GET(path, asQuery(params))), range };
   } catch (err) {
     return { ok: false, error: message(err), status: err instanceof ApiError ? err.status : 500 };
   }
@@ -137,8 +136,9 @@ export const actions: Actions = {
     const makeDefault = form.get('default') === 'on';
     let created: View;
     try {
-      created = await api<View>(event, '/api/views', { method: 'POST', body: { name, page: 'dashboard', filters, layout: layout.length ? layout : null, shared } });
-      if (makeDefault) await api(event, '/api/views/default', { method: 'PUT', body: { page: 'dashboard', viewId: created.id } });
+      created = await api(event, (c) => c.POST('/api/views', { body: { name, page: 'dashboard', filters, layout: layout.length ? layout : null, shared } }));
+      const viewId = created.id;
+      if (makeDefault) await api(event, (c) => c.PUT('/api/views/default', { body: { page: 'dashboard', viewId } }));
     } catch (err) {
       return failure(err, { action: 'create', name });
     }
@@ -154,7 +154,7 @@ export const actions: Actions = {
     const id = field(form, 'id');
     const layout = decodeLayout(field(form, 'layout'));
     try {
-      await api(event, `/api/views/${encodeURIComponent(id)}`, { method: 'PATCH', body: { layout: layout.length ? layout : null, filters: parseFilters(field(form, 'filters')) } });
+      await api(event, (c) => c.PATCH('/api/views/{id}', { params: { path: { id } }, body: { layout: layout.length ? layout : null, filters: parseFilters(field(form, 'filters')) } }));
     } catch (err) {
       return failure(err, { action: 'update' });
     }
@@ -166,7 +166,7 @@ export const actions: Actions = {
   share: async (event) => {
     const form = await event.request.formData();
     try {
-      await api(event, `/api/views/${encodeURIComponent(field(form, 'id'))}`, { method: 'PATCH', body: { shared: form.get('shared') === 'true' } });
+      await api(event, (c) => c.PATCH('/api/views/{id}', { params: { path: { id: field(form, 'id') } }, body: { shared: form.get('shared') === 'true' } }));
     } catch (err) {
       return failure(err, { action: 'share' });
     }
@@ -178,7 +178,7 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const id = field(form, 'id');
     try {
-      await api(event, '/api/views/default', { method: 'PUT', body: { page: 'dashboard', viewId: id || null } });
+      await api(event, (c) => c.PUT('/api/views/default', { body: { page: 'dashboard', viewId: id || null } }));
     } catch (err) {
       return failure(err, { action: 'setDefault' });
     }
@@ -188,7 +188,7 @@ export const actions: Actions = {
   delete: async (event) => {
     const form = await event.request.formData();
     try {
-      await api(event, `/api/views/${encodeURIComponent(field(form, 'id'))}`, { method: 'DELETE' });
+      await api(event, (c) => c.DELETE('/api/views/{id}', { params: { path: { id: field(form, 'id') } } }));
     } catch (err) {
       return failure(err, { action: 'delete' });
     }

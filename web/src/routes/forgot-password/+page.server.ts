@@ -7,7 +7,7 @@ export const actions: Actions = {
   default: async (event) => {
     const email = String((await event.request.formData()).get('email') ?? '');
     try {
-      await api(event, '/api/auth/password-reset', { method: 'POST', body: { email } });
+      await api(event, (c) => c.POST('/api/auth/password-reset', { body: { email } }));
     } catch (err) {
       return formFailure(err, { email });
     }

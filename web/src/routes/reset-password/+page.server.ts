@@ -9,7 +9,7 @@ export const actions: Actions = {
   default: async (event) => {
     const newPassword = String((await event.request.formData()).get('newPassword') ?? '');
     try {
-      await api(event, '/api/auth/password-reset/confirm', { method: 'POST', body: { token: event.url.searchParams.get('token') ?? '', newPassword } });
+      await api(event, (c) => c.POST('/api/auth/password-reset/confirm', { body: { token: event.url.searchParams.get('token') ?? '', newPassword } }));
     } catch (err) {
       return formFailure(err, {});
     }

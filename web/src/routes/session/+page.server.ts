@@ -10,7 +10,7 @@ export const actions: Actions = {
   switch: async (event) => {
     const form = await event.request.formData();
     try {
-      await api(event, '/api/auth/switch-account', { method: 'POST', body: { accountId: String(form.get('accountId') ?? '') } });
+      await api(event, (c) => c.POST('/api/auth/switch-account', { body: { accountId: String(form.get('accountId') ?? '') } }));
     } catch (err) {
       // The account list was stale (removed meanwhile): the page shows the current one.
       if (!(err instanceof ApiError) || err.status >= 500) throw err;
@@ -20,7 +20,7 @@ export const actions: Actions = {
   /** A new confirmation link (the shell's banner); answers what happened for the banner to say. */
   resendConfirmation: async (event) => {
     try {
-      await api(event, '/api/auth/verify-email/resend', { method: 'POST' });
+      await api(event, (c) => c.POST('/api/auth/verify-email/resend'));
     } catch (err) {
       if (err instanceof ApiError && err.status < 500) return fail(err.status, { error: err.body.message });
       throw err;
@@ -30,7 +30,7 @@ export const actions: Actions = {
   signout: async (event) => {
     const refresh = event.cookies.get(REFRESH_COOKIE);
     try {
-      await api(event, '/api/auth/signout', { method: 'POST', ...(refresh ? { cookie: `${REFRESH_COOKIE}=${refresh}` } : {}) });
+      await api(event, (c) => c.POST('/api/auth/signout'), refresh ? { cookie: `${REFRESH_COOKIE}=${refresh}` } : {});
     } catch (err) {
       // Signing out locally is what the user asked for, even if the API is unreachable right now.
       if (!(err instanceof ApiError)) throw err;

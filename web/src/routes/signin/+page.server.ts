@@ -15,7 +15,7 @@ export const actions: Actions = {
     const email = String(form.get('email') ?? '');
     const password = String(form.get('password') ?? '');
     try {
-      await authenticate(event, '/api/auth/signin', { email, password });
+      await authenticate(event, (c) => c.POST('/api/auth/signin', { body: { email, password } }));
     } catch (err) {
       return formFailure(err, { email });
     }

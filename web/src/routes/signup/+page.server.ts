@@ -20,7 +20,7 @@ export const actions: Actions = {
     const password = String(form.get('password') ?? '');
     try {
       const { accountName, ...person } = values;
-      await authenticate(event, '/api/auth/signup', { ...person, password, ...(accountName.trim() ? { accountName } : {}) });
+      await authenticate(event, (c) => c.POST('/api/auth/signup', { body: { ...person, password, ...(accountName.trim() ? { accountName } : {}) } }));
     } catch (err) {
       return formFailure(err, values);
     }

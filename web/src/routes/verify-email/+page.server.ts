@@ -6,7 +6,7 @@ import type { Actions } from './$types';
 export const actions: Actions = {
   default: async (event) => {
     try {
-      await api(event, '/api/auth/verify-email', { method: 'POST', body: { token: event.url.searchParams.get('token') ?? '' } });
+      await api(event, (c) => c.POST('/api/auth/verify-email', { body: { token: event.url.searchParams.get('token') ?? '' } }));
     } catch (err) {
       if (err instanceof ApiError && err.status < 500) return { confirmed: false, error: err.body.message };
       throw err;

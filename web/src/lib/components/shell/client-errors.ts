@@ -1,10 +1,8 @@
 // The browser's recent uncaught errors, kept in a small ring buffer so a problem report can carry them.
+import type { Diagnostics } from './support-types';
 
-export interface ClientError {
-  message: string;
-  at: string;
-  url?: string;
-}
+/** One error as a problem report's diagnostics carry it. */
+export type ClientError = NonNullable<Diagnostics['recentErrors']>[number];
 
 /** The API takes at most 20; older ones matter less than the ones right before the report. */
 export const MAX_ERRORS = 20;

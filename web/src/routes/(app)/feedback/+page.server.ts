@@ -2,7 +2,6 @@
 import { api } from '#lib/server/api.ts';
 import { formFailure } from '#lib/server/forms.ts';
 import { canAdminister } from '#lib/components/shell/nav.ts';
-import type { FeedbackEntry } from '#lib/components/shell/support-types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 /** The API refuses more; cut here so an oversized context costs the user nothing but the excess. */
@@ -11,10 +10,9 @@ const MAX_CONTEXT_CHARS = 8_000;
 export const load: PageServerLoad = async (event) => {
   const { me } = await event.parent();
   if (!canAdminister(me.account?.role)) return { canRead: false, feedback: [], nextBefore: null };
-  const query = new URLSearchParams({ limit: '50' });
   const before = event.url.searchParams.get('before');
-  if (before && /^[0-9a-f-]{36}$/i.test(before)) query.set('before', before);
-  const page = await api<{ feedback: FeedbackEntry[]; nextBefore: string | null }>(event, `/api/feedback?${query}`);
+  const query = { limit: 50, ...(before && /^[0-9a-f-]{36}$/i.test(before) ? { before } : {}) };
+  const page = await api(event, (c) => c.GET('/api/feedback', { params: { query } }));
   return { canRead: true, feedback: page.feedback, nextBefore: page.nextBefore };
 };
 
@@ -36,10 +34,11 @@ export const actions: Actions = {
     try {
       // The rating goes as typed (a number when it is one), so the API names a bad one.
       const rating = /^\d+$/.test(values.rating) ? Number(values.rating) : values.rating || undefined;
-      const created = await api<{ id: string }>(event, '/api/feedback', {
-        method: 'POST',
-        body: { rating, ...(values.text.trim() ? { text: values.text } : {}), page: values.page || '/', ...(context ? { context } : {}) },
-      });
+      const created = await api(event, (c) =>
+        c.POST('/api/feedback', {
+          body: { rating: rating as number, ...(values.text.trim() ? { text: values.text } : {}), page: values.page || '/', ...(context ? { context } : {}) },
+        }),
+      );
       return { sent: created.id };
     } catch (err) {
       return formFailure(err, values);

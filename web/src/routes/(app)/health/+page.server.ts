@@ -1,17 +1,17 @@
 // Platform health: every part's status, the latest echo jobs, and a form that starts one.
 import { fail } from '@sveltejs/kit';
 import { api, ApiError } from '#lib/server/api.ts';
-import type { Health, Job } from '#lib/types.ts';
+import { apiHealth } from '#lib/server/health.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
   event.depends('data:health');
   const [health, jobs] = await Promise.all([
-    api<Health>(event, '/api/health', { acceptStatuses: [503] }).then(
+    apiHealth(event).then(
       (value) => ({ value, error: null }),
       (err: unknown) => ({ value: null, error: err instanceof Error ? err.message : String(err) }),
     ),
-    api<{ jobs: Job[] }>(event, '/api/jobs?kind=echo&limit=10').then(
+    api(event, (c) => c.GET('/api/jobs', { params: { query: { kind: 'echo', limit: 10 } } })).then(
       (value) => ({ value: value.jobs, error: null }),
       (err: unknown) => ({ value: null, error: err instanceof Error ? err.message : String(err) }),
     ),
@@ -26,10 +26,9 @@ export const actions: Actions = {
     const stepsRaw = String(form.get('steps') ?? '').trim();
     const steps = stepsRaw === '' ? undefined : Number(stepsRaw);
     try {
-      const { job } = await api<{ job: Job }>(event, '/api/jobs/echo', {
-        method: 'POST',
-        body: { message, ...(steps === undefined ? {} : { steps: Number.isFinite(steps) ? steps : stepsRaw }) },
-      });
+      // Steps that are not a number go as typed, for the API to refuse by name.
+      const body = { message, ...(steps === undefined ? {} : { steps: (Number.isFinite(steps) ? steps : stepsRaw) as number }) };
+      const { job } = await api(event, (c) => c.POST('/api/jobs/echo', { body }));
       return { started: job.id };
     } catch (err) {
       if (err instanceof ApiError && err.status < 500) {

@@ -1,9 +1,9 @@
 // Incidents filtered by the URL (the API's own parameter names, so a view can be shared), sorted, a page at a time;
 // the count and the filter's choices stream in after the rows.
 import { error, redirect } from '@sveltejs/kit';
-import { api, ApiError } from '#lib/server/api.ts';
+import { api, ApiError, asQuery } from '#lib/server/api.ts';
 import { apiQuery } from '#lib/incidents/filter.ts';
-import { SORTS, type Facets, type IncidentListPage, type IncidentSort } from '#lib/incidents/types.ts';
+import { SORTS, type IncidentSort } from '#lib/incidents/types.ts';
 import type { PageServerLoad } from './$types';
 
 const PAGE_SIZE = 50;
@@ -26,16 +26,16 @@ export const load: PageServerLoad = async (event) => {
   const cursor = params.get('cursor');
   if (cursor) list.set('cursor', cursor);
 
-  const count = api<{ count: number }>(event, `/api/incidents/count?${filter}`).then(
+  const count = api(event, (c) => c.GET('/api/incidents/count', asQuery(filter))).then(
     (r) => r.count,
     () => null,
   );
   // The API counts each field under every filter but its own, so a dropdown still offers the values one could add.
-  const facets = api<Facets>(event, `/api/incidents/facets?${filter}`);
+  const facets = api(event, (c) => c.GET('/api/incidents/facets', asQuery(filter)));
   facets.catch(() => undefined); // the filter bar says when they failed
 
   try {
-    const page = await api<IncidentListPage>(event, `/api/incidents?${list}`);
+    const page = await api(event, (c) => c.GET('/api/incidents', asQuery(list)));
     return { ...page, sort, cursor, count, facets, problem: null };
   } catch (err) {
     // A filter the API refuses (a hand-edited URL, a cursor from another sort) is shown on the page, fields named.

@@ -2,25 +2,21 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { api, ApiError } from '#lib/server/api.ts';
 import { formFailure } from '#lib/server/forms.ts';
-import type { Invitation, Member } from '#lib/types.ts';
+import type { Invitation, Role } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
   const { me } = await event.parent();
   const canManage = me.account?.role === 'owner' || me.account?.role === 'admin';
   const [{ members }, invitations] = await Promise.all([
-    api<{ members: Member[] }>(event, '/api/members'),
-    canManage ? api<{ invitations: Invitation[] }>(event, '/api/invitations').then((r) => r.invitations) : Promise.resolve([] as Invitation[]),
+    api(event, (c) => c.GET('/api/members')),
+    canManage ? api(event, (c) => c.GET('/api/invitations')).then((r) => r.invitations) : Promise.resolve([] as Invitation[]),
   ]);
   return { members, invitations, canManage };
 };
 
-async function post(event: Parameters<Actions[string]>[0], path: string, body?: unknown, method: 'POST' | 'PATCH' | 'DELETE' = 'POST') {
-  await api(event, path, { method, ...(body === undefined ? {} : { body }) });
-}
-
 /** A row action: its success value, or the API's refusal shown above the members table. */
-async function memberAction<T>(run: () => Promise<void>, done: T, userId?: string) {
+async function memberAction<T>(run: () => Promise<unknown>, done: T, userId?: string) {
   try {
     await run();
   } catch (err) {
@@ -35,7 +31,8 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const values = { email: String(form.get('email') ?? ''), role: String(form.get('role') ?? 'viewer') };
     try {
-      await post(event, '/api/invitations', values);
+      // The role goes as chosen; the API names one it does not know.
+      await api(event, (c) => c.POST('/api/invitations', { body: { ...values, role: values.role as Role } }));
     } catch (err) {
       return formFailure(err, values);
     }
@@ -44,21 +41,23 @@ export const actions: Actions = {
   role: async (event) => {
     const form = await event.request.formData();
     const userId = String(form.get('userId') ?? '');
-    return memberAction(() => post(event, `/api/members/${encodeURIComponent(userId)}`, { role: String(form.get('role') ?? '') }, 'PATCH'), { updated: userId }, userId);
+    const role = String(form.get('role') ?? '') as Role;
+    return memberAction(() => api(event, (c) => c.PATCH('/api/members/{userId}', { params: { path: { userId } }, body: { role } })), { updated: userId }, userId);
   },
   approver: async (event) => {
     const form = await event.request.formData();
     const userId = String(form.get('userId') ?? '');
-    return memberAction(() => post(event, `/api/members/${encodeURIComponent(userId)}`, { approver: form.get('approver') === 'true' }, 'PATCH'), { updated: userId }, userId);
+    const approver = form.get('approver') === 'true';
+    return memberAction(() => api(event, (c) => c.PATCH('/api/members/{userId}', { params: { path: { userId } }, body: { approver } })), { updated: userId }, userId);
   },
   remove: async (event) => {
     const userId = String((await event.request.formData()).get('userId') ?? '');
-    return memberAction(() => post(event, `/api/members/${encodeURIComponent(userId)}`, undefined, 'DELETE'), { removed: userId }, userId);
+    return memberAction(() => api(event, (c) => c.DELETE('/api/members/{userId}', { params: { path: { userId } } })), { removed: userId }, userId);
   },
   rename: async (event) => {
     const name = String((await event.request.formData()).get('name') ?? '');
     try {
-      await post(event, '/api/account', { name }, 'PATCH');
+      await api(event, (c) => c.PATCH('/api/account', { body: { name } }));
     } catch (err) {
       return formFailure(err, { name });
     }
@@ -67,7 +66,7 @@ export const actions: Actions = {
   deleteAccount: async (event) => {
     const confirmName = String((await event.request.formData()).get('confirmName') ?? '');
     try {
-      await post(event, '/api/account', { confirmName }, 'DELETE');
+      await api(event, (c) => c.DELETE('/api/account', { body: { confirmName } }));
     } catch (err) {
       return formFailure(err, { confirmName });
     }
@@ -75,10 +74,10 @@ export const actions: Actions = {
   },
   revoke: async (event) => {
     const id = String((await event.request.formData()).get('id') ?? '');
-    return memberAction(() => post(event, `/api/invitations/${encodeURIComponent(id)}/revoke`), { revoked: id });
+    return memberAction(() => api(event, (c) => c.POST('/api/invitations/{id}/revoke', { params: { path: { id } } })), { revoked: id });
   },
   resend: async (event) => {
     const id = String((await event.request.formData()).get('id') ?? '');
-    return memberAction(() => post(event, `/api/invitations/${encodeURIComponent(id)}/resend`), { resent: id });
+    return memberAction(() => api(event, (c) => c.POST('/api/invitations/{id}/resend', { params: { path: { id } } })), { resent: id });
   },
 };

@@ -1,7 +1,7 @@
 // The runbook library: words, tag and service filters in the URL, keyset pages, markdown import, and the re-index job.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
-import type { ReindexStatus, RunbookSummary } from '#lib/runbooks/types.ts';
+import type { Answer } from '#lib/api/index.ts';
+import { api, ApiError, asQuery, load as loadApi, rawBody } from '#lib/server/api.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 const MAX_IMPORT_BYTES = 256 * 1024;
@@ -15,9 +15,9 @@ export const load: PageServerLoad = async (event) => {
   }
   params.set('limit', '25');
   const [list, reindex] = await Promise.all([
-    loadApi<{ runbooks: RunbookSummary[]; nextCursor: string | null }>(event, `/api/runbooks?${params}`),
+    loadApi(event, (c) => c.GET('/api/runbooks', asQuery(params))),
     // Only writers may see it (and start it); the list works without it.
-    api<ReindexStatus>(event, '/api/runbooks/reindex').catch(() => null),
+    api(event, (c) => c.GET('/api/runbooks/reindex')).catch(() => null),
   ]);
   return { ...list, reindex, filters: Object.fromEntries(params) as Record<string, string> };
 };
@@ -32,9 +32,9 @@ export const actions: Actions = {
       markdown = await file.text();
     }
     if (!markdown.trim()) return fail(400, { kind: 'import', error: 'Choose a markdown file or paste one.' });
-    let created: { id: string };
+    let created: Answer<'/api/runbooks/import', 'post', 201>;
     try {
-      created = await api<{ id: string }>(event, '/api/runbooks/import', { method: 'POST', raw: { text: markdown, contentType: 'text/markdown' } });
+      created = await api(event, (c) => c.POST('/api/runbooks/import', { body: markdown, ...rawBody('text/markdown') }));
     } catch (err) {
       if (err instanceof ApiError) return fail(err.status, { kind: 'import', error: err.body.message });
       throw err;
@@ -43,7 +43,7 @@ export const actions: Actions = {
   },
   reindex: async (event) => {
     try {
-      const started = await api<{ started: boolean }>(event, '/api/runbooks/reindex', { method: 'POST' });
+      const started = await api(event, (c) => c.POST('/api/runbooks/reindex'));
       return { kind: 'reindex', done: started.started ? 'Re-index started.' : 'A re-index was already running: this is its progress.' };
     } catch (err) {
       if (err instanceof ApiError) return fail(err.status, { kind: 'reindex', error: err.body.message });

@@ -2,28 +2,27 @@
 // (the user's own; owners and admins see every ticket of the account).
 import { redirect } from '@sveltejs/kit';
 import { api } from '#lib/server/api.ts';
+import { apiHealth } from '#lib/server/health.ts';
 import { formFailure } from '#lib/server/forms.ts';
 import { canAdminister } from '#lib/components/shell/nav.ts';
 import { TICKET_STATUSES, type Diagnostics, type Ticket, type TicketStatus } from '#lib/components/shell/support-types.ts';
-import type { Health } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
   const { me } = await event.parent();
   const status = event.url.searchParams.get('status') ?? '';
-  const query = new URLSearchParams({ limit: '100' });
-  if ((TICKET_STATUSES as readonly string[]).includes(status)) query.set('status', status);
-  const tickets = await api<{ tickets: Ticket[] }>(event, `/api/support-tickets?${query}`).then(
+  const chosen = (TICKET_STATUSES as readonly string[]).includes(status) ? (status as TicketStatus) : null;
+  const tickets = await api(event, (c) => c.GET('/api/support-tickets', { params: { query: { limit: 100, ...(chosen ? { status: chosen } : {}) } } })).then(
     (value) => ({ value: value.tickets, error: null }),
     (err: unknown) => ({ value: [] as Ticket[], error: err instanceof Error ? err.message : String(err) }),
   );
-  return { tickets: tickets.value, ticketsError: tickets.error, status: query.get('status') as TicketStatus | null, seesAll: canAdminister(me.account?.role) };
+  return { tickets: tickets.value, ticketsError: tickets.error, status: chosen, seesAll: canAdminister(me.account?.role) };
 };
 
 /** The product's version as the API reports it: the web and the API ship together. */
 async function productVersion(event: Parameters<typeof api>[0]): Promise<string | undefined> {
   try {
-    const health = await api<Health>(event, '/api/health', { acceptStatuses: [503], timeoutMs: 5_000 });
+    const health = await apiHealth(event, { timeoutMs: 5_000 });
     return health.checks.api.version;
   } catch {
     return undefined;
@@ -68,7 +67,7 @@ export const actions: Actions = {
     if (!diagnostics.userAgent) delete diagnostics.userAgent;
     let ticket: Ticket;
     try {
-      ticket = await api<Ticket>(event, '/api/support-tickets', { method: 'POST', body: { ...values, diagnostics } });
+      ticket = await api(event, (c) => c.POST('/api/support-tickets', { body: { ...values, diagnostics } }));
     } catch (err) {
       return formFailure(err, values);
     }

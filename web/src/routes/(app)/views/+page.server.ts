@@ -1,11 +1,10 @@
 // Saved views: the caller's own and those shared with the account, to open, rename, share, make default or delete.
 import { fail } from '@sveltejs/kit';
 import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
-import type { View } from '#lib/dashboard/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
-  const { views } = await loadApi<{ views: View[] }>(event, '/api/views');
+  const { views } = await loadApi(event, (c) => c.GET('/api/views'));
   return { views };
 };
 
@@ -26,22 +25,22 @@ export const actions: Actions = {
   rename: async (event) => {
     const form = await event.request.formData();
     const id = field(form, 'id');
-    return attempt('rename', id, () => api(event, `/api/views/${encodeURIComponent(id)}`, { method: 'PATCH', body: { name: field(form, 'name') } }));
+    return attempt('rename', id, () => api(event, (c) => c.PATCH('/api/views/{id}', { params: { path: { id } }, body: { name: field(form, 'name') } })));
   },
   share: async (event) => {
     const form = await event.request.formData();
     const id = field(form, 'id');
-    return attempt('share', id, () => api(event, `/api/views/${encodeURIComponent(id)}`, { method: 'PATCH', body: { shared: form.get('shared') === 'true' } }));
+    return attempt('share', id, () => api(event, (c) => c.PATCH('/api/views/{id}', { params: { path: { id } }, body: { shared: form.get('shared') === 'true' } })));
   },
   setDefault: async (event) => {
     const form = await event.request.formData();
     const id = field(form, 'id');
     const page = field(form, 'page') === 'incidents' ? 'incidents' : 'dashboard';
-    return attempt('setDefault', id, () => api(event, '/api/views/default', { method: 'PUT', body: { page, viewId: form.get('unset') === 'true' ? null : id } }));
+    return attempt('setDefault', id, () => api(event, (c) => c.PUT('/api/views/default', { body: { page, viewId: form.get('unset') === 'true' ? null : id } })));
   },
   delete: async (event) => {
     const form = await event.request.formData();
     const id = field(form, 'id');
-    return attempt('delete', id, () => api(event, `/api/views/${encodeURIComponent(id)}`, { method: 'DELETE' }));
+    return attempt('delete', id, () => api(event, (c) => c.DELETE('/api/views/{id}', { params: { path: { id } } })));
   },
 };

@@ -14,7 +14,7 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const name = String(form.get('name') ?? '');
     try {
-      await api(event, '/api/accounts', { method: 'POST', body: { name } });
+      await api(event, (c) => c.POST('/api/accounts', { body: { name } }));
     } catch (err) {
       return formFailure(err, { name });
     }

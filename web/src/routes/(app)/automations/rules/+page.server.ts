@@ -1,9 +1,9 @@
 // Automation event rules: list with recent firings, add one (what it matches, runbook, target, cooldown, auto-run),
 // change, enable/disable, delete. Managing them is for owners and admins (automations:targets).
+import type { Body } from '#lib/api/index.ts';
 import { api, load as loadApi } from '#lib/server/api.ts';
-import type { Target } from '#lib/automations/types.ts';
 import { patternChoices } from '#lib/server/patterns.ts';
-import { failure, list, text, type PickerItem, type Rule } from '../schedules/triggers';
+import { failure, list, text, type PickerItem } from '../schedules/triggers';
 import type { Actions, PageServerLoad } from './$types';
 
 const KEEP = ['name', 'runbookId', 'targetId', 'services', 'clusterIds', 'severities', 'novelties', 'onNew', 'onReopened', 'cooldownMinutes', 'autoRun', 'dryRun'];
@@ -11,9 +11,9 @@ const KEEP = ['name', 'runbookId', 'targetId', 'services', 'clusterIds', 'severi
 export const load: PageServerLoad = async (event) => {
   event.depends('data:automation-rules');
   const [{ rules }, { targets }, { runbooks }, patterns] = await Promise.all([
-    loadApi<{ rules: Rule[] }>(event, '/api/automation-rules'),
-    loadApi<{ targets: Target[] }>(event, '/api/automation-targets'),
-    loadApi<{ runbooks: { id: string; title: string }[] }>(event, '/api/runbooks?limit=100'),
+    loadApi(event, (c) => c.GET('/api/automation-rules')),
+    loadApi(event, (c) => c.GET('/api/automation-targets')),
+    loadApi(event, (c) => c.GET('/api/runbooks', { params: { query: { limit: 100 } } })),
     // The patterns a rule may name, largest first (a rule's own are listed by the form even when not among them).
     patternChoices(event),
   ]);
@@ -25,8 +25,8 @@ export const load: PageServerLoad = async (event) => {
   };
 };
 
-/** The form's fields as the API's body. */
-function ruleBody(form: FormData) {
+/** The form's fields as the API's body (severities and labels as chosen: the API names one it does not know). */
+function ruleBody(form: FormData): Body<'/api/automation-rules', 'post'> {
   const minutes = text(form, 'cooldownMinutes');
   return {
     name: text(form, 'name'),
@@ -34,8 +34,8 @@ function ruleBody(form: FormData) {
     targetId: text(form, 'targetId'),
     services: list(form, 'services'),
     clusterIds: form.getAll('clusterIds').map(String),
-    severities: form.getAll('severities').map(String),
-    novelties: form.getAll('novelties').map(String),
+    severities: form.getAll('severities').map(String) as Body<'/api/automation-rules', 'post'>['severities'],
+    novelties: form.getAll('novelties').map(String) as Body<'/api/automation-rules', 'post'>['novelties'],
     onNew: form.get('onNew') === 'on',
     onReopened: form.get('onReopened') === 'on',
     ...(minutes ? { cooldownSeconds: Math.round(Number(minutes) * 60) } : {}),
@@ -48,7 +48,7 @@ export const actions: Actions = {
   create: async (event) => {
     const form = await event.request.formData();
     try {
-      const created = await api<{ rule: Rule }>(event, '/api/automation-rules', { method: 'POST', body: ruleBody(form) });
+      const created = await api(event, (c) => c.POST('/api/automation-rules', { body: ruleBody(form) }));
       return { kind: 'create', created: created.rule.name };
     } catch (err) {
       return failure(err, 'create', form, KEEP);
@@ -58,7 +58,7 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const id = text(form, 'id');
     try {
-      const updated = await api<{ rule: Rule }>(event, `/api/automation-rules/${encodeURIComponent(id)}`, { method: 'PATCH', body: ruleBody(form) });
+      const updated = await api(event, (c) => c.PATCH('/api/automation-rules/{id}', { params: { path: { id } }, body: ruleBody(form) }));
       return { kind: 'update', id, updated: updated.rule.name };
     } catch (err) {
       return failure(err, 'update', form, KEEP, id);
@@ -68,7 +68,7 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const id = text(form, 'id');
     try {
-      await api(event, `/api/automation-rules/${encodeURIComponent(id)}`, { method: 'PATCH', body: { enabled: text(form, 'enabled') === 'true' } });
+      await api(event, (c) => c.PATCH('/api/automation-rules/{id}', { params: { path: { id } }, body: { enabled: text(form, 'enabled') === 'true' } }));
       return { kind: 'toggle', id, saved: true };
     } catch (err) {
       return failure(err, 'toggle', null, [], id);
@@ -78,7 +78,7 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const id = text(form, 'id');
     try {
-      await api(event, `/api/automation-rules/${encodeURIComponent(id)}`, { method: 'DELETE' });
+      await api(event, (c) => c.DELETE('/api/automation-rules/{id}', { params: { path: { id } } }));
       return { kind: 'delete', id, deleted: true };
     } catch (err) {
       return failure(err, 'delete', null, [], id);

@@ -1,8 +1,8 @@
 // Automation schedules: list with next run times (from Temporal), add one (runbook, target, cron, time zone), pause,
 // resume, change, delete. Managing them is for owners and admins (automations:targets).
+import type { Body } from '#lib/api/index.ts';
 import { api, load as loadApi } from '#lib/server/api.ts';
-import type { Target } from '#lib/automations/types.ts';
-import { failure, list, text, type PickerItem, type Schedule } from './triggers';
+import { failure, list, text, type PickerItem } from './triggers';
 import type { Actions, PageServerLoad } from './$types';
 
 const KEEP = ['name', 'runbookId', 'targetId', 'cron', 'timeZone', 'runbookVersion', 'dryRun'];
@@ -10,9 +10,9 @@ const KEEP = ['name', 'runbookId', 'targetId', 'cron', 'timeZone', 'runbookVersi
 export const load: PageServerLoad = async (event) => {
   event.depends('data:automation-schedules');
   const [{ schedules }, { targets }, { runbooks }] = await Promise.all([
-    loadApi<{ schedules: Schedule[] }>(event, '/api/automation-schedules'),
-    loadApi<{ targets: Target[] }>(event, '/api/automation-targets'),
-    loadApi<{ runbooks: { id: string; title: string }[] }>(event, '/api/runbooks?limit=100'),
+    loadApi(event, (c) => c.GET('/api/automation-schedules')),
+    loadApi(event, (c) => c.GET('/api/automation-targets')),
+    loadApi(event, (c) => c.GET('/api/runbooks', { params: { query: { limit: 100 } } })),
   ]);
   return {
     schedules,
@@ -22,7 +22,7 @@ export const load: PageServerLoad = async (event) => {
 };
 
 /** The form's fields as the API's body; an empty version means the current one (null clears a fixed one). */
-function scheduleBody(form: FormData) {
+function scheduleBody(form: FormData): Body<'/api/automation-schedules', 'post'> {
   const version = text(form, 'runbookVersion');
   const cron = list(form, 'cron', { commas: false });
   return {
@@ -40,7 +40,7 @@ export const actions: Actions = {
   create: async (event) => {
     const form = await event.request.formData();
     try {
-      const created = await api<{ schedule: Schedule }>(event, '/api/automation-schedules', { method: 'POST', body: scheduleBody(form), timeoutMs: 20_000 });
+      const created = await api(event, (c) => c.POST('/api/automation-schedules', { body: scheduleBody(form) }), { timeoutMs: 20_000 });
       return { kind: 'create', created: created.schedule.name };
     } catch (err) {
       return failure(err, 'create', form, KEEP);
@@ -50,7 +50,7 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const id = text(form, 'id');
     try {
-      const updated = await api<{ schedule: Schedule }>(event, `/api/automation-schedules/${encodeURIComponent(id)}`, { method: 'PATCH', body: scheduleBody(form), timeoutMs: 20_000 });
+      const updated = await api(event, (c) => c.PATCH('/api/automation-schedules/{id}', { params: { path: { id } }, body: scheduleBody(form) }), { timeoutMs: 20_000 });
       return { kind: 'update', id, updated: updated.schedule.name };
     } catch (err) {
       return failure(err, 'update', form, KEEP, id);
@@ -62,7 +62,7 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const id = text(form, 'id');
     try {
-      await api(event, `/api/automation-schedules/${encodeURIComponent(id)}`, { method: 'DELETE', timeoutMs: 20_000 });
+      await api(event, (c) => c.DELETE('/api/automation-schedules/{id}', { params: { path: { id } } }), { timeoutMs: 20_000 });
       return { kind: 'delete', id, deleted: true };
     } catch (err) {
       return failure(err, 'delete', null, [], id);
@@ -74,7 +74,8 @@ async function change(event: Parameters<Actions[string]>[0], what: 'pause' | 're
   const form = await event.request.formData();
   const id = text(form, 'id');
   try {
-    await api(event, `/api/automation-schedules/${encodeURIComponent(id)}/${what}`, { method: 'POST', timeoutMs: 20_000 });
+    const schedule = { params: { path: { id } } };
+    await api(event, (c) => (what === 'pause' ? c.POST('/api/automation-schedules/{id}/pause', schedule) : c.POST('/api/automation-schedules/{id}/resume', schedule)), { timeoutMs: 20_000 });
     return { kind: what, id, saved: true };
   } catch (err) {
     return failure(err, what, null, [], id);

@@ -1,62 +1,12 @@
-// Shapes shared by the schedules and event rules pages (api/schemas/automation-triggers.ts), and their form helpers.
+// Shapes shared by the schedules and event rules pages (named from the generated schema, #lib/api), and their form
+// helpers.
 import { fail } from '@sveltejs/kit';
+import type { Answer } from '#lib/api/index.ts';
 import { ApiError } from '#lib/server/api.ts';
-import type { PatternRef } from '#lib/patterns/names.ts';
 
-export interface Schedule {
-  id: string;
-  name: string;
-  runbookId: string;
-  runbookTitle: string | null;
-  runbookVersion: number | null;
-  targetId: string;
-  targetName: string | null;
-  cron: string[];
-  timeZone: string;
-  dryRun: boolean;
-  enabled: boolean;
-  temporalScheduleId: string;
-  nextRunTimes: string[];
-  lastFiredAt: string | null;
-  lastRunId: string | null;
-  lastError: string | null;
-  createdBy: string | null;
-}
-
-export interface Firing {
-  id: string;
-  incidentId: string;
-  reason: string;
-  status: string;
-  runId: string | null;
-  error: string | null;
-  createdAt: string;
-}
-
-export interface Rule {
-  id: string;
-  name: string;
-  enabled: boolean;
-  clusterIds: string[];
-  /** The clusters of `clusterIds` by name (null: no longer exists). */
-  clusters: PatternRef[];
-  services: string[];
-  severities: string[];
-  /** New-pattern labels it matches: new, back, rare, known. */
-  novelties: string[];
-  onNew: boolean;
-  onReopened: boolean;
-  runbookId: string;
-  runbookTitle: string | null;
-  targetId: string;
-  targetName: string | null;
-  cooldownSeconds: number;
-  autoRun: boolean;
-  dryRun: boolean;
-  lastError: string | null;
-  createdBy: string | null;
-  recentFirings: Firing[];
-}
+export type Schedule = Answer<'/api/automation-schedules', 'get'>['schedules'][number];
+export type Rule = Answer<'/api/automation-rules', 'get'>['rules'][number];
+export type Firing = Rule['recentFirings'][number];
 
 export interface PickerItem {
   id: string;

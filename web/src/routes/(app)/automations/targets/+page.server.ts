@@ -2,12 +2,12 @@
 // back to the browser), verify again, change patterns and required approvals, delete.
 import { fail } from '@sveltejs/kit';
 import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
-import type { Target, Verification } from '#lib/automations/types.ts';
+import type { Body } from '#lib/api/index.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
   event.depends('data:automation-targets');
-  const { targets } = await loadApi<{ targets: Target[] }>(event, '/api/automation-targets');
+  const { targets } = await loadApi(event, (c) => c.GET('/api/automation-targets'));
   return { targets };
 };
 
@@ -56,11 +56,16 @@ export const actions: Actions = {
           ? { accessKeyId: text(form, 'accessKeyId'), secretAccessKey: text(form, 'secretAccessKey') }
           : undefined;
     try {
-      const created = await api<{ target: Target; verification?: Verification }>(event, '/api/automation-targets', {
-        method: 'POST',
-        body: { name: text(form, 'name'), config, ...(secrets ? { secrets } : {}), allowPatterns: lines(form, 'allowPatterns'), denyPatterns: lines(form, 'denyPatterns'), requiredApprovals: Number(text(form, 'requiredApprovals') || '1') },
-        timeoutMs: 30_000,
-      });
+      // As the form says; the API validates it and names what it refuses (the form shows it by field).
+      const body = {
+        name: text(form, 'name'),
+        config,
+        ...(secrets ? { secrets } : {}),
+        allowPatterns: lines(form, 'allowPatterns'),
+        denyPatterns: lines(form, 'denyPatterns'),
+        requiredApprovals: Number(text(form, 'requiredApprovals') || '1'),
+      } as Body<'/api/automation-targets', 'post'>;
+      const created = await api(event, (c) => c.POST('/api/automation-targets', { body }), { timeoutMs: 30_000 });
       return { kind: 'create', created: created.target.name, verification: created.verification ?? null };
     } catch (err) {
       return failure(err, 'create', form);
@@ -70,11 +75,8 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const id = text(form, 'id');
     try {
-      await api(event, `/api/automation-targets/${encodeURIComponent(id)}`, {
-        method: 'PATCH',
-        body: { allowPatterns: lines(form, 'allowPatterns'), denyPatterns: lines(form, 'denyPatterns'), requiredApprovals: Number(text(form, 'requiredApprovals') || '1') },
-        timeoutMs: 30_000,
-      });
+      const body = { allowPatterns: lines(form, 'allowPatterns'), denyPatterns: lines(form, 'denyPatterns'), requiredApprovals: Number(text(form, 'requiredApprovals') || '1') };
+      await api(event, (c) => c.PATCH('/api/automation-targets/{id}', { params: { path: { id } }, body }), { timeoutMs: 30_000 });
       return { kind: 'update', id, saved: true };
     } catch (err) {
       return failure(err, 'update', form, id);
@@ -84,7 +86,7 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const id = text(form, 'id');
     try {
-      const res = await api<{ verification?: Verification }>(event, `/api/automation-targets/${encodeURIComponent(id)}/verify`, { method: 'POST', timeoutMs: 30_000 });
+      const res = await api(event, (c) => c.POST('/api/automation-targets/{id}/verify', { params: { path: { id } } }), { timeoutMs: 30_000 });
       return { kind: 'verify', id, verification: res.verification ?? null };
     } catch (err) {
       return failure(err, 'verify', null, id);
@@ -94,7 +96,7 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const id = text(form, 'id');
     try {
-      await api(event, `/api/automation-targets/${encodeURIComponent(id)}`, { method: 'DELETE' });
+      await api(event, (c) => c.DELETE('/api/automation-targets/{id}', { params: { path: { id } } }));
       return { kind: 'delete', id, deleted: true };
     } catch (err) {
       return failure(err, 'delete', null, id);

@@ -2,23 +2,23 @@
 // (the page follows a recluster until it finishes), and the feedback a person can give on it (applied by a recluster).
 import { fail, redirect } from '@sveltejs/kit';
 import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
-import type { ClusterDetail, ClusterList, ClusterSummary } from '#lib/clusters/types.ts';
+import type { Answer, Body } from '#lib/api/index.ts';
+import type { ClusterSummary } from '#lib/clusters/types.ts';
 import { generateRunbook } from '#lib/runbooks/generate.server.ts';
-import type { RunbookSummary } from '#lib/runbooks/types.ts';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 export const load: PageServerLoad = async (event) => {
   event.depends('data:cluster');
-  const path = `/api/clusters/${encodeURIComponent(event.params.id)}`;
+  const id = event.params.id;
   const [detail, others, runbooks] = await Promise.all([
-    loadApi<ClusterDetail>(event, path),
+    loadApi(event, (c) => c.GET('/api/clusters/{id}', { params: { path: { id } } })),
     // Only for the merge choice: without it the page still works.
-    api<ClusterList>(event, '/api/clusters?limit=500').then(
-      (r) => r.clusters.filter((c) => c.id !== event.params.id),
+    api(event, (c) => c.GET('/api/clusters', { params: { query: { limit: 500 } } })).then(
+      (r) => r.clusters.filter((c) => c.id !== id),
       () => [] as ClusterSummary[],
     ),
     // The runbooks linked to this cluster: without them the page still works.
-    api<{ runbooks: RunbookSummary[] }>(event, `/api/runbooks?cluster=${encodeURIComponent(event.params.id)}&limit=10`).then(
+    api(event, (c) => c.GET('/api/runbooks', { params: { query: { cluster: id, limit: 10 } } })).then(
       (r) => r.runbooks,
       () => null,
     ),
@@ -26,10 +26,10 @@ export const load: PageServerLoad = async (event) => {
   return { ...detail, others, runbooks };
 };
 
-async function feedback(event: RequestEvent, body: Record<string, string>, done: string) {
-  let started: { workflowId: string; started: boolean };
+async function feedback(event: RequestEvent, body: Body<'/api/clusters/{id}/feedback', 'post'>, done: string) {
+  let started: Answer<'/api/clusters/{id}/feedback', 'post', 202>;
   try {
-    started = await api<{ workflowId: string; started: boolean }>(event, `/api/clusters/${encodeURIComponent(event.params.id)}/feedback`, { method: 'POST', body });
+    started = await api(event, (c) => c.POST('/api/clusters/{id}/feedback', { params: { path: { id: event.params.id } }, body }));
   } catch (err) {
     if (err instanceof ApiError) {
       const field = err.body.details.find((d) => d.field)?.field;
@@ -38,7 +38,7 @@ async function feedback(event: RequestEvent, body: Record<string, string>, done:
     throw err;
   }
   // Merged away, this cluster's incidents go to the other one: follow them there (its page follows the recluster).
-  if (body.kind === 'merge') redirect(303, `/clusters/${encodeURIComponent(body.intoClusterId!)}`);
+  if (body.kind === 'merge') redirect(303, `/clusters/${encodeURIComponent(body.intoClusterId)}`);
   return { done, started: started.started };
 }
 

@@ -1,44 +1,37 @@
 // One integration: its import (followed while it runs), its webhook, and pause, resume, re-import, delete.
 import { fail, redirect } from '@sveltejs/kit';
-import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
-import type { Integration } from '#lib/types.ts';
+import { api, ApiError, load as loadApi, rawBody, type ApiAnswer, type ApiClient } from '#lib/server/api.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
   event.depends('data:integration');
   const { me } = await event.parent();
-  const { integration } = await loadApi<{ integration: Integration }>(event, `/api/integrations/${encodeURIComponent(event.params.id)}`);
+  const { integration } = await loadApi(event, (c) => c.GET('/api/integrations/{id}', integrationOf(event)));
   return { integration, canManage: me.account?.role === 'owner' || me.account?.role === 'admin' };
 };
 
-async function act(event: Parameters<Actions[string]>[0], path: string, method: 'POST' | 'DELETE' = 'POST', body?: unknown) {
+type Event = Parameters<Actions[string]>[0];
+
+/** The page's integration, as the client's path parameters. */
+const integrationOf = (event: { params: { id: string } }) => ({ params: { path: { id: event.params.id } } });
+
+async function act(event: Event, done: string, call: (client: ApiClient) => Promise<ApiAnswer>) {
   try {
-    await api(event, `/api/integrations/${encodeURIComponent(event.params.id)}${path}`, { method, ...(body === undefined ? {} : { body }) });
+    await api(event, call);
   } catch (err) {
     if (err instanceof ApiError) return fail(err.status, { error: err.body.message });
     throw err;
   }
-  return { done: path };
-}
-
-/** What a CSV upload answers (POST /api/integrations/<id>/import). */
-interface CsvImportResult {
-  rows: number;
-  stored: number;
-  duplicates: number;
-  filtered: number;
+  return { done };
 }
 
 /** CSV integrations: the chosen file's text goes to the API as is; its answer (counts, or the lines refused) comes back. */
-async function upload(event: Parameters<Actions[string]>[0]) {
+async function upload(event: Event) {
   const file = (await event.request.formData()).get('file');
   if (!(file instanceof File) || file.size === 0) return fail(400, { upload: { file: '', error: 'Choose a CSV file to upload', lines: [] as { line: string; message: string }[] } });
   try {
-    const result = await api<CsvImportResult>(event, `/api/integrations/${encodeURIComponent(event.params.id)}/import`, {
-      method: 'POST',
-      raw: { text: await file.text(), contentType: 'text/csv' },
-      timeoutMs: 120_000,
-    });
+    const csv = await file.text();
+    const result = await api(event, (c) => c.POST('/api/integrations/{id}/import', { ...integrationOf(event), body: csv, ...rawBody('text/csv') }), { timeoutMs: 120_000 });
     return { upload: { file: file.name, result } };
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
@@ -48,7 +41,7 @@ async function upload(event: Parameters<Actions[string]>[0]) {
 }
 
 /** New credentials (checked with the tool again; they turn an integration in error active) or PagerDuty's signing secret. */
-async function credentials(event: Parameters<Actions[string]>[0]) {
+async function credentials(event: Event) {
   const form = await event.request.formData();
   const apiKey = String(form.get('apiKey') ?? '').trim();
   const baseUrl = String(form.get('baseUrl') ?? '').trim();
@@ -56,7 +49,7 @@ async function credentials(event: Parameters<Actions[string]>[0]) {
   const body = { ...(apiKey ? { credentials: { apiKey, ...(baseUrl ? { baseUrl } : {}) } } : {}), ...(webhookSecret ? { webhookSecret } : {}) };
   if (Object.keys(body).length === 0) return fail(400, { settingsError: 'Enter a new API key or signing secret' });
   try {
-    await api(event, `/api/integrations/${encodeURIComponent(event.params.id)}`, { method: 'PATCH', body });
+    await api(event, (c) => c.PATCH('/api/integrations/{id}', { ...integrationOf(event), body }));
   } catch (err) {
     if (err instanceof ApiError) return fail(err.status, { settingsError: err.body.message });
     throw err;
@@ -65,9 +58,9 @@ async function credentials(event: Parameters<Actions[string]>[0]) {
 }
 
 /** A new webhook secret for tools we give one to (shown once; the previous one stops working). */
-async function rotateSecret(event: Parameters<Actions[string]>[0]) {
+async function rotateSecret(event: Event) {
   try {
-    const { webhookSecret } = await api<{ webhookSecret: string }>(event, `/api/integrations/${encodeURIComponent(event.params.id)}/webhook-secret`, { method: 'POST' });
+    const { webhookSecret } = await api(event, (c) => c.POST('/api/integrations/{id}/webhook-secret', integrationOf(event)));
     return { webhookSecret };
   } catch (err) {
     if (err instanceof ApiError) return fail(err.status, { settingsError: err.body.message });
@@ -79,12 +72,12 @@ export const actions: Actions = {
   upload,
   credentials,
   rotateSecret,
-  pause: (event) => act(event, '/pause'),
-  resume: (event) => act(event, '/resume'),
-  backfill: (event) => act(event, '/backfill', 'POST', {}),
+  pause: (event) => act(event, '/pause', (c) => c.POST('/api/integrations/{id}/pause', integrationOf(event))),
+  resume: (event) => act(event, '/resume', (c) => c.POST('/api/integrations/{id}/resume', integrationOf(event))),
+  backfill: (event) => act(event, '/backfill', (c) => c.POST('/api/integrations/{id}/backfill', { ...integrationOf(event), body: {} })),
   delete: async (event) => {
     const keepData = (await event.request.formData()).get('keepData') === 'on';
-    const result = await act(event, `?keepData=${keepData}`, 'DELETE');
+    const result = await act(event, `?keepData=${keepData}`, (c) => c.DELETE('/api/integrations/{id}', { params: { path: { id: event.params.id }, query: { keepData } } }));
     if ('done' in result) redirect(303, '/integrations');
     return result;
   },

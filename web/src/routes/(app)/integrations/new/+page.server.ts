@@ -3,7 +3,7 @@
 import { redirect } from '@sveltejs/kit';
 import { api, ApiError } from '#lib/server/api.ts';
 import { formFailure } from '#lib/server/forms.ts';
-import type { ImportChoices, Integration } from '#lib/types.ts';
+import type { Body } from '#lib/api/index.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -30,10 +30,9 @@ export const actions: Actions = {
   verify: async (event) => {
     const form = await event.request.formData();
     try {
-      const verified = await api<{ account: { name: string; details: Record<string, string> }; choices: ImportChoices }>(event, '/api/integrations/verify', {
-        method: 'POST',
-        body: { kind: text(form, 'kind'), credentials: credentials(form) },
-      });
+      // The form's kind goes as chosen; the API names one it does not know.
+      const body = { kind: text(form, 'kind'), credentials: credentials(form) } as Body<'/api/integrations/verify', 'post'>;
+      const verified = await api(event, (c) => c.POST('/api/integrations/verify', { body }));
       return { verified, values: values(form) };
     } catch (err) {
       return formFailure(err, values(form));
@@ -54,6 +53,7 @@ export const actions: Actions = {
     }
     const filters = { services: list(form, 'services'), teams: list(form, 'teams'), urgencies: list(form, 'urgencies'), statuses: list(form, 'statuses') };
     const days = Number(text(form, 'historyDays') || '90');
+    // As the form says; the API validates it and names what it refuses (the form shows it by field).
     const body = {
       kind,
       name: text(form, 'name'),
@@ -65,9 +65,9 @@ export const actions: Actions = {
         ...(hasApi ? { history: { days: Number.isFinite(days) ? Math.round(days) : 90 } } : {}),
         ...(mapping ? { mapping } : {}),
       },
-    };
+    } as Body<'/api/integrations', 'post'>;
     try {
-      const created = await api<{ integration: Integration; webhookSecret?: string }>(event, '/api/integrations', { method: 'POST', body });
+      const created = await api(event, (c) => c.POST('/api/integrations', { body }));
       return { created };
     } catch (err) {
       return formFailure(err, values(form));

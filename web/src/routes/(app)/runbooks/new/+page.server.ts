@@ -1,5 +1,6 @@
 // A new runbook from the structured form, with the account's patterns to link it to.
 import { fail, redirect } from '@sveltejs/kit';
+import type { Answer } from '#lib/api/index.ts';
 import { api, ApiError } from '#lib/server/api.ts';
 import { patternChoices } from '#lib/server/patterns.ts';
 import { readRunbookForm } from '#lib/runbooks/form.server.ts';
@@ -12,9 +13,9 @@ export const actions: Actions = {
     const form = await event.request.formData();
     const read = readRunbookForm(form);
     if ('error' in read) return fail(400, read);
-    let created: { id: string };
+    let created: Answer<'/api/runbooks', 'post', 201>;
     try {
-      created = await api<{ id: string }>(event, '/api/runbooks', { method: 'POST', body: read.body });
+      created = await api(event, (c) => c.POST('/api/runbooks', { body: read.body }));
     } catch (err) {
       if (err instanceof ApiError) return fail(err.status, { error: err.body.message, field: err.body.details.find((d) => d.field)?.field ?? null, values: read.body });
       throw err;

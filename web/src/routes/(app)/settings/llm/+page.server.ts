@@ -1,15 +1,14 @@
 // AI & privacy: whether the account uses a language model, what prompts may hold, extra redaction, and what was sent.
 import { fail } from '@sveltejs/kit';
 import { api, ApiError } from '#lib/server/api.ts';
-import type { LlmRequest, LlmSettings } from '#lib/runbooks/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
   event.depends('app:llm');
   try {
     const [settings, sent] = await Promise.all([
-      api<LlmSettings>(event, '/api/settings/llm'),
-      api<{ requests: LlmRequest[] }>(event, '/api/llm-requests?limit=25'),
+      api(event, (c) => c.GET('/api/settings/llm')),
+      api(event, (c) => c.GET('/api/llm-requests', { params: { query: { limit: 25 } } })),
     ]);
     return { settings, requests: sent.requests, forbidden: false };
   } catch (err) {
@@ -30,7 +29,7 @@ export const actions: Actions = {
       redactionPatterns: kept,
     };
     try {
-      await api<LlmSettings>(event, '/api/settings/llm', { method: 'PUT', body });
+      await api(event, (c) => c.PUT('/api/settings/llm', { body }));
     } catch (err) {
       if (err instanceof ApiError && err.status < 500) {
         const detail = err.body.details.find((d) => d.field);

@@ -5,6 +5,6 @@ import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = async (event) => {
   if (!event.locals.accessToken) return json({ pending: 0 }, { status: 401 });
-  const { pending } = await api<{ pending: number }>(event, '/api/automation-runs/pending-approvals').catch(() => ({ pending: -1 }));
+  const { pending } = await api(event, (c) => c.GET('/api/automation-runs/pending-approvals')).catch(() => ({ pending: -1 }));
   return json({ pending }, { headers: { 'cache-control': 'no-store' } });
 };

@@ -2,8 +2,7 @@
 // dry run and the approval window, request; the run page follows it. `?incident=` ties the run to an incident.
 import { fail, redirect } from '@sveltejs/kit';
 import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
-import { mayRun, type RunDetail, type RunPreview, type Target } from '#lib/automations/types.ts';
-import type { Runbook } from '#lib/runbooks/types.ts';
+import { mayRun, type RunDetail, type RunPreview } from '#lib/automations/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -12,8 +11,8 @@ export const load: PageServerLoad = async (event) => {
   const { me } = await event.parent();
   if (!mayRun(me.account)) redirect(303, `/runbooks/${event.params.id}`);
   const [runbook, targets] = await Promise.all([
-    loadApi<Runbook>(event, `/api/runbooks/${encodeURIComponent(event.params.id)}`),
-    loadApi<{ targets: Target[] }>(event, '/api/automation-targets'),
+    loadApi(event, (c) => c.GET('/api/runbooks/{id}', { params: { path: { id: event.params.id } } })),
+    loadApi(event, (c) => c.GET('/api/automation-targets')),
   ]);
   const chosen = event.url.searchParams.get('target') ?? (targets.targets.length === 1 ? targets.targets[0]!.id : '');
   const target = targets.targets.find((t) => t.id === chosen) ?? null;
@@ -23,7 +22,7 @@ export const load: PageServerLoad = async (event) => {
   let previewError: string | null = null;
   if (target) {
     try {
-      preview = await api<RunPreview>(event, '/api/automation-runs/preview', { method: 'POST', body: { runbookId: runbook.id, targetId: target.id } });
+      preview = await api(event, (c) => c.POST('/api/automation-runs/preview', { body: { runbookId: runbook.id, targetId: target.id } }));
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       previewError = err.body.message;
@@ -46,18 +45,21 @@ export const actions: Actions = {
     }
     let created: RunDetail;
     try {
-      created = await api<RunDetail>(event, '/api/automation-runs', {
-        method: 'POST',
-        body: {
-          runbookId: event.params.id,
-          targetId,
-          ...(Number.isInteger(version) && version >= 1 ? { version } : {}),
-          dryRun,
-          expiresInSeconds: Math.round(minutes * 60),
-          ...(UUID.test(incidentId) ? { incidentId } : {}),
-        },
-        timeoutMs: 20_000,
-      });
+      created = await api(
+        event,
+        (c) =>
+          c.POST('/api/automation-runs', {
+            body: {
+              runbookId: event.params.id,
+              targetId,
+              ...(Number.isInteger(version) && version >= 1 ? { version } : {}),
+              dryRun,
+              expiresInSeconds: Math.round(minutes * 60),
+              ...(UUID.test(incidentId) ? { incidentId } : {}),
+            },
+          }),
+        { timeoutMs: 20_000 },
+      );
     } catch (err) {
       if (err instanceof ApiError) {
         const fields: Record<string, string> = {};

@@ -1,5 +1,6 @@
 // A runbook draft: followed while it is generated, then refined, edited by hand, rated, saved as a runbook or cancelled.
 import { fail, redirect } from '@sveltejs/kit';
+import type { Answer } from '#lib/api/index.ts';
 import { api, ApiError, load as loadApi } from '#lib/server/api.ts';
 import { parseSteps } from '#lib/runbooks/steps.ts';
 import type { Draft } from '#lib/runbooks/types.ts';
@@ -7,10 +8,11 @@ import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 export const load: PageServerLoad = async (event) => {
   event.depends('app:draft');
-  return { draft: await loadApi<Draft>(event, `/api/runbook-drafts/${encodeURIComponent(event.params.id)}`) };
+  return { draft: await loadApi(event, (c) => c.GET('/api/runbook-drafts/{id}', { params: { path: { id: event.params.id } } })) };
 };
 
-const path = (event: RequestEvent, tail = '') => `/api/runbook-drafts/${encodeURIComponent(event.params.id)}${tail}`;
+/** The draft of the page, as the client's path parameters. */
+const draftOf = (event: RequestEvent) => ({ params: { path: { id: event.params.id } } });
 
 /** An API refusal becomes the form's error (with the field it names), for the form of `kind`. */
 function refused(err: unknown, kind: string) {
@@ -27,7 +29,7 @@ export const actions: Actions = {
     if (!instruction) return fail(400, { kind: 'refine', error: 'Say what to change, e.g. “only read-only steps”.', field: 'instruction' });
     let next: Draft;
     try {
-      next = await api<Draft>(event, path(event, '/refine'), { method: 'POST', body: { instruction } });
+      next = await api(event, (c) => c.POST('/api/runbook-drafts/{id}/refine', { ...draftOf(event), body: { instruction } }));
     } catch (err) {
       return refused(err, 'refine');
     }
@@ -37,7 +39,7 @@ export const actions: Actions = {
     const parsed = parseSteps((await event.request.formData()).get('steps'));
     if ('error' in parsed) return fail(400, { kind: 'steps', error: parsed.error });
     try {
-      await api<Draft>(event, path(event, '/steps'), { method: 'PUT', body: { steps: parsed.steps } });
+      await api(event, (c) => c.PUT('/api/runbook-drafts/{id}/steps', { ...draftOf(event), body: { steps: parsed.steps } }));
     } catch (err) {
       return refused(err, 'steps');
     }
@@ -45,9 +47,9 @@ export const actions: Actions = {
   },
   save: async (event) => {
     const title = String((await event.request.formData()).get('title') ?? '').trim();
-    let saved: { runbookId: string; indexed: boolean };
+    let saved: Answer<'/api/runbook-drafts/{id}/save', 'post', 201>;
     try {
-      saved = await api<{ runbookId: string; indexed: boolean }>(event, path(event, '/save'), { method: 'POST', body: title ? { title } : {} });
+      saved = await api(event, (c) => c.POST('/api/runbook-drafts/{id}/save', { ...draftOf(event), body: title ? { title } : {} }));
     } catch (err) {
       return refused(err, 'save');
     }
@@ -55,7 +57,7 @@ export const actions: Actions = {
   },
   cancel: async (event) => {
     try {
-      await api(event, path(event, '/cancel'), { method: 'POST' });
+      await api(event, (c) => c.POST('/api/runbook-drafts/{id}/cancel', draftOf(event)));
     } catch (err) {
       return refused(err, 'cancel');
     }
@@ -69,7 +71,7 @@ export const actions: Actions = {
     if (value !== 'up' && value !== 'down') return fail(400, { kind: 'rate', error: 'Choose up or down.' });
     const step = stepRaw === null || stepRaw === '' ? undefined : Number(stepRaw);
     try {
-      await api(event, path(event, '/ratings'), { method: 'POST', body: { value, ...(step !== undefined ? { step } : {}), ...(reason ? { reason } : {}) } });
+      await api(event, (c) => c.POST('/api/runbook-drafts/{id}/ratings', { ...draftOf(event), body: { value, ...(step !== undefined ? { step } : {}), ...(reason ? { reason } : {}) } }));
     } catch (err) {
       return refused(err, 'rate');
     }

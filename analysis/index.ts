@@ -37,9 +37,9 @@ export { analyseClusters, analyticsWindow, ANALYTICS_WINDOW_DAYS, type Analytics
 export { detectSpikes, SPIKE_DEFAULTS, type Spike, type SpikeOptions } from './clustering/time-series.ts';
 export { clusterTrend, mannWhitneyU, TREND, trendDays, trendWindow, type ClusterTrend, type ClusterTrendDirection, type TrendWindow } from './clustering/trend.ts';
 export { hasPlaceholderToken, nameCluster, patternTemplate, readableTemplate, slotValuesText, type ClusterName, type LabelSlot } from './clustering/cluster-label.ts';
-export { STEP_RISKS, TARGET_TYPES, type RunbookStep, type StepRisk, type TargetType } from './runbook-types.ts';
-export { classifyCommand, escalate, maxRisk } from './command-risk.ts';
+export { STEP_RISKS, TARGET_TYPES, type RunbookStep, type StepRisk, type TargetType } from './runbooks/runbook-types.ts';
+export { classifyCommand, escalate, maxRisk } from './runbooks/command-risk/index.ts';
 export { createRedactor, InvalidRedactionPatternError, redactDeep } from './redaction.ts';
-export { parseRunbookMarkdown, renderRunbookMarkdown, RunbookMarkdownError } from './runbook-markdown.ts';
-export { diffRunbooks, diffSteps, settleRisks, type RunbookDiff, type StepChange } from './runbook-diff.ts';
-export { chunkRunbook, cosine, embed } from './embedding.ts';
+export { parseRunbookMarkdown, renderRunbookMarkdown, RunbookMarkdownError } from './runbooks/runbook-markdown.ts';
+export { diffRunbooks, diffSteps, settleRisks, type RunbookDiff, type StepChange } from './runbooks/runbook-diff.ts';
+export { chunkRunbook, cosine, embed } from './runbooks/embedding.ts';

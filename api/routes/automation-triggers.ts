@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
-import { readOnlyThroughout, withPolicy } from '../../analysis/automation-policy.ts';
+import { readOnlyThroughout, withPolicy } from '../../analysis/runbooks/automation-policy.ts';
 import { appendAudit } from '../../db/audit.ts';
 import {
   deleteRule,

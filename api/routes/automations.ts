@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { InvalidPatternError, validatePatterns, withPolicy } from '../../analysis/automation-policy.ts';
+import { InvalidPatternError, validatePatterns, withPolicy } from '../../analysis/runbooks/automation-policy.ts';
 import { appendAudit } from '../../db/audit.ts';
 import {
   countPendingApprovals,

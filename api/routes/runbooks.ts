@@ -6,9 +6,9 @@ import type { FastifyRequest } from 'fastify';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { Type, type Static } from 'typebox';
-import { diffRunbooks, settleRisks } from '../../analysis/runbook-diff.ts';
-import { parseRunbookMarkdown, renderRunbookMarkdown, RunbookMarkdownError } from '../../analysis/runbook-markdown.ts';
-import type { RunbookStep } from '../../analysis/runbook-types.ts';
+import { diffRunbooks, settleRisks } from '../../analysis/runbooks/runbook-diff.ts';
+import { parseRunbookMarkdown, renderRunbookMarkdown, RunbookMarkdownError } from '../../analysis/runbooks/runbook-markdown.ts';
+import type { RunbookStep } from '../../analysis/runbooks/runbook-types.ts';
 import { appendAudit } from '../../db/audit.ts';
 import {
   deleteRunbook,

@@ -115,7 +115,7 @@ export interface RunPreview {
   steps: { index: number; title: string; command: string; risk: string; destructive: boolean; allowed: boolean; reason: string | null; needsOwnApproval: boolean }[];
 }
 
-/** Mirrors analysis/automation-policy.ts mayApprove (the workflow decides; this only hides buttons that would fail). */
+/** Mirrors analysis/runbooks/automation-policy.ts mayApprove (the workflow decides; this only hides buttons that would fail). */
 export const mayApprove = (account: Membership | null | undefined) =>
   !!account && (account.role === 'owner' || account.role === 'admin' || (account.role === 'responder' && account.approver));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyCommand, classifySql, escalate, maxRisk } from './command-risk.ts';
+import { classifyCommand, classifySql, escalate, maxRisk } from './index.ts';
 
 const risk = (command: string, target?: Parameters<typeof classifyCommand>[1]) => classifyCommand(command, target).risk;
 

@@ -13,7 +13,7 @@
 // - Deleting anything through an API (aws delete-*, HTTP DELETE, gcloud/az delete) is destructive.
 // - Redirecting output into a file (`> out.yaml`, `>> /etc/x`) is mutating: it changes the machine, even if only a
 //   scratch file; `/dev/null` and file descriptors do not count, and writing to a block device is destructive.
-import { STEP_RISKS, type StepRisk, type TargetType } from './runbook-types.ts';
+import { STEP_RISKS, type StepRisk, type TargetType } from '../runbook-types.ts';
 
 export interface CommandRisk {
   risk: StepRisk;

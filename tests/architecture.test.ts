@@ -26,6 +26,16 @@ const ALLOWED: Record<string, string[]> = {
   observability: ['analysis', 'config.ts'],
 };
 
+/**
+ * The rooms of analysis/ by subject, and which other rooms each may import; the modules at analysis/'s top (redaction,
+ * the public index) are shared, and a room may use them but not the index that re-exports the rooms.
+ */
+const ANALYSIS_ROOMS: Record<string, string[]> = {
+  'analysis/clustering': [],
+  // Runbook retrieval embeds text with the clustering's masker, so `ip-10-0-0-1` and `ip-10-9-8-7` agree there too.
+  'analysis/runbooks': ['analysis/clustering'],
+};
+
 /** npm packages a folder must not use: workflows run in a sandbox, analysis and connectors stay pure. */
 const FORBIDDEN_PACKAGES: Record<string, RegExp> = {
   workflows: /^(?!@temporalio\/(workflow|common)$).*/,
@@ -59,6 +69,20 @@ function importsOf(file: string): { specifier: string; typeOnly: boolean }[] {
   return found;
 }
 
+function roomViolations(room: string, root: string = ROOT): string[] {
+  const bad: string[] = [];
+  for (const file of sourceFiles(join(root, room))) {
+    for (const { specifier } of importsOf(file)) {
+      if (!specifier.startsWith('.')) continue;
+      const target = relative(root, resolve(dirname(file), specifier));
+      if (!target.startsWith('analysis/') || target.startsWith(`${room}/`)) continue;
+      const shared = !target.slice('analysis/'.length).includes('/') && target !== 'analysis/index.ts';
+      if (!shared && !ANALYSIS_ROOMS[room]!.some((other) => target.startsWith(`${other}/`))) bad.push(`${relative(root, file)} imports ${target}`);
+    }
+  }
+  return bad;
+}
+
 function violations(folder: string, root: string = ROOT): string[] {
   const bad: string[] = [];
   for (const file of sourceFiles(join(root, folder))) {
@@ -85,6 +109,11 @@ function violations(folder: string, root: string = ROOT): string[] {
 describe('architecture', () => {
   it.each(SERVER_FOLDERS)('%s/ imports only what its layer may', (folder) => {
     expect(violations(folder)).toEqual([]);
+  });
+
+  it.each(Object.keys(ANALYSIS_ROOMS))('%s/ imports only the rooms of analysis/ it may', (room) => {
+    expect(readdirSync(join(ROOT, room)).length).toBeGreaterThan(0);
+    expect(roomViolations(room)).toEqual([]);
   });
 
   it('web/ reaches the server only over HTTP (no imports of server folders)', () => {
@@ -116,6 +145,12 @@ describe('architecture', () => {
         'workflows/bad.ts imports db/sql.ts',
         'workflows/bad.ts imports the package postgres',
       ]);
+      mkdirSync(join(root, 'analysis', 'clustering'), { recursive: true });
+      mkdirSync(join(root, 'analysis', 'runbooks'), { recursive: true });
+      writeFileSync(join(root, 'analysis', 'clustering', 'bad.ts'), "import type { RunbookStep } from '../runbooks/runbook-types.ts';\nimport { recluster } from '../index.ts';\nimport { createRedactor } from '../redaction.ts';\n");
+      writeFileSync(join(root, 'analysis', 'runbooks', 'good.ts'), "import { compileMasker } from '../clustering/masking.ts';\nimport { createRedactor } from '../redaction.ts';\n");
+      expect(roomViolations('analysis/clustering', root)).toEqual(['analysis/clustering/bad.ts imports analysis/runbooks/runbook-types.ts', 'analysis/clustering/bad.ts imports analysis/index.ts']);
+      expect(roomViolations('analysis/runbooks', root)).toEqual([]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

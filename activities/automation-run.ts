@@ -2,9 +2,9 @@
 // against the database, one step sent to the target (idempotency key `<run>.<index>`, output capped and redacted),
 // every transition written to the audit log, and a target's read-only verify call.
 import { Context } from '@temporalio/activity';
-import { APPROVAL_REFUSED_ROLE, evaluatePolicy, mayApprove } from '../analysis/automation-policy.ts';
+import { APPROVAL_REFUSED_ROLE, evaluatePolicy, mayApprove } from '../analysis/runbooks/automation-policy.ts';
 import { createRedactor, type Redactor } from '../analysis/redaction.ts';
-import type { StepRisk, TargetType } from '../analysis/runbook-types.ts';
+import type { StepRisk, TargetType } from '../analysis/runbooks/runbook-types.ts';
 import { appendAudit, type AuditAction, type AuditActor } from '../db/audit.ts';
 import {
   cancelPendingSteps,

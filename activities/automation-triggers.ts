@@ -22,7 +22,7 @@ import {
   skipFiring,
   type RuleReason,
 } from '../db/automation-triggers.ts';
-import { readOnlyThroughout, withPolicy } from '../analysis/automation-policy.ts';
+import { readOnlyThroughout, withPolicy } from '../analysis/runbooks/automation-policy.ts';
 import type { Sql, TransactionSql } from '../db/sql.ts';
 import { withAccount } from '../db/tenancy.ts';
 import { automationRunWorkflowId, automationScheduleId } from '../workflows/ids.ts';

@@ -9,8 +9,8 @@ export {
   type ClusteringSettingsOverrides,
   type CustomMask,
   type MaskKind,
-} from './settings.ts';
-export { compileMasker, MASK_PLACEHOLDERS, type Masker } from './masking.ts';
+} from './clustering/settings.ts';
+export { compileMasker, MASK_PLACEHOLDERS, type Masker } from './clustering/masking.ts';
 export {
   assignIncident,
   createClusterModel,
@@ -22,7 +22,7 @@ export {
   type ClusterModelState,
   type IncidentAssignment,
   type ModelCluster,
-} from './cluster-model.ts';
+} from './clustering/cluster-model.ts';
 export {
   DuplicateIncidentError,
   recluster,
@@ -31,15 +31,15 @@ export {
   type EmbedTemplates,
   type ReclusterInput,
   type ReclusterResult,
-} from './recluster.ts';
-export { validateFeedback, type ClusterFeedback } from './feedback.ts';
-export { analyseClusters, analyticsWindow, ANALYTICS_WINDOW_DAYS, type AnalyticsOptions, type ClusterAnalytics, type DurationStats } from './cluster-analytics.ts';
-export { detectSpikes, SPIKE_DEFAULTS, type Spike, type SpikeOptions } from './time-series.ts';
-export { clusterTrend, mannWhitneyU, TREND, trendDays, trendWindow, type ClusterTrend, type ClusterTrendDirection, type TrendWindow } from './trend.ts';
-export { hasPlaceholderToken, nameCluster, patternTemplate, readableTemplate, slotValuesText, type ClusterName, type LabelSlot } from './cluster-label.ts';
-export { STEP_RISKS, TARGET_TYPES, type RunbookStep, type StepRisk, type TargetType } from './runbook-types.ts';
-export { classifyCommand, escalate, maxRisk } from './command-risk.ts';
+} from './clustering/recluster.ts';
+export { validateFeedback, type ClusterFeedback } from './clustering/feedback.ts';
+export { analyseClusters, analyticsWindow, ANALYTICS_WINDOW_DAYS, type AnalyticsOptions, type ClusterAnalytics, type DurationStats } from './clustering/cluster-analytics.ts';
+export { detectSpikes, SPIKE_DEFAULTS, type Spike, type SpikeOptions } from './clustering/time-series.ts';
+export { clusterTrend, mannWhitneyU, TREND, trendDays, trendWindow, type ClusterTrend, type ClusterTrendDirection, type TrendWindow } from './clustering/trend.ts';
+export { hasPlaceholderToken, nameCluster, patternTemplate, readableTemplate, slotValuesText, type ClusterName, type LabelSlot } from './clustering/cluster-label.ts';
+export { STEP_RISKS, TARGET_TYPES, type RunbookStep, type StepRisk, type TargetType } from './runbooks/runbook-types.ts';
+export { classifyCommand, escalate, maxRisk } from './runbooks/command-risk/index.ts';
 export { createRedactor, InvalidRedactionPatternError, redactDeep } from './redaction.ts';
-export { parseRunbookMarkdown, renderRunbookMarkdown, RunbookMarkdownError } from './runbook-markdown.ts';
-export { diffRunbooks, diffSteps, settleRisks, type RunbookDiff, type StepChange } from './runbook-diff.ts';
-export { chunkRunbook, cosine, embed } from './embedding.ts';
+export { parseRunbookMarkdown, renderRunbookMarkdown, RunbookMarkdownError } from './runbooks/runbook-markdown.ts';
+export { diffRunbooks, diffSteps, settleRisks, type RunbookDiff, type StepChange } from './runbooks/runbook-diff.ts';
+export { chunkRunbook, cosine, embed } from './runbooks/embedding.ts';

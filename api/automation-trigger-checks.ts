@@ -1,6 +1,6 @@
 // What schedules and event rules are checked for before they are saved: a runbook and target of this account, cron
 // expressions as Temporal reads them, an IANA time zone. Each refusal is a 400 naming the field.
-import { withPolicy } from '../analysis/automation-policy.ts';
+import { withPolicy } from '../analysis/runbooks/automation-policy.ts';
 import { loadRunInputs } from '../db/automation-triggers.ts';
 import type { TransactionSql } from '../db/sql.ts';
 import { AppError } from './errors.ts';

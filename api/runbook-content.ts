@@ -1,9 +1,9 @@
 // The runbook library's shared pieces: a runbook as stored (trimmed, risks settled, rendered), as shown (summary and
 // full, at its current version), and the list's cursor.
 import type { Static } from 'typebox';
-import { settleRisks } from '../analysis/runbook-diff.ts';
-import { renderRunbookMarkdown } from '../analysis/runbook-markdown.ts';
-import type { RunbookStep } from '../analysis/runbook-types.ts';
+import { settleRisks } from '../analysis/runbooks/runbook-diff.ts';
+import { renderRunbookMarkdown } from '../analysis/runbooks/runbook-markdown.ts';
+import type { RunbookStep } from '../analysis/runbooks/runbook-types.ts';
 import { clusterNames, patternRefs } from '../db/cluster-names.ts';
 import { getRunbook, getRunbookVersion, listRunbookVersions, type RunbookRow, type RunbookVersionRow } from '../db/runbooks.ts';
 import type { TransactionSql } from '../db/sql.ts';

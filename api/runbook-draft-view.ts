@@ -1,5 +1,5 @@
 // A runbook draft as the API shows it: what it is for (by name), its status, steps and sources, ratings, conversation.
-import type { RunbookStep } from '../analysis/runbook-types.ts';
+import type { RunbookStep } from '../analysis/runbooks/runbook-types.ts';
 import { clusterNames } from '../db/cluster-names.ts';
 import { getIncident } from '../db/incidents.ts';
 import { getDraft, listConversation, ratingSummary, type DraftRow, type DraftSubjectKind } from '../db/runbook-drafts.ts';

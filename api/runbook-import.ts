@@ -1,7 +1,7 @@
 // A markdown runbook file read as a runbook to save, or refused with 400 naming the line and step where it went wrong.
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parseRunbookMarkdown, RunbookMarkdownError } from '../analysis/runbook-markdown.ts';
+import { parseRunbookMarkdown, RunbookMarkdownError } from '../analysis/runbooks/runbook-markdown.ts';
 import { AppError } from './errors.ts';
 import { validationDetails } from './plugins/error-handler.ts';
 import type { RunbookInput } from './runbook-content.ts';

@@ -218,7 +218,7 @@ does after its batches (\`refreshIncidentRollups\`): ${refreshed.days} days in $
 \`incident_rollup_daily\`, ${rollupRows.service.toLocaleString('en-US')} in \`incident_rollup_daily_service\`). The range's last, partial day is counted from
 \`incidents\`, as it always is.
 
-The real API (\`buildApp\` with real dependencies, as \`tests/helpers.ts\` \`buildTestApp\` builds it, a pool of ${config.database.maxConnections} connections)
+The real API (\`buildApp\` with real dependencies, as \`devkit/app.ts\` \`buildTestApp\` builds it, a pool of ${config.database.maxConnections} connections)
 listens on 127.0.0.1; a signed-in owner's requests go one at a time (\`fetch\`, keep-alive), each timed from send to the whole
 answer. Per endpoint and variant: ${WARM_UP} warm-up requests, then ${RUNS} runs of ${REQUESTS} requests; p50, p95 and max of each run, medians
 over the runs. Ranges end at the load's \`until\`; 30 days is the dashboard's default range; buckets are \`auto\` (days for 30

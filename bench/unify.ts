@@ -218,7 +218,7 @@ export async function runUnify(command: string): Promise<void> {
 Command: \`${command}\`
 
 ${machineLines(machineInfo())}
-- PostgreSQL ${await serverVersion(server.adminUrl)}, a throwaway server started as the tests start it (\`tests/postgres-server.ts\`:
+- PostgreSQL ${await serverVersion(server.adminUrl)}, a throwaway server started as the tests start it (\`devkit/postgres-server.ts\`:
   \`fsync=off\`, otherwise defaults), on the same machine
 
 The queue: ${count(loaded.incidents)} incidents of a seeded PagerDuty history (\`bench/lib/pagerduty-deliveries.ts\`, the

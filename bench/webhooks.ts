@@ -166,7 +166,7 @@ Command: \`${command}\`
 ${machineLines(machineInfo())}
 - PostgreSQL ${api.postgresVersion}, started as the tests start it (\`fsync=off\`); Temporal dev server (\`temporal server start-dev --headless\`), API, and client on the same machine
 
-The real API (\`buildApp\` with real dependencies, as \`tests/helpers.ts\` \`buildTestApp\` builds it: error-level logging to a file,
+The real API (\`buildApp\` with real dependencies, as \`devkit/app.ts\` \`buildTestApp\` builds it: error-level logging to a file,
 a pool of ${config.database.maxConnections} connections as \`api/server.ts\` opens) listens on 127.0.0.1. A signed-in owner connected a PagerDuty
 integration through \`POST /api/integrations\` (credentials verified against the PagerDuty simulator, \`backfill: false\`,
 a \`webhookSecret\`). The deliveries are the simulator's webhook v3 events for a seeded history (\`bench/lib/pagerduty-deliveries.ts\`:

@@ -209,7 +209,7 @@ export type RunInputs =
 
 /**
  * What a run of a runbook's version on a target starts from (the caller evaluates the target's policy on the steps:
- * analysis/automation-policy.ts `withPolicy`), or the reason when the runbook, version or target is gone.
+ * analysis/runbooks/automation-policy.ts `withPolicy`), or the reason when the runbook, version or target is gone.
  */
 export async function loadRunInputs(tx: TransactionSql, accountId: string, p: { runbookId: string; version: number | null; targetId: string }): Promise<RunInputs> {
   const runbook = await getRunbook(tx, accountId, p.runbookId);

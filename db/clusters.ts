@@ -176,6 +176,14 @@ export async function getCluster(tx: TransactionSql, accountId: string, id: stri
   return row;
 }
 
+/** The ids of a cluster's newest incidents, newest first (a runbook draft's representatives of the pattern). */
+export async function newestIncidentIdsOfCluster(tx: TransactionSql, accountId: string, clusterId: string, limit: number): Promise<string[]> {
+  const rows = await tx<{ id: string }[]>`
+    select id from incidents where account_id = ${accountId} and cluster_id = ${clusterId}
+    order by created_at desc, id limit ${limit}`;
+  return rows.map((r) => r.id);
+}
+
 export async function addClusterFeedback(tx: TransactionSql, accountId: string, feedback: object, userId: string): Promise<void> {
   await tx`insert into cluster_feedback (account_id, feedback, created_by) values (${accountId}, ${tx.json(feedback as never)}, ${userId})`;
 }

@@ -102,30 +102,37 @@ export async function getDraftPrompt(tx: TransactionSql, accountId: string, id: 
 }
 
 /**
+ * A draft's progress, as one value: the stage it reached, from which its status follows (`running`, and `completed`
+ * once `stored`), or the end it came to (`failed`, `cancelled`: the stage stays where it stopped). A status is never
+ * set beside a stage, so the two columns cannot disagree; `queued` is only ever the new row's default.
+ */
+export type DraftProgress = { stage?: DraftStage; status?: never } | { status: 'failed' | 'cancelled'; stage?: never };
+
+/** The status a stage puts an open draft in. */
+export const statusOfStage = (stage: DraftStage): DraftStatus => (stage === 'stored' ? 'completed' : 'running');
+
+/** What a draft has so far, written with its progress. */
+export interface DraftFields {
+  mode?: DraftMode;
+  model?: string | null;
+  title?: string | null;
+  summary?: string | null;
+  steps?: StoredStep[] | null;
+  sources?: DraftSources;
+  warnings?: string[];
+  error?: string | null;
+  prompt?: DraftPrompt | null;
+}
+
+/**
  * Moves a draft that is still open (queued or running) on; a draft that reached a final status (cancelled while a
  * model call was in flight) is left as it is. Returns whether it changed.
  */
-export async function updateOpenDraft(
-  tx: TransactionSql,
-  accountId: string,
-  id: string,
-  change: {
-    status?: DraftStatus;
-    stage?: DraftStage;
-    mode?: DraftMode;
-    model?: string | null;
-    title?: string | null;
-    summary?: string | null;
-    steps?: StoredStep[] | null;
-    sources?: DraftSources;
-    warnings?: string[];
-    error?: string | null;
-    prompt?: DraftPrompt | null;
-  },
-): Promise<boolean> {
+export async function updateOpenDraft(tx: TransactionSql, accountId: string, id: string, change: DraftProgress & DraftFields): Promise<boolean> {
+  const status = change.stage ? statusOfStage(change.stage) : (change.status ?? null);
   const rows = await tx`
     update runbook_drafts set
-      status = coalesce(${change.status ?? null}, status),
+      status = coalesce(${status}, status),
       stage = coalesce(${change.stage ?? null}, stage),
       mode = coalesce(${change.mode ?? null}, mode),
       model = ${'model' in change ? (change.model ?? null) : tx`model`},

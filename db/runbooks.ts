@@ -5,7 +5,7 @@ import type { TransactionSql } from './sql.ts';
 export type RunbookSource = 'manual' | 'import' | 'generated';
 
 /**
- * A step as stored: analysis/runbook-types.ts's RunbookStep, which db/ may not import. The API validates steps against
+ * A step as stored: analysis/runbooks/runbook-types.ts's RunbookStep, which db/ may not import. The API validates steps against
  * that vocabulary before they get here, and reads them back as RunbookStep.
  */
 export interface StoredStep {

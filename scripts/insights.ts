@@ -5,8 +5,8 @@ import { isAscii } from 'node:buffer';
 import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
-import type { ClusterIncident, IncidentAssignment } from '../analysis/cluster-model.ts';
-import { DuplicateIncidentError, recluster } from '../analysis/recluster.ts';
+import type { ClusterIncident, IncidentAssignment } from '../analysis/clustering/cluster-model.ts';
+import { DuplicateIncidentError, recluster } from '../analysis/clustering/recluster.ts';
 
 const USAGE = `Usage: insights cluster --input FILE.jsonl [--output FILE.jsonl]
 

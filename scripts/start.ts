@@ -13,7 +13,7 @@ import { markEmailVerified } from '../db/users.ts';
 import { resolveTemporalCli, startDevServer, waitForTemporal } from '../temporal/dev-server.ts';
 import { mainTaskQueue } from '../temporal/task-queues.ts';
 import { DEMO_PAGERDUTY_NAME, loadDemoPagerDutyState, portOf, saveDemoPagerDutyState, startDemoPagerDuty, type DemoPagerDutyState } from './lib/demo-pagerduty.ts';
-import { spawnChild, stopChild, waitFor, type Child } from './lib/processes.ts';
+import { spawnChild, stopChild, waitFor, type Child } from '../devkit/processes.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const config = (() => {

@@ -1,6 +1,6 @@
 // Turns runbook and query texts into vectors: an OpenAI-compatible embeddings endpoint, or the local hash embedding.
 import OpenAI from 'openai';
-import { DEFAULT_EMBEDDING_DIMS, embed } from '../analysis/embedding.ts';
+import { DEFAULT_EMBEDDING_DIMS, embed } from '../analysis/runbooks/embedding.ts';
 import type { Config } from '../config.ts';
 import type { Embedder } from './types.ts';
 import { observeLlmCall } from '../observability/metrics.ts';

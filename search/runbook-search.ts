@@ -1,6 +1,6 @@
 // Finding runbooks and past incidents for a text (semantic chunks merged with keyword matches, ratings as boosts), and
 // keeping a runbook's chunks in the index in step with its current version.
-import { chunkRunbook, cosine, embed } from '../analysis/embedding.ts';
+import { chunkRunbook, cosine, embed } from '../analysis/runbooks/embedding.ts';
 import {
   keywordIncidents,
   keywordRunbooks,

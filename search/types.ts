@@ -10,7 +10,7 @@ export interface Embedder {
   embed(texts: readonly string[]): Promise<number[][]>;
 }
 
-/** One indexed piece of a runbook (analysis/embedding.ts `chunkRunbook`: its summary, or one step). */
+/** One indexed piece of a runbook (analysis/runbooks/embedding.ts `chunkRunbook`: its summary, or one step). */
 export interface IndexedChunk {
   /** `<runbook id>#summary` or `<runbook id>#step-<n>`. */
   id: string;

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { spawnChild, stopChild, waitFor, type Child } from '../scripts/lib/processes.ts';
+import { spawnChild, stopChild, waitFor, type Child } from '../devkit/processes.ts';
 
 export interface ResolveCliOptions {
   /** TEMPORAL_CLI_PATH */

@@ -21,9 +21,25 @@ const ALLOWED: Record<string, string[]> = {
   // The runbook index: vector stores and embeddings behind one interface (search/types.ts), used by api and activities.
   search: ['db', 'analysis', 'observability', 'config.ts'],
   api: ['db', 'search', 'observability', 'temporal/client.ts', 'temporal/task-queues.ts', 'temporal/search-attributes.ts', 'temporal/schedules.ts', 'analysis', 'config.ts', 'workflows', 'connectors'],
-  temporal: ['workflows', 'activities', 'db', 'observability', 'config.ts', 'scripts/lib/processes.ts'],
+  temporal: ['workflows', 'activities', 'db', 'observability', 'config.ts', 'devkit/processes.ts'],
   // Metrics, traces, error reporting and log redaction shared by the API, the worker and the activities.
   observability: ['analysis', 'config.ts'],
+  // Local infrastructure shared by scripts/, bench/, temporal/dev-server.ts and tests/: the API in-process (app.ts), and
+  // the Lambda stand-in, which runs the reference function.
+  devkit: ['api', 'db', 'config.ts', 'temporal/client.ts', 'deploy/lambda/handler.mjs'],
+};
+
+/** Folders whose imports are checked against ALLOWED: the server's, and the infrastructure the others share. */
+const LAYERED_FOLDERS = [...SERVER_FOLDERS, 'devkit'] as const;
+
+/**
+ * The rooms of analysis/ by subject, and which other rooms each may import; the modules at analysis/'s top (redaction,
+ * the public index) are shared, and a room may use them but not the index that re-exports the rooms.
+ */
+const ANALYSIS_ROOMS: Record<string, string[]> = {
+  'analysis/clustering': [],
+  // Runbook retrieval embeds text with the clustering's masker, so `ip-10-0-0-1` and `ip-10-9-8-7` agree there too.
+  'analysis/runbooks': ['analysis/clustering'],
 };
 
 /**
@@ -67,6 +83,39 @@ function importsOf(file: string): { specifier: string; typeOnly: boolean }[] {
   const pattern = /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const m of text.matchAll(pattern)) found.push({ specifier: (m[3] ?? m[4])!, typeOnly: Boolean(m[2]) });
   return found;
+}
+
+/** Every source file under `dir`, tests included (not dependencies, build output or local data). */
+function everyFile(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    if (['node_modules', '.git', '.svelte-kit', 'build', '.data', '.tools', 'test-results'].includes(entry)) continue;
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...everyFile(path));
+    else if (/\.(ts|mts|mjs|js|svelte)$/.test(entry)) out.push(path);
+  }
+  return out;
+}
+
+/** The repository paths a file imports by a relative specifier. */
+function importTargets(file: string): string[] {
+  return importsOf(file)
+    .filter(({ specifier }) => specifier.startsWith('.'))
+    .map(({ specifier }) => relative(ROOT, resolve(dirname(file), specifier)));
+}
+
+function roomViolations(room: string, root: string = ROOT): string[] {
+  const bad: string[] = [];
+  for (const file of sourceFiles(join(root, room))) {
+    for (const { specifier } of importsOf(file)) {
+      if (!specifier.startsWith('.')) continue;
+      const target = relative(root, resolve(dirname(file), specifier));
+      if (!target.startsWith('analysis/') || target.startsWith(`${room}/`)) continue;
+      const shared = !target.slice('analysis/'.length).includes('/') && target !== 'analysis/index.ts';
+      if (!shared && !ANALYSIS_ROOMS[room]!.some((other) => target.startsWith(`${other}/`))) bad.push(`${relative(root, file)} imports ${target}`);
+    }
+  }
+  return bad;
 }
 
 function violations(folder: string, root: string = ROOT): string[] {
@@ -121,8 +170,28 @@ function routeToRouteImports(root: string = ROOT): string[] {
 }
 
 describe('architecture', () => {
-  it.each(SERVER_FOLDERS)('%s/ imports only what its layer may', (folder) => {
+  it.each(LAYERED_FOLDERS)('%s/ imports only what its layer may', (folder) => {
     expect(violations(folder)).toEqual([]);
+  });
+
+  it.each(Object.keys(ANALYSIS_ROOMS))('%s/ imports only the rooms of analysis/ it may', (room) => {
+    expect(readdirSync(join(ROOT, room)).length).toBeGreaterThan(0);
+    expect(roomViolations(room)).toEqual([]);
+  });
+
+  it('nothing outside tests/ imports tests/ (test plumbing others need lives in devkit/)', () => {
+    const bad = everyFile(ROOT)
+      .filter((file) => !relative(ROOT, file).startsWith('tests/'))
+      .flatMap((file) => importTargets(file).filter((target) => target.startsWith('tests/')).map((target) => `${relative(ROOT, file)} imports ${target}`));
+    expect(bad).toEqual([]);
+  });
+
+  it('temporal/ does not import scripts/, and devkit/processes.ts, which it may use, imports nothing of ours', () => {
+    const fromTemporal = everyFile(join(ROOT, 'temporal')).flatMap((file) =>
+      importTargets(file).filter((target) => target.startsWith('scripts/')).map((target) => `${relative(ROOT, file)} imports ${target}`),
+    );
+    expect(fromTemporal).toEqual([]);
+    expect(importTargets(join(ROOT, 'devkit', 'processes.ts'))).toEqual([]);
   });
 
   it('web/ reaches the server only over HTTP (no imports of server folders)', () => {
@@ -161,6 +230,20 @@ describe('architecture', () => {
       writeFileSync(join(root, ROUTES, 'members.ts'), "import { userView } from './auth.ts';\nimport { AppError } from '../errors.ts';\n");
       writeFileSync(join(root, ROUTES, 'auth.ts'), "export const userView = () => ({});\n");
       expect(routeToRouteImports(root)).toEqual(['api/routes/members.ts imports api/routes/auth.ts']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('catches an import between the rooms of analysis/ the wrong way (the checker itself works)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'arch-'));
+    try {
+      mkdirSync(join(root, 'analysis', 'clustering'), { recursive: true });
+      mkdirSync(join(root, 'analysis', 'runbooks'), { recursive: true });
+      writeFileSync(join(root, 'analysis', 'clustering', 'bad.ts'), "import type { RunbookStep } from '../runbooks/runbook-types.ts';\nimport { recluster } from '../index.ts';\nimport { createRedactor } from '../redaction.ts';\n");
+      writeFileSync(join(root, 'analysis', 'runbooks', 'good.ts'), "import { compileMasker } from '../clustering/masking.ts';\nimport { createRedactor } from '../redaction.ts';\n");
+      expect(roomViolations('analysis/clustering', root)).toEqual(['analysis/clustering/bad.ts imports analysis/runbooks/runbook-types.ts', 'analysis/clustering/bad.ts imports analysis/index.ts']);
+      expect(roomViolations('analysis/runbooks', root)).toEqual([]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -6,7 +6,7 @@ import addFormatsModule from 'ajv-formats';
 import type { TSchema } from 'typebox';
 import { expect } from 'vitest';
 import type { Sql } from '../db/sql.ts';
-import type { SignedIn } from './helpers.ts';
+import type { SignedIn } from '../devkit/app.ts';
 
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));

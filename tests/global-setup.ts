@@ -1,12 +1,12 @@
 // Starts a real PostgreSQL and a real Temporal dev server once per test run (unless TEST_DATABASE_URL /
 // TEST_TEMPORAL_ADDRESS point at running ones) and stops them afterwards.
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { Connection } from '@temporalio/client';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../temporal/dev-server.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
-import { startPostgres, type PostgresServer } from './postgres-server.ts';
+import { freePort } from '../devkit/ports.ts';
+import { startPostgres, type PostgresServer } from '../devkit/postgres-server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,18 +15,6 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalCliPath: string;
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -4,7 +4,7 @@
 // activities. A target's verify call runs here too, so the API never talks to customer infrastructure itself.
 import { ApplicationFailure } from '@temporalio/common';
 import { CancellationScope, condition, defineQuery, defineUpdate, isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { APPROVAL_REFUSED_ROLE, mayApprove } from '../analysis/automation-policy.ts';
+import { APPROVAL_REFUSED_ROLE, mayApprove } from '../analysis/runbooks/automation-policy.ts';
 import type { Activities, AutomationRunStep, AutomationStepPlan, VerifyAutomationTargetResult } from './activity-contract.ts';
 import { AUTOMATION_TASK_QUEUE_SUFFIX, automationStepActivity, automationVerifyActivity, databaseActivity } from './retry.ts';
 

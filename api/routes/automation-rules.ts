@@ -3,7 +3,7 @@
 // runbook whose every step is read-only.
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { readOnlyThroughout } from '../../analysis/automation-policy.ts';
+import { readOnlyThroughout } from '../../analysis/runbooks/automation-policy.ts';
 import { appendAudit } from '../../db/audit.ts';
 import { deleteRule, getRule, insertRule, listFirings, listRules, namesFor, updateRule, type RuleRow } from '../../db/automation-triggers.ts';
 import { clusterNames, patternRefs } from '../../db/cluster-names.ts';

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { withPolicy } from '../../analysis/automation-policy.ts';
+import { withPolicy } from '../../analysis/runbooks/automation-policy.ts';
 import { appendAudit } from '../../db/audit.ts';
 import { countPendingApprovals, getRun, listApprovals, listRuns, listRunSteps, type RunRow } from '../../db/automations.ts';
 import type { TransactionSql } from '../../db/sql.ts';

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowFailedError } from '@temporalio/client';
-import { InvalidPatternError, validatePatterns } from '../../analysis/automation-policy.ts';
+import { InvalidPatternError, validatePatterns } from '../../analysis/runbooks/automation-policy.ts';
 import { appendAudit } from '../../db/audit.ts';
 import { deleteTarget, getTarget, insertTarget, listTargets, targetSecretContext, updateTarget, type TargetRow } from '../../db/automations.ts';
 import { withAccount } from '../../db/tenancy.ts';

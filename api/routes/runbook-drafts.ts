@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { settleRisks } from '../../analysis/runbook-diff.ts';
-import { renderRunbookMarkdown } from '../../analysis/runbook-markdown.ts';
-import type { RunbookStep } from '../../analysis/runbook-types.ts';
+import { settleRisks } from '../../analysis/runbooks/runbook-diff.ts';
+import { renderRunbookMarkdown } from '../../analysis/runbooks/runbook-markdown.ts';
+import type { RunbookStep } from '../../analysis/runbooks/runbook-types.ts';
 import { appendAudit } from '../../db/audit.ts';
 import { getCluster } from '../../db/clusters.ts';
 import { getIncident } from '../../db/incidents.ts';

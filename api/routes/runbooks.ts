@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { diffRunbooks } from '../../analysis/runbook-diff.ts';
+import { diffRunbooks } from '../../analysis/runbooks/runbook-diff.ts';
 import { appendAudit } from '../../db/audit.ts';
 import { deleteRunbook, getRunbook, getRunbookVersion, insertRunbook, insertRunbookVersion, listRunbooks, type RunbookSource } from '../../db/runbooks.ts';
 import { clusterNames } from '../../db/cluster-names.ts';

@@ -1,6 +1,6 @@
 // The runbook library: runbooks of structured steps, their versions, the diff between two, and the list's filters.
 import { Type, type Static } from 'typebox';
-import type { RunbookStep as RunbookStepType } from '../../analysis/runbook-types.ts';
+import type { RunbookStep as RunbookStepType } from '../../analysis/runbooks/runbook-types.ts';
 import { DateTime, PatternRef, Uuid } from './common.ts';
 
 export const MAX_STEPS = 50;
@@ -28,7 +28,7 @@ export const RunbookStep = Type.Object(
 );
 
 // TypeBox types only literals it is given, so the vocabulary is spelled out above; these fail to compile when it and
-// analysis/runbook-types.ts drift apart, either way.
+// analysis/runbooks/runbook-types.ts drift apart, either way.
 const sameVocabulary = [(s: RunbookStepType): Static<typeof RunbookStep> => s, (s: Static<typeof RunbookStep>): RunbookStepType => s];
 void sameVocabulary;
 
@@ -172,7 +172,7 @@ export const RunbookDiff = Type.Object({
   steps: Type.Array(StepChange, { description: 'Steps added, removed or changed, in the order of the newer version' }),
 });
 
-// The schema describes analysis/runbook-diff.ts's answer: a change to either side fails the type check here.
+// The schema describes analysis/runbooks/runbook-diff.ts's answer: a change to either side fails the type check here.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const sameDiff: Same<Static<typeof RunbookDiff>, import('../../analysis/runbook-diff.ts').RunbookDiff> = true;
+const sameDiff: Same<Static<typeof RunbookDiff>, import('../../analysis/runbooks/runbook-diff.ts').RunbookDiff> = true;
 void sameDiff;

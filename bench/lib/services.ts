@@ -1,5 +1,5 @@
 // The servers the benchmarks need, started as the tests start them: a throwaway PostgreSQL 15
-// (tests/postgres-server.ts), databases on it migrated with db/migrate.ts, a Temporal dev server, and the real API.
+// (devkit/postgres-server.ts), databases on it migrated with db/migrate.ts, a Temporal dev server, and the real API.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -8,14 +8,12 @@ import { loadConfig, type Config } from '../../config.ts';
 import { migrate } from '../../db/migrate.ts';
 import { createSql, type Sql } from '../../db/sql.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { buildTestApp, signUp, TEST_JWT_SECRET, TEST_MASTER_KEY, type SignedIn } from '../../tests/helpers.ts';
+import { buildTestApp, signUp, TEST_JWT_SECRET, TEST_MASTER_KEY, type SignedIn } from '../../devkit/app.ts';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../../temporal/dev-server.ts';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.ts';
-import { freePort } from '../../tests/global-setup.ts';
-import { startPostgres, type PostgresServer } from '../../tests/postgres-server.ts';
+import { freePort } from '../../devkit/ports.ts';
+import { startPostgres, type PostgresServer } from '../../devkit/postgres-server.ts';
 import { REPO_ROOT } from './report.ts';
-
-export { freePort };
 
 export async function startBenchPostgres(): Promise<PostgresServer> {
   return startPostgres(await freePort());

@@ -3,7 +3,6 @@
 // owner, a bounded load runner, and the writer of the drill's own section of docs/reliability.md.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -13,8 +12,9 @@ import { createSql, type Sql } from '../../db/sql.ts';
 import { markEmailVerified } from '../../db/users.ts';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../../temporal/dev-server.ts';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.ts';
-import { spawnChild, stopChild, waitFor, type Child } from '../lib/processes.ts';
-import { createPostgresCluster } from '../../tests/postgres-server.ts';
+import { spawnChild, stopChild, waitFor, type Child } from '../../devkit/processes.ts';
+import { freePort } from '../../devkit/ports.ts';
+import { createPostgresCluster } from '../../devkit/postgres-server.ts';
 
 export { waitFor };
 
@@ -25,18 +25,6 @@ export const DRILL_JWT_SECRET = 'drill-secret-that-is-long-enough-for-hs256-0123
 export const DRILL_MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
 export const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`);
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /**
  * Clean-up in reverse order, run once: at the end, on an error, and on Ctrl-C / SIGTERM (then the drill exits 130).

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
 import { latestEmails } from '../../db/outbox.ts';
-import { startLambdaServer } from '../../tests/servers/lambda.ts';
+import { startLambdaServer } from '../../devkit/servers/lambda.ts';
 import {
   drillApi,
   drillEnv,
@@ -239,7 +239,7 @@ against a throwaway PostgreSQL cluster and are not restarted.
    served ${listPages} incident-list pages, ${refetchedPages} of them a second time (a page re-read after the restart is
    stored once: raw events are keyed by the vendor's event).
 2. **While an automation run awaits approval:** a responder requests a run of a one-step runbook on a Lambda target
-   (tests/servers/lambda.ts, the reference function with its idempotency store); Temporal is killed while the run waits.
+   (devkit/servers/lambda.ts, the reference function with its idempotency store); Temporal is killed while the run waits.
    Temporal is down ${seconds(runDownMs)}. An approval during the outage answered ${approveDuringOutage.status} after
    ${seconds(approveCallMs)} (the API's Temporal client retries the update before giving up); after the restart the
    owner's approval was accepted on attempt ${approveAttempts}, and the run ${done.run.status}.

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailedToken, signUp, type SignedIn } from '../helpers.ts';
+import { emailedToken, signUp, type SignedIn } from '../../devkit/app.ts';
 import { startSshd, type TestSshd } from '../servers/sshd.ts';
 import { signInPage } from './demo-data.ts';
 import { SHOTS, startPlatform, type Platform } from './platform.ts';

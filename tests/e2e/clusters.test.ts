@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPagerDutySimulator, type PagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
 import { signInPage, signUpOwner } from './demo-data.ts';
 import { SHOTS, startPlatform, type Platform } from './platform.ts';
-import type { SignedIn } from '../helpers.ts';
+import type { SignedIn } from '../../devkit/app.ts';
 
 const COUNT = 300;
 

@@ -3,7 +3,8 @@
 import type { Page } from 'playwright-core';
 import { startPagerDutySimulator, type PagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
 import { connectTemporal } from '../../temporal/client.ts';
-import { signUp, waitFor, type SignedIn } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { waitFor } from '../helpers.ts';
 import type { Platform } from './platform.ts';
 
 export interface DemoDataOptions {

@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { stopChild, type Child } from '../../scripts/lib/processes.ts';
-import { freePort } from '../global-setup.ts';
+import { stopChild, type Child } from '../../devkit/processes.ts';
+import { freePort } from '../../devkit/ports.ts';
 import { latestEmails } from '../../db/outbox.ts';
 import { waitFor } from '../helpers.ts';
 import { SHOTS, startPlatform, startWeb, type Platform } from './platform.ts';

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { childEnv, type Config } from '../../config.ts';
-import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { spawnChild, stopChild, type Child } from '../../devkit/processes.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { freePort } from '../global-setup.ts';
-import { buildTestApp, createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
+import { freePort } from '../../devkit/ports.ts';
+import { buildTestApp } from '../../devkit/app.ts';
+import { createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 export const SHOTS = join(ROOT, 'test-results');
@@ -39,7 +40,7 @@ interface PlatformOptions {
   /** Runs on the API before it listens (to add a test hook, say). */
   beforeListen?: (app: FastifyInstance) => void;
   /**
-   * Configuration for the API and the worker, e.g. OPENAI_BASE_URL and OPENAI_MODEL of tests/servers/openai.ts.
+   * Configuration for the API and the worker, e.g. OPENAI_BASE_URL and OPENAI_MODEL of devkit/servers/openai.ts.
    */
   env?: Record<string, string>;
 }

@@ -1,4 +1,4 @@
-// Runbooks in Chromium, on demo incidents and a model that is tests/servers/openai.ts (the worker asks it through the
+// Runbooks in Chromium, on demo incidents and a model that is devkit/servers/openai.ts (the worker asks it through the
 // real openai SDK): open a cluster → generate → the draft with its sources and risk labels → refine with an
 // instruction → save → the runbook is in the library and found by search. Then the AI & privacy settings: what was
 // sent, and a redaction pattern the API refuses shown at its field. Screenshots at 1440×900 and 390×844, the draft page
@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAIServer, type ChatRequest, type TestOpenAIServer } from '../servers/openai.ts';
+import { startOpenAIServer, type ChatRequest, type TestOpenAIServer } from '../../devkit/servers/openai.ts';
 import { loadDemoData, signInPage, type DemoData } from './demo-data.ts';
 import { SHOTS, startPlatform, type Platform } from './platform.ts';
 

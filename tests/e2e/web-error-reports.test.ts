@@ -3,8 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { stopChild, type Child } from '../../scripts/lib/processes.ts';
-import { freePort } from '../global-setup.ts';
+import { stopChild, type Child } from '../../devkit/processes.ts';
+import { freePort } from '../../devkit/ports.ts';
 import { waitFor } from '../helpers.ts';
 import { startSentryServer, type TestSentryServer } from '../servers/sentry.ts';
 import { startWeb } from './platform.ts';

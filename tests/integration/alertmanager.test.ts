@@ -4,7 +4,8 @@
 // (every group_interval while the group changes, each carrying the whole group) duplicate nothing.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp, useApi, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi, waitFor, type TestDatabase } from '../helpers.ts';
 import { startAlertmanager, type PostableAlert, type RecordedNotification, type TestAlertmanager } from '../servers/alertmanager.ts';
 
 const api = useApi({}, { listen: true, worker: true });

@@ -7,7 +7,8 @@ import { SIGN_IN_LIMITS } from '../../api/auth/sign-in-limits.ts';
 import { latestEmails } from '../../db/outbox.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import type { TemporalClient } from '../../temporal/client.ts';
-import { buildTestApp, emailedToken, signUp, useApi, testConfig, TEST_JWT_SECRET, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, emailedToken, signUp, TEST_JWT_SECRET, type SignedIn } from '../../devkit/app.ts';
+import { useApi, testConfig, type TestDatabase } from '../helpers.ts';
 
 type SignedInCall = SignedIn['call'];
 

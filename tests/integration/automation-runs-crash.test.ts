@@ -5,10 +5,11 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../config.ts';
-import { stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { stopChild, type Child } from '../../devkit/processes.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { buildTestApp, createTestDatabase, fullTeam, spawnWorkerProcess, testConfig, waitFor, waitForPoller, type TestDatabase } from '../helpers.ts';
-import { startLambdaServer, type TestLambdaServer } from '../servers/lambda.ts';
+import { buildTestApp } from '../../devkit/app.ts';
+import { createTestDatabase, fullTeam, spawnWorkerProcess, testConfig, waitFor, waitForPoller, type TestDatabase } from '../helpers.ts';
+import { startLambdaServer, type TestLambdaServer } from '../../devkit/servers/lambda.ts';
 
 let db: TestDatabase;
 let config: Config;

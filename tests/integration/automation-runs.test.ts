@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../../config.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { approveAutomationRunUpdate, automationRunStateQuery } from '../../workflows/index.ts';
-import { buildTestApp, createTestDatabase, fullTeam, signUp, startWorker, testConfig, waitFor, type RunningWorker, type SignedIn, type TestDatabase } from '../helpers.ts';
-import { startLambdaServer, type TestLambdaServer } from '../servers/lambda.ts';
+import { buildTestApp, signUp, type SignedIn } from '../../devkit/app.ts';
+import { createTestDatabase, fullTeam, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
+import { startLambdaServer, type TestLambdaServer } from '../../devkit/servers/lambda.ts';
 
 let db: TestDatabase;
 let config: Config;

@@ -6,7 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { automationRunStateQuery, automationScheduleId } from '../../workflows/index.ts';
-import { fullTeam, signUp, useApi, waitFor, type SignedIn } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { fullTeam, useApi, waitFor } from '../helpers.ts';
 import { startSshd, type TestSshd } from '../servers/sshd.ts';
 
 const api = useApi({}, { listen: true, worker: true });

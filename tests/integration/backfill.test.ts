@@ -7,12 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPagerDutySimulator, type PagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
 import type { Config } from '../../config.ts';
-import { stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { stopChild, type Child } from '../../devkit/processes.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { backfillProgressQuery, backfillWorkflowId, syncScheduleId } from '../../workflows/index.ts';
 import { buildApp } from '../../api/app.ts';
 import { secretBoxOf } from '../../db/secret-box.ts';
-import { buildTestApp, createTestDatabase, signUp, spawnWorkerProcess, testConfig, TEST_JWT_SECRET, waitFor, waitForPoller as waitForPollerOf, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, signUp, TEST_JWT_SECRET, type SignedIn } from '../../devkit/app.ts';
+import { createTestDatabase, spawnWorkerProcess, testConfig, waitFor, waitForPoller as waitForPollerOf, type TestDatabase } from '../helpers.ts';
 
 const TOKEN = 'u+pd-simulator-token-0001';
 const RESULTS = join(import.meta.dirname, '../../test-results');

@@ -7,7 +7,8 @@ import { refreshIncidentRollups } from '../../db/incident-rollups.ts';
 import { ClusterDetail, ClusterList } from '../../api/schemas/clusters.ts';
 import { TopClusters } from '../../api/schemas/dashboard.ts';
 import { conforming, expectClusterMatchesIncidents, getJson } from '../cluster-checks.ts';
-import { signUp, useApi, type SignedIn } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi } from '../helpers.ts';
 
 const api = useApi();
 let owner: SignedIn;

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putLlmSettings } from '../../db/llm-settings.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import type { TemporalClient } from '../../temporal/client.ts';
-import { startOpenAIServer, type TestOpenAIServer } from '../servers/openai.ts';
-import { signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { startOpenAIServer, type TestOpenAIServer } from '../../devkit/servers/openai.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi, type TestDatabase } from '../helpers.ts';
 
 let openai: TestOpenAIServer;
 const env: Record<string, string> = {};

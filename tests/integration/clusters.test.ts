@@ -12,7 +12,8 @@ import { startPagerDutySimulator, type PagerDutySimulator } from '../../connecto
 import type { TemporalClient } from '../../temporal/client.ts';
 import { backfillWorkflowId, reclusterNowWorkflowId } from '../../workflows/index.ts';
 import { conforming, expectClusterMatchesIncidents, getJson } from '../cluster-checks.ts';
-import { signUp, useApi, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi, waitFor, type TestDatabase } from '../helpers.ts';
 
 const TOKEN = 'u+clusters-test-key-01';
 

@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPagerDutySimulator, type PagerDutySimulator } from '../../connectors/simulators/pagerduty.ts';
-import { joinedTeam, signUp, useApi, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { joinedTeam, useApi, waitFor, type TestDatabase } from '../helpers.ts';
 
 const api = useApi({}, { worker: true });
 let db: TestDatabase;

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { countDirtyDays, planCounts, refreshIncidentRollups, SAMPLE_ABOVE } from '../../db/incident-rollups.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { unifyWorkflow } from '../../workflows/unify.ts';
-import { signUp, useApi, waitFor, type SignedIn } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi, waitFor } from '../helpers.ts';
 
 const api = useApi({}, { worker: true });
 let owner: SignedIn;

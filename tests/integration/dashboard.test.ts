@@ -4,7 +4,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { incidentConditions, type IncidentFilter } from '../../db/incident-filter.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { signUp, useApi, type SignedIn } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi } from '../helpers.ts';
 
 const api = useApi();
 let owner: SignedIn;

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { SECRET_VARIABLES } from '../../config.ts';
-import { stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { stopChild, type Child } from '../../devkit/processes.ts';
 import { connectTemporal, listWorkflowPollers } from '../../temporal/client.ts';
 import { automationTaskQueue } from '../../temporal/task-queues.ts';
 import { verifyAutomationTargetWorkflow } from '../../workflows/automation-run.ts';

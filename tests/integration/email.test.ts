@@ -8,8 +8,9 @@ import type { Config } from '../../config.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { ensureSchedules, EMAIL_SWEEP_SCHEDULE_ID } from '../../temporal/schedules.ts';
 import { emailOutboxSweepWorkflow, emailWorkflowId } from '../../workflows/index.ts';
-import { buildTestApp, createTestDatabase, signUp, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
-import { startSmtpServer, type TestSmtpServer } from '../servers/smtp.ts';
+import { buildTestApp, signUp } from '../../devkit/app.ts';
+import { createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
+import { startSmtpServer, type TestSmtpServer } from '../../devkit/servers/smtp.ts';
 
 const SMTP_PASSWORD = 'smtp-password-that-must-stay-secret';
 

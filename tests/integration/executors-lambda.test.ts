@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutor, ExecutorError, type CommandExecutor, type LambdaTargetConfig } from '../../activities/executors/index.ts';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256, startLambdaServer, type TestLambdaServer } from '../servers/lambda.ts';
+import { Sha256, startLambdaServer, type TestLambdaServer } from '../../devkit/servers/lambda.ts';
 
 let server: TestLambdaServer;
 let dir: string;

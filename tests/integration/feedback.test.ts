@@ -3,7 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withAccount } from '../../db/tenancy.ts';
-import { joinedTeam, signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { joinedTeam, useApi, type TestDatabase } from '../helpers.ts';
 
 const api = useApi();
 let db: TestDatabase;

@@ -8,7 +8,8 @@ import { startPagerDutySimulator, type PagerDutySimulator } from '../../connecto
 import { reassignIncidents } from '../../db/clusters.ts';
 import { labelIncidentNovelty, NOVELTY_WHOLE_ACCOUNT_FROM } from '../../db/incident-novelty.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { signUp, useApi, waitFor, type SignedIn } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi, waitFor } from '../helpers.ts';
 
 const api = useApi({}, { worker: true });
 const HOUR = 3_600_000;

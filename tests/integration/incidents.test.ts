@@ -5,7 +5,8 @@ import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signUp, useApi, waitFor, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi, waitFor, type TestDatabase } from '../helpers.ts';
 
 const api = useApi({}, { listen: true });
 let db: TestDatabase;

@@ -1,7 +1,8 @@
 // Integrations as a production deployment sees them: no custom vendor host (SSRF), and nothing stored when refused.
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, expect, it } from 'vitest';
-import { signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi, type TestDatabase } from '../helpers.ts';
 
 const api = useApi({ ALLOW_CUSTOM_VENDOR_URLS: 'false' });
 let db: TestDatabase;

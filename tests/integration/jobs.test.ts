@@ -5,7 +5,8 @@ import type { Config } from '../../config.ts';
 import { listEchoMessages } from '../../db/jobs.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { buildTestApp, createTestDatabase, signUp, startWorker, testConfig, waitFor, type RunningWorker, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, signUp, type SignedIn } from '../../devkit/app.ts';
+import { createTestDatabase, startWorker, testConfig, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
 let config: Config;

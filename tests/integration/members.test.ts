@@ -2,7 +2,8 @@
 // and every route refusing the roles it should.
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emailedToken, joinedTeam, signUp, useApi, type TestDatabase } from '../helpers.ts';
+import { emailedToken, signUp } from '../../devkit/app.ts';
+import { joinedTeam, useApi, type TestDatabase } from '../helpers.ts';
 
 const api = useApi();
 let db: TestDatabase;

@@ -6,8 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insightsMetricNames } from '../../observability/metrics.ts';
-import { stopChild, type Child } from '../../scripts/lib/processes.ts';
-import { freePort } from '../global-setup.ts';
+import { stopChild, type Child } from '../../devkit/processes.ts';
+import { freePort } from '../../devkit/ports.ts';
 import { fullTeam, spawnWorkerProcess, useApi, waitFor } from '../helpers.ts';
 import { startSshd, type TestSshd } from '../servers/sshd.ts';
 

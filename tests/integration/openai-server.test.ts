@@ -3,8 +3,8 @@
 // SDK makes stays on loopback.
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../scripts/lib/processes.ts';
-import { defaultChatHandler, hashEmbedding, startOpenAIServer, type TestOpenAIServer } from '../servers/openai.ts';
+import { waitFor } from '../../devkit/processes.ts';
+import { defaultChatHandler, hashEmbedding, startOpenAIServer, type TestOpenAIServer } from '../../devkit/servers/openai.ts';
 
 let server: TestOpenAIServer;
 /** Every URL the SDK fetched. */

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../db/audit.ts';
 import { insertDraft } from '../../db/runbook-drafts.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { signUp, useApi, type SignedIn } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi } from '../helpers.ts';
 
 const api = useApi();
 let owner: SignedIn;

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { can, ROLES, type Permission, type Role } from '../../api/permissions.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { signUp, useApi, type SignedIn } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi } from '../helpers.ts';
 
 const api = useApi();
 let app: FastifyInstance;

@@ -3,10 +3,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Config } from '../../config.ts';
-import { stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { stopChild, type Child } from '../../devkit/processes.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { startOpenAIServer, type TestOpenAIServer } from '../servers/openai.ts';
-import { buildTestApp, createTestDatabase, signUp, spawnWorkerProcess, testConfig, waitFor, waitForPoller, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { startOpenAIServer, type TestOpenAIServer } from '../../devkit/servers/openai.ts';
+import { buildTestApp, signUp, type SignedIn } from '../../devkit/app.ts';
+import { createTestDatabase, spawnWorkerProcess, testConfig, waitFor, waitForPoller, type TestDatabase } from '../helpers.ts';
 
 let server: TestOpenAIServer;
 let db: TestDatabase;

@@ -13,8 +13,9 @@ import { runbookGenerationStateQuery, runbookGenerationWorkflowId } from '../../
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.ts';
 import { createWorker } from '../../temporal/worker.ts';
-import { defaultChatHandler, startOpenAIServer, type TestOpenAIServer } from '../servers/openai.ts';
-import { buildTestApp, createTestDatabase, fullTeam, signUp, testConfig, waitFor, workflowBundle, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { defaultChatHandler, startOpenAIServer, type TestOpenAIServer } from '../../devkit/servers/openai.ts';
+import { buildTestApp, signUp, type SignedIn } from '../../devkit/app.ts';
+import { createTestDatabase, fullTeam, testConfig, waitFor, workflowBundle, type TestDatabase } from '../helpers.ts';
 
 let server: TestOpenAIServer;
 let db: TestDatabase;

@@ -1,13 +1,14 @@
-// The runbook index in Pinecone with remote embeddings, through the real SDKs against tests/servers: one namespace per
+// The runbook index in Pinecone with remote embeddings, through the real SDKs against local stand-ins: one namespace per
 // account, chunks replaced and removed by prefix, and an account with LLM use off never sends its text to the endpoint.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putLlmSettings } from '../../db/llm-settings.ts';
 import { llmCalls } from '../../observability/metrics.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { startOpenAIServer, type TestOpenAIServer } from '../servers/openai.ts';
+import { startOpenAIServer, type TestOpenAIServer } from '../../devkit/servers/openai.ts';
 import { startPineconeServer, type TestPineconeServer } from '../servers/pinecone.ts';
-import { signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi, type TestDatabase } from '../helpers.ts';
 
 let pinecone: TestPineconeServer;
 let openai: TestOpenAIServer;

@@ -2,7 +2,8 @@
 // one), clears the account's chunks, indexes every runbook in pages, catches up runbooks an index failure left behind.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { joinedTeam, startWorker, signUp, useApi, waitFor, type RunningWorker, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { joinedTeam, startWorker, useApi, waitFor, type RunningWorker, type TestDatabase } from '../helpers.ts';
 
 const api = useApi();
 let db: TestDatabase;

@@ -6,7 +6,8 @@ import { createPostgresIndex } from '../../search/postgres-index.ts';
 import { localEmbedder } from '../../search/embedder.ts';
 import { indexRunbook, searchRunbooks } from '../../search/runbook-search.ts';
 import type { RunbookIndex } from '../../search/types.ts';
-import { signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { useApi, type TestDatabase } from '../helpers.ts';
 
 const api = useApi();
 let db: TestDatabase;

@@ -3,9 +3,10 @@
 // list filters and pages, writes are audited, and nothing crosses accounts.
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderRunbookMarkdown } from '../../analysis/runbook-markdown.ts';
-import type { RunbookStep } from '../../analysis/runbook-types.ts';
-import { fullTeam, signUp, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { renderRunbookMarkdown } from '../../analysis/runbooks/runbook-markdown.ts';
+import type { RunbookStep } from '../../analysis/runbooks/runbook-types.ts';
+import { signUp, type SignedIn } from '../../devkit/app.ts';
+import { fullTeam, useApi, type TestDatabase } from '../helpers.ts';
 
 const api = useApi();
 let db: TestDatabase;

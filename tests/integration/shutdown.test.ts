@@ -8,24 +8,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { childEnv, type Config } from '../../config.ts';
 import { getJob, listEchoMessages } from '../../db/jobs.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { spawnChild, stopChild, type Child } from '../../devkit/processes.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { freePort } from '../global-setup.ts';
-import {
-  TEST_JWT_SECRET,
-  TEST_MASTER_KEY,
-  buildTestApp,
-  createTestDatabase,
-  signUp,
-  spawnWorkerProcess,
-  startWorker,
-  testConfig,
-  waitFor,
-  waitForPoller,
-  type RunningWorker,
-  type SignedIn,
-  type TestDatabase,
-} from '../helpers.ts';
+import { freePort } from '../../devkit/ports.ts';
+import { TEST_JWT_SECRET, TEST_MASTER_KEY, buildTestApp, signUp, type SignedIn } from '../../devkit/app.ts';
+import { createTestDatabase, spawnWorkerProcess, startWorker, testConfig, waitFor, waitForPoller, type RunningWorker, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
 let config: Config;

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { childEnv } from '../../config.ts';
-import { spawnChild, stopChild, type Child } from '../../scripts/lib/processes.ts';
-import { freePort } from '../global-setup.ts';
+import { spawnChild, stopChild, type Child } from '../../devkit/processes.ts';
+import { freePort } from '../../devkit/ports.ts';
 import { waitFor } from '../helpers.ts';
 
 const ROOT = join(import.meta.dirname, '../..');

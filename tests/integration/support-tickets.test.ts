@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestEmails } from '../../db/outbox.ts';
 import { withAccount } from '../../db/tenancy.ts';
-import { buildTestApp, emailedToken, joinedTeam, signUp, testConfig, useApi, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, emailedToken, signUp, type SignedIn } from '../../devkit/app.ts';
+import { joinedTeam, testConfig, useApi, type TestDatabase } from '../helpers.ts';
 
 const SUPPORT_EMAIL = 'support-desk@example.com';
 const api = useApi({ SUPPORT_EMAIL });

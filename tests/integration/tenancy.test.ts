@@ -6,7 +6,8 @@ import { insertJob } from '../../db/jobs.ts';
 import { createSql } from '../../db/sql.ts';
 import { TENANT_ROLE, withAccount, withUser } from '../../db/tenancy.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import { buildTestApp, createTestDatabase, signUp, testConfig, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, signUp, type SignedIn } from '../../devkit/app.ts';
+import { createTestDatabase, testConfig, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
 let temporal: TemporalClient;

@@ -12,8 +12,9 @@ import { startErrorReporting, type ErrorReporter } from '../../observability/sen
 import { workerObservability } from '../../observability/worker.ts';
 import { startTracing, type Tracing } from '../../observability/tracing.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
-import type { Child } from '../../scripts/lib/processes.ts';
-import { buildTestApp, createTestDatabase, signUp, spawnWorkerProcess, testConfig, waitFor, waitForPoller, type SignedIn, type TestDatabase } from '../helpers.ts';
+import type { Child } from '../../devkit/processes.ts';
+import { buildTestApp, signUp, type SignedIn } from '../../devkit/app.ts';
+import { createTestDatabase, spawnWorkerProcess, testConfig, waitFor, waitForPoller, type TestDatabase } from '../helpers.ts';
 import { startOtlpCollector, type ReceivedSpan, type TestOtlpCollector } from '../servers/otlp.ts';
 import { startSentryServer, type TestSentryServer } from '../servers/sentry.ts';
 

@@ -5,13 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Config } from '../../config.ts';
 import { getJob, listEchoMessages } from '../../db/jobs.ts';
-import { stopChild, type Child } from '../../scripts/lib/processes.ts';
+import { stopChild, type Child } from '../../devkit/processes.ts';
 import { connectTemporal, type TemporalClient } from '../../temporal/client.ts';
 import { withAccount } from '../../db/tenancy.ts';
 import { encodeTimeoutType } from '@temporalio/common';
 import { reclusterNowWorkflowId, unifyNowWorkflowId } from '../../workflows/index.ts';
 import { expectClusterMatchesIncidents } from '../cluster-checks.ts';
-import { buildTestApp, createTestDatabase, signUp, spawnWorkerProcess, testConfig, waitFor, waitForPoller as waitForPollerOf, type SignedIn, type TestDatabase } from '../helpers.ts';
+import { buildTestApp, signUp, type SignedIn } from '../../devkit/app.ts';
+import { createTestDatabase, spawnWorkerProcess, testConfig, waitFor, waitForPoller as waitForPollerOf, type TestDatabase } from '../helpers.ts';
 
 let db: TestDatabase;
 let config: Config;

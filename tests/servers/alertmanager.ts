@@ -7,8 +7,8 @@ import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync, writeF
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { spawnChild, stopChild, waitFor, type Child } from '../../scripts/lib/processes.ts';
-import { freePort } from '../global-setup.ts';
+import { spawnChild, stopChild, waitFor, type Child } from '../../devkit/processes.ts';
+import { freePort } from '../../devkit/ports.ts';
 
 /** Where Debian installs it; ALERTMANAGER_PATH or the PATH (`prometheus-alertmanager`, `alertmanager`) come first. */
 const WELL_KNOWN_PATHS = ['/usr/bin/prometheus-alertmanager', '/usr/local/bin/alertmanager'];

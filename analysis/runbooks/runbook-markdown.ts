@@ -22,7 +22,7 @@
 // Without a `Target:` line the fence language decides (bash/sh -> shell, sql -> sql, ...), and without one either,
 // the command's program does (kubectl -> kubectl, psql -> sql, ...). Without a `Risk:` line the rules of
 // command-risk.ts decide; a stated risk lower than the rules' is raised, with a warning, never trusted.
-import { classifyCommand, maxRisk } from './command-risk.ts';
+import { classifyCommand, maxRisk } from './command-risk/index.ts';
 import { STEP_RISKS, TARGET_TYPES, type RunbookStep, type StepRisk, type TargetType } from './runbook-types.ts';
 
 export interface RunbookDocument {

@@ -69,7 +69,7 @@ describe('automation policy', () => {
 
 describe('approver roles', () => {
   it('match the permission matrix’s automations:approve', async () => {
-    const { PERMISSIONS } = await import('../api/permissions.ts');
+    const { PERMISSIONS } = await import('../../api/permissions.ts');
     expect([...APPROVER_ROLES].sort()).toEqual([...PERMISSIONS['automations:approve'].roles].sort());
     expect([...APPROVER_GRANT_ROLES].sort()).toEqual([...PERMISSIONS['automations:approve'].grantRoles].sort());
   });

@@ -2,7 +2,7 @@
 // so tests can read the emails the worker sends. It can be stopped and started again on the same port.
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { waitFor } from '../../scripts/lib/processes.ts';
+import { waitFor } from '../processes.ts';
 
 export interface SmtpOptions {
   user: string;

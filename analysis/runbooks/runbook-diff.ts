@@ -1,6 +1,6 @@
 // Comparing runbook versions (which steps were added, removed or changed, and which fields) and settling each step's
 // risk against the rules: pure, for the library's API and for drafts.
-import { escalate } from './command-risk.ts';
+import { escalate } from './command-risk/index.ts';
 import type { RunbookStep, StepRisk } from './runbook-types.ts';
 
 type PlacedStep = { index: number; step: RunbookStep };

@@ -6,9 +6,9 @@
 // meets `restarted`). Each feature's count is damped (1 + ln tf), weighted by its
 // group, hashed with FNV-1a into one of `dims` slots with a hashed sign (collisions cancel out instead of piling up),
 // and the vector is L2-normalised so a dot product is the cosine.
-import { compileMasker } from './masking.ts';
-import { DEFAULT_CLUSTERING_SETTINGS } from './settings.ts';
-import { hashText } from './cluster-ids.ts';
+import { compileMasker } from '../clustering/masking.ts';
+import { DEFAULT_CLUSTERING_SETTINGS } from '../clustering/settings.ts';
+import { hashText } from '../clustering/cluster-ids.ts';
 import type { RunbookStep } from './runbook-types.ts';
 
 export const DEFAULT_EMBEDDING_DIMS = 384;

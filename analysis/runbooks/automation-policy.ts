@@ -1,5 +1,5 @@
 // Which steps of an automation run may be sent to a target: allow/deny patterns, and destructive steps recognised by
-// their text (analysis/command-risk.ts) whatever the runbook says, so they can be made to need their own approval.
+// their text (analysis/runbooks/command-risk/) whatever the runbook says, so they can be made to need their own approval.
 //
 // Patterns are globs matched against the whole command (anchored at both ends, after trimming and collapsing runs of
 // whitespace): `*` is any run of characters, `?` one character, everything else is literal (no regex syntax).
@@ -9,7 +9,7 @@
 // - Deny: matched against the whole command and against every part of it (split at `;` `&&` `||` `|` newlines,
 //   `$(`, backticks and parentheses, with a leading `sudo`/`env` dropped too), and `*` matches anything, so
 //   `rm -rf *` denies `echo hi && sudo rm -rf /`. Deny patterns are a net, not a proof: an allow-list is the boundary.
-import { classifyCommand, maxRisk } from './command-risk.ts';
+import { classifyCommand, maxRisk } from './command-risk/index.ts';
 import type { RunbookStep, StepRisk } from './runbook-types.ts';
 
 export interface AutomationPolicy {

@@ -57,17 +57,8 @@ export function startErrorReports(dsn: string | undefined, environment: string |
     enableRuntimeChannelInjection: false,
     defaultIntegrations: false,
     integrations: [Sentry.linkedErrorsIntegration(), Sentry.dedupeIntegration()],
-    // Sentry 11 collects request data by default: nothing about people, requests or queries leaves the process.
-    dataCollection: {
-      userInfo: false,
-      cookies: false,
-      httpHeaders: false,
-      httpBodies: [],
-      urlQueryParams: false,
-      databaseQueryData: false,
-      genAI: { inputs: false, outputs: false },
-      stackFrameVariables: false,
-    },
+    // Sentry 11 collects request data by default: nothing about people or requests leaves this server.
+    dataCollection: { userInfo: false, cookies: false, httpHeaders: false, httpBodies: [], urlQueryParams: false, stackFrameVariables: false },
     beforeSend: (event) => scrubEvent(event),
   });
   Sentry.setTag('service', 'web');

@@ -1,5 +1,5 @@
 # Runs `npm start` in a checkout on a wiped .data, times each part's readiness line, then (60 s after Ready) reads the
-# resident memory of every process it started. Usage: measure.py <checkout> <label>
+# resident memory of every process it started. Usage: python3 bench/start-memory.py <checkout> <label> (docs/benchmarks.md)
 import os, subprocess, sys, time, signal, re, json
 repo, label = sys.argv[1], sys.argv[2]
 subprocess.run(['rm', '-rf', os.path.join(repo, '.data')])

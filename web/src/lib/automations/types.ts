@@ -20,7 +20,7 @@ export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 
 export const isFinalRun = (status: RunStatus) => FINAL_RUN_STATUSES.includes(status);
 export const statusLabel = (status: string) => status.replace('_', ' ');
 
-/** Mirrors analysis/automation-policy.ts mayApprove (the workflow decides; this only hides buttons that would fail). */
+/** Mirrors analysis/runbooks/automation-policy.ts mayApprove (the workflow decides; this only hides buttons that would fail). */
 export const mayApprove = (account: Membership | null | undefined) =>
   !!account && (account.role === 'owner' || account.role === 'admin' || (account.role === 'responder' && account.approver));
 

@@ -408,11 +408,16 @@ describe('incident export', () => {
       req.on('error', (err) => (err.message.includes('socket hang up') || err.message.includes('aborted') ? undefined : reject(err)));
       req.end();
     });
-    expect(firstBytes.status).toBe(200);
-    expect(firstBytes.firstChunk.startsWith('id,createdAt,title')).toBe(true);
-    // Held open by the paused client, the export is still inside its transaction.
-    expect(await inExport()).toBe(1);
-    firstBytes.abort();
+    try {
+      expect(firstBytes.status).toBe(200);
+      expect(firstBytes.firstChunk.startsWith('id,createdAt,title')).toBe(true);
+      // Held open by the paused client, the export is inside its transaction (the header can go out before the query
+      // starts, so this waits for it rather than looking once).
+      await waitFor('the export query to run', async () => ((await inExport()) === 1 ? true : undefined), { timeoutMs: 15_000, intervalMs: 100 });
+    } finally {
+      // Even when a check above fails: a paused client left connected would hold the export, and the app's close, open.
+      firstBytes.abort();
+    }
     await waitFor('the export transaction to end', async () => ((await inExport()) === 0 ? true : undefined), { timeoutMs: 15_000, intervalMs: 100 });
     const [{ stuck }] = await db.admin<[{ stuck: number }]>`
       select count(*)::int as stuck from pg_stat_activity

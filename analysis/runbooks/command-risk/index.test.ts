@@ -15,6 +15,15 @@ describe('classifyCommand', () => {
     expect(risk('POST /api/jobs', 'http')).toBe('mutating');
   });
 
+  it('reads a program named like a property every object has as an unknown program, not a rule or a wrapper', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      expect(risk(name), name).toBe('mutating');
+      expect(risk(`${name} -x --all`), name).toBe('mutating');
+      // Not a wrapper either: what follows it is not read as the command.
+      expect(risk(`${name} rm -rf /`), name).toBe('mutating');
+    }
+  });
+
   it('assumes an unknown command is mutating, and says why', () => {
     const result = classifyCommand('frobnicate --all');
     expect(result.risk).toBe('mutating');

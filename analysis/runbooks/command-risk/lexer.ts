@@ -262,7 +262,8 @@ export function stripPrefixes(words: string[]): string[] {
       continue;
     }
     const program = basename(head);
-    const withValue = WRAPPERS[program] ?? (program === 'chroot' ? new Set<string>() : undefined);
+    // Own keys only: a program named `constructor` or `toString` is not a wrapper because every object has one.
+    const withValue = (Object.hasOwn(WRAPPERS, program) ? WRAPPERS[program] : undefined) ?? (program === 'chroot' ? new Set<string>() : undefined);
     if (withValue === undefined) return rest;
     let j = 1;
     while (j < rest.length) {

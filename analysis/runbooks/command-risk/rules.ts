@@ -27,11 +27,12 @@ const RULES: Record<string, Rule> = {
 export const KNOWN_PROGRAMS = new Set(Object.keys(RULES));
 
 export function classifyProgram(program: string, args: string[], ctx: RuleContext): CommandRisk {
-  const rule = RULES[program];
+  // Own keys only: `constructor`, `toString` or `__proto__` as a program name must not reach Object.prototype.
+  const rule = Object.hasOwn(RULES, program) ? RULES[program] : undefined;
   if (rule !== undefined) return rule(args, ctx);
   if (READ_ONLY_PROGRAMS.has(program)) return r('read-only', `\`${program}\` only reads`);
   if (/^mkfs(\.|$)/.test(program)) return r('destructive', `\`${program}\` formats a file system`);
-  if (DESTRUCTIVE_PROGRAMS[program] !== undefined) return r('destructive', DESTRUCTIVE_PROGRAMS[program]!);
+  if (Object.hasOwn(DESTRUCTIVE_PROGRAMS, program)) return r('destructive', DESTRUCTIVE_PROGRAMS[program]!);
   if (MUTATING_PROGRAMS.has(program)) return r('mutating', `\`${program}\` changes the system`);
   if (REDIS_COMMANDS_DESTRUCTIVE.has(program.toUpperCase())) return classifyRedisCommand(program, args);
   return r('mutating', `unknown command \`${program}\`: assumed mutating`);

@@ -333,7 +333,7 @@ export async function incidentFacets(tx: TransactionSql, accountId: string, filt
   const counts = new Map<FacetName, FacetCount[]>(FACETS.map((f) => [f.name, []]));
   for (const group of groups) {
     const col = (f: (typeof FACETS)[number]) => tx(`i.${f.column}` as never);
-    const join = (parts: PendingQuery<Row[]>[]) => parts.reduce((all, part) => tx`${all}, ${part}`);
+    const join = (parts: (PendingQuery<Row[]> | ReturnType<typeof col>)[]) => parts.slice(1).reduce<PendingQuery<Row[]>>((all, part) => tx`${all}, ${part}`, tx`${parts[0]!}`);
     const which = group.facets.reduce((rest, f) => tx`${rest} when grouping(${col(f)}) = 0 then ${f.name}::text`, tx``);
     const rows = await tx<{ facet: FacetName; value: string | null; count: number }[]>`
       select case ${which} end as facet, coalesce(${join(group.facets.map(col))}) as value, count(*)::int as count

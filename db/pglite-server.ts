@@ -17,6 +17,54 @@ const CANCEL_REQUEST = 80877102;
  */
 const REQUEST_ENDS = new Set(['S', 'Q', 'H', 'c', 'f', 'X', 'p']);
 
+/**
+ * PGlite's one session holds every connection's prepared statements and portals, where a real server keeps one set per
+ * connection: clients that name statements after their query (postgres.js 4) would meet each other's. So each
+ * connection's non-empty names get a prefix of its own in the messages that name them: Parse and Bind (statement),
+ * Bind and Execute (portal), Describe and Close (either, by their kind byte). The unnamed ones stay shared, as they are
+ * only used within one turn.
+ */
+function namespaceNames(message: Buffer, prefix: string): Buffer {
+  const type = String.fromCharCode(message[0]!);
+  if (!'PBEDC'.includes(type)) return message;
+  const body = message.subarray(5);
+  const cstring = (at: number) => {
+    const end = body.indexOf(0, at);
+    return end < 0 ? undefined : { text: body.subarray(at, end), next: end + 1 };
+  };
+  const renamed = (name: Buffer) => (name.length === 0 ? name : Buffer.concat([Buffer.from(prefix), name]));
+  const parts: Buffer[] = [];
+  let rest: number;
+  if (type === 'P' || type === 'E') {
+    // Parse: statement name first; Execute: portal name first.
+    const name = cstring(0);
+    if (!name) return message;
+    parts.push(renamed(name.text), Buffer.of(0));
+    rest = name.next;
+  } else if (type === 'B') {
+    // Bind: the portal's name, then the statement's.
+    const portal = cstring(0);
+    const statement = portal && cstring(portal.next);
+    if (!portal || !statement) return message;
+    parts.push(renamed(portal.text), Buffer.of(0), renamed(statement.text), Buffer.of(0));
+    rest = statement.next;
+  } else {
+    // Describe and Close: 'S' or 'P', then the name.
+    const name = cstring(1);
+    if (!name) return message;
+    parts.push(body.subarray(0, 1), renamed(name.text), Buffer.of(0));
+    rest = name.next;
+  }
+  parts.push(body.subarray(rest));
+  const newBody = Buffer.concat(parts);
+  const header = Buffer.alloc(5);
+  header[0] = message[0]!;
+  header.writeInt32BE(4 + newBody.length, 1);
+  return Buffer.concat([header, newBody]);
+}
+
+let connections = 0;
+
 interface Turn {
   connection: Connection;
   batch: Uint8Array;
@@ -31,6 +79,8 @@ class Connection {
   private started = false;
   /** Requests are handled in order: the next one is read only after the previous turn ended. */
   private chain: Promise<void> = Promise.resolve();
+  /** The prefix of this connection's statement and portal names in the shared session (namespaceNames). */
+  private readonly names = `c${(connections += 1)}_`;
   closed = false;
 
   readonly socket: Socket;
@@ -81,7 +131,7 @@ class Connection {
       const total = 1 + declared;
       if (this.buffer.length < total) return;
       const type = String.fromCharCode(this.buffer[0]!);
-      this.pending.push(this.buffer.subarray(0, total));
+      this.pending.push(namespaceNames(this.buffer.subarray(0, total), this.names));
       this.buffer = this.buffer.subarray(total);
       if (type === 'X') {
         this.pending = [];

@@ -21,6 +21,10 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'incident-insights' },
     types: { bigint: postgres.BigInt },
+    // Every type we read or write is built in, so nothing needs looking up in pg_type. postgres.js 4 looks types up
+    // on a second connection of the pool, which on the embedded PGlite (one session, held by an open transaction)
+    // waits behind the very transaction that asked: the pgvector search hung until the connection was closed.
+    fetch_types: false,
   });
   urls.set(sql, url);
   return sql;

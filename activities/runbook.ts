@@ -11,7 +11,6 @@ import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import OpenAI from 'openai';
 import { observeLlmCall } from '../observability/metrics.ts';
-import { withKeepAlive } from './keep-alive.ts';
 import { createRedactor, InvalidRedactionPatternError, type Redactor } from '../analysis/redaction.ts';
 import type { Config } from '../config.ts';
 import { getLlmSettings } from '../db/llm-settings.ts';
@@ -26,6 +25,7 @@ import type {
   PrepareRunbookDraftResult,
 } from '../workflows/activity-contract.ts';
 import { invalid, notFound, unavailable } from './failures.ts';
+import { withKeepAlive } from './keep-alive.ts';
 import { gatherContext, sourcesOf, type DraftContext } from './runbook/context.ts';
 import { buildPrompt, withCorrection } from './runbook/prompt.ts';
 import { DraftValidationError, READ_ONLY_INSTRUCTION, RUNBOOK_RESPONSE_SCHEMA, validateDraftReply, type ValidatedDraft } from './runbook/reply.ts';
@@ -115,8 +115,6 @@ export function createRunbookActivities(deps: RunbookActivityDeps) {
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
       });
       const ctx = Context.current();
-      // The model may take a minute: heartbeats keep a crashed worker's call from hanging the draft, and carry cancels in.
-      const beat = setInterval(() => ctx.heartbeat(), 1000);
       const started = Date.now();
       const requestChars = messages.reduce((n, m) => n + m.content.length, 0);
       const record = (outcome: 'ok' | 'invalid' | 'error', responseChars: number | null, error: string | null) => {
@@ -127,9 +125,14 @@ export function createRunbookActivities(deps: RunbookActivityDeps) {
       };
       let content: string | null | undefined;
       try {
-        const completion = await client.chat.completions.create(
-          { model: openai.model, messages, response_format: { type: 'json_schema', json_schema: { name: 'runbook', strict: true, schema: RUNBOOK_RESPONSE_SCHEMA as unknown as Record<string, unknown> } } },
-          { signal: ctx.cancellationSignal },
+        // The model may take a minute: heartbeats keep a crashed worker's call from hanging the draft, and carry cancels in.
+        const completion = await withKeepAlive(
+          () =>
+            client.chat.completions.create(
+              { model: openai.model!, messages, response_format: { type: 'json_schema', json_schema: { name: 'runbook', strict: true, schema: RUNBOOK_RESPONSE_SCHEMA as unknown as Record<string, unknown> } } },
+              { signal: ctx.cancellationSignal },
+            ),
+          1_000,
         );
         content = completion.choices[0]?.message.content;
       } catch (err) {
@@ -139,8 +142,6 @@ export function createRunbookActivities(deps: RunbookActivityDeps) {
         if (err instanceof OpenAI.AuthenticationError || err instanceof OpenAI.PermissionDeniedError) throw invalid(`the model endpoint refused the credentials: ${err.message}`);
         if (err instanceof OpenAI.BadRequestError || err instanceof OpenAI.NotFoundError) throw invalid(`the model endpoint refused the request: ${err.message}`);
         throw unavailable(`the model endpoint failed: ${(err as Error).message}`, err as Error);
-      } finally {
-        clearInterval(beat);
       }
       await progress(accountId, draftId, { stage: 'validating' });
       let draftReply: ValidatedDraft;

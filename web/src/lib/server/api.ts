@@ -18,10 +18,6 @@ export class ApiError extends Error {
   }
 }
 
-function apiBase(): string {
-  return API_URL;
-}
-
 export interface ApiOptions {
   /** Deadline in ms (default 10 s); an upload may need longer, a streamed download none (null). */
   timeoutMs?: number | null;
@@ -67,7 +63,7 @@ export async function request<A extends ApiAnswer>(event: ApiEvent, call: (clien
   let sent = false;
   let status: number | undefined;
   const client = createClient<paths>({
-    baseUrl: apiBase(),
+    baseUrl: API_URL,
     headers: {
       'x-request-id': event.locals.requestId,
       'x-forwarded-for': event.getClientAddress(),
@@ -88,7 +84,7 @@ export async function request<A extends ApiAnswer>(event: ApiEvent, call: (clien
     answer = await call(client);
   } catch (err) {
     if (sent && status === undefined) {
-      throw new ApiError(503, { code: 'api_unreachable', message: `The API at ${apiBase()} did not answer (${err instanceof Error ? err.message : String(err)})`, details: [] });
+      throw new ApiError(503, { code: 'api_unreachable', message: `The API at ${API_URL} did not answer (${err instanceof Error ? err.message : String(err)})`, details: [] });
     }
     if (status !== undefined && err instanceof SyntaxError) {
       throw new ApiError(502, { code: 'bad_gateway', message: `The API answered ${status} with a body that is not JSON`, details: [] });
